@@ -1,0 +1,117 @@
+//! PyTorch-style parameter names (`layers.0.0.weight`) built without allocation.
+
+use core::fmt::Write;
+
+/// Capacity of a [`ParamName`] in bytes.
+pub const NAME_CAPACITY: usize = 64;
+
+/// A dotted parameter path such as `layers.3.0.bias`, in a fixed-capacity buffer.
+///
+/// Containers push a segment before visiting a child and pop it after, so visiting a model
+/// never allocates. A name longer than [`NAME_CAPACITY`] is cut short and flagged
+/// ([`ParamName::is_truncated`]) rather than failing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParamName {
+    buf: heapless::String<NAME_CAPACITY>,
+    truncated: bool,
+}
+
+impl ParamName {
+    /// An empty name (the root of a model).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A name starting with `prefix`, for example `"layers"`.
+    pub fn with_prefix(prefix: &str) -> Self {
+        let mut name = Self::new();
+        name.push(prefix);
+        name
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        self.buf.as_str()
+    }
+
+    /// True if a segment did not fit.
+    pub fn is_truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// Appends `.segment` (or `segment` at the root) and returns the length to
+    /// [`restore`](Self::restore) afterwards.
+    pub fn push(&mut self, segment: &str) -> usize {
+        let len = self.buf.len();
+        if segment.is_empty() {
+            return len;
+        }
+        if !self.buf.is_empty() && self.buf.push('.').is_err() {
+            self.truncated = true;
+        }
+        if self.buf.push_str(segment).is_err() {
+            self.truncated = true;
+        }
+        len
+    }
+
+    /// Appends a numeric segment (a tuple or array index).
+    pub fn push_index(&mut self, index: usize) -> usize {
+        let mut digits = heapless::String::<20>::new();
+        // 20 digits hold any usize, so this cannot fail.
+        let _ = write!(digits, "{index}");
+        self.push(digits.as_str())
+    }
+
+    /// Cuts the name back to `len` bytes (a value returned by `push`).
+    pub fn restore(&mut self, len: usize) {
+        while self.buf.len() > len {
+            if self.buf.pop().is_none() {
+                break;
+            }
+        }
+    }
+}
+
+impl core::fmt::Display for ParamName {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_and_restore() {
+        let mut n = ParamName::with_prefix("layers");
+        let a = n.push_index(3);
+        let b = n.push_index(0);
+        n.push("weight");
+        assert_eq!(n.as_str(), "layers.3.0.weight");
+        n.restore(b);
+        assert_eq!(n.as_str(), "layers.3");
+        n.restore(a);
+        assert_eq!(n.as_str(), "layers");
+        assert!(!n.is_truncated());
+    }
+
+    #[test]
+    fn root_has_no_leading_dot() {
+        let mut n = ParamName::new();
+        n.push_index(0);
+        n.push("bias");
+        assert_eq!(n.as_str(), "0.bias");
+    }
+
+    #[test]
+    fn overflow_is_flagged_not_fatal() {
+        let mut n = ParamName::new();
+        for _ in 0..40 {
+            n.push("ab");
+        }
+        assert!(n.is_truncated());
+        assert!(n.as_str().len() <= NAME_CAPACITY);
+    }
+}

@@ -1,0 +1,8 @@
+//! The host harness of `skipgrad`: reproduces the seed notebook on a desktop, checks
+//! gradients, and trains small models. Each subcommand of the `skipgrad` binary is a module
+//! here, so its logic is testable without running the binary.
+#![forbid(unsafe_code)]
+#![deny(missing_docs, rust_2018_idioms)]
+
+pub mod notebook;
+pub mod seed;

@@ -1,0 +1,35 @@
+//! `skipgrad`: the host harness binary.
+
+use clap::{Parser, Subcommand};
+use skipgrad_harness::seed;
+
+/// Runs the skipgrad core on a desktop.
+#[derive(Debug, Parser)]
+#[command(name = "skipgrad", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The seed notebook's per-layer mean |grad| tables, without and with shortcuts (the default).
+    Seed(seed::SeedArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli
+        .command
+        .unwrap_or(Command::Seed(seed::SeedArgs::default()))
+    {
+        Command::Seed(args) => seed::run(&args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
