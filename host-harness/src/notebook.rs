@@ -116,9 +116,114 @@ pub fn run(e: &Experiment) -> Tables {
     }
 }
 
-/// The table as the notebook prints it.
+/// The table as the notebook prints it: `f"{name} has gradient mean of {value}"`, one line
+/// per weight, the value formatted as Python's `repr(float)` ([`python_repr`]).
 pub fn print_table(rows: &[GradRow]) -> String {
     rows.iter()
-        .map(|r| format!("{} has gradient mean of {}\n", r.name, r.mean_abs_grad))
+        .map(|r| {
+            format!(
+                "{} has gradient mean of {}\n",
+                r.name,
+                python_repr(r.mean_abs_grad)
+            )
+        })
         .collect()
+}
+
+/// Formats `x` as Python's `repr(x)` (and so an f-string) does: the shortest digits that
+/// round-trip, positional when the decimal exponent is in `-4..16` (with a `.0` added to
+/// integral values), scientific otherwise (`1e-05`, `1.5e+16`); `nan`, `inf`, `-inf`.
+///
+/// Rust's `{}` gives the same digits but never switches to scientific notation, so a mean
+/// below `1e-4` would print differently from the notebook.
+pub fn python_repr(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".to_owned();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf" } else { "-inf" }.to_owned();
+    }
+    // Shortest round-trip digits, e.g. "-2.0173590746708214e-4" or "0e0".
+    let sci = format!("{x:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    // x = 0.DIGITS * 10^decpt, as CPython's float formatting counts it.
+    let decpt = exp.parse::<i32>().unwrap_or(0) + 1;
+    let n = digits.len() as i32;
+    let body = if decpt <= -4 || decpt > 16 {
+        let (first, rest) = digits.split_at(1);
+        let e = decpt - 1;
+        let frac = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
+        let esign = if e < 0 { '-' } else { '+' };
+        format!("{first}{frac}e{esign}{:02}", e.unsigned_abs())
+    } else if decpt <= 0 {
+        format!("0.{}{digits}", "0".repeat(decpt.unsigned_abs() as usize))
+    } else if decpt >= n {
+        format!("{digits}{}.0", "0".repeat((decpt - n) as usize))
+    } else {
+        let (int, frac) = digits.split_at(decpt as usize);
+        format!("{int}.{frac}")
+    };
+    format!("{sign}{body}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_repr_table() {
+        // Right-hand sides printed by CPython's repr().
+        let cases: [(f64, &str); 19] = [
+            (1e-5, "1e-05"),
+            (1.5e-5, "1.5e-05"),
+            (0.0001, "0.0001"),
+            (9.999999999999999e-5, "9.999999999999999e-05"),
+            (1e16, "1e+16"),
+            (1e15, "1000000000000000.0"),
+            (1.0, "1.0"),
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (123456789012345678.0, "1.2345678901234568e+17"),
+            (2.5e-10, "2.5e-10"),
+            (0.00020173590746708214, "0.00020173590746708214"),
+            (1e22, "1e+22"),
+            (f64::MAX, "1.7976931348623157e+308"),
+            (5e-324, "5e-324"),
+            (1234.5, "1234.5"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+            (f64::NAN, "nan"),
+        ];
+        for (x, want) in cases {
+            assert_eq!(python_repr(x), want, "{x:e}");
+        }
+    }
+
+    #[test]
+    fn default_experiment_prints_the_notebook_rows() {
+        let t = run(&Experiment::default());
+        let names: Vec<&str> = t.without_shortcut.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "layers.0.0.weight",
+                "layers.1.0.weight",
+                "layers.2.0.weight",
+                "layers.3.0.weight",
+                "layers.4.0.weight"
+            ]
+        );
+        let text = print_table(&t.with_shortcut);
+        assert_eq!(text.lines().count(), 5);
+        assert!(text.starts_with("layers.0.0.weight has gradient mean of 0.22169"));
+    }
 }
