@@ -28,7 +28,7 @@ zeroed_scalar!(f32, f64);
 impl<M: Zeroed, const K: usize> Zeroed for [M; K] {
     #[inline(always)]
     fn zeroed() -> Self {
-        core::array::from_fn(|_| M::zeroed())
+        [(); K].map(|()| M::zeroed())
     }
 }
 
