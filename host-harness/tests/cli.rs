@@ -1,0 +1,278 @@
+//! The `skipgrad` binary as a user runs it: output format, numbers against PyTorch, and
+//! errors for bad flags.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_skipgrad");
+const TABLES: [&str; 2] = ["without_shortcut", "with_shortcut"];
+const WEIGHTS: [&str; 5] = [
+    "layers.0.0.weight",
+    "layers.1.0.weight",
+    "layers.2.0.weight",
+    "layers.3.0.weight",
+    "layers.4.0.weight",
+];
+
+fn skipgrad(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run the skipgrad binary")
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = skipgrad(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args:?} failed: {stderr}");
+    assert!(stderr.is_empty(), "{args:?} wrote to stderr: {stderr}");
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+fn read_fixture(name: &str) -> Value {
+    let path = format!("{}/../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).expect("parse the fixture")
+}
+
+/// `[without, with]`, each the five weight means in order.
+type Means = [Vec<f64>; 2];
+
+fn reference(key: &str) -> Means {
+    let f = read_fixture("seed-123-parameters.json");
+    TABLES.map(|t| {
+        f[key][t]
+            .as_array()
+            .expect("an array")
+            .iter()
+            .map(|v| v.as_f64().expect("a number"))
+            .collect()
+    })
+}
+
+/// Parses the plain output: a caption, five rows, a blank line, a caption, five rows.
+fn parse_plain(text: &str) -> Means {
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 13, "{text}");
+    assert_eq!(lines[0], "without shortcut:");
+    assert_eq!(lines[6], "");
+    assert_eq!(lines[7], "with shortcut:");
+    assert!(text.ends_with('\n'));
+    [&lines[1..6], &lines[8..13]].map(|rows| {
+        rows.iter()
+            .zip(WEIGHTS)
+            .map(|(line, name)| {
+                let (n, v) = line
+                    .split_once(" has gradient mean of ")
+                    .unwrap_or_else(|| panic!("not the notebook's wording: {line}"));
+                assert_eq!(n, name);
+                v.parse().unwrap_or_else(|_| panic!("not a number: {v}"))
+            })
+            .collect()
+    })
+}
+
+/// Parses `--json` output, checking that it is exactly one object of the documented shape.
+fn parse_json(text: &str) -> Means {
+    assert!(
+        text.starts_with(r#"{"without_shortcut":[{"name":"layers.0.0.weight","mean_abs_grad":"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"],"with_shortcut":[{"name":"layers.0.0.weight","#));
+    assert!(text.ends_with("]}\n"), "{text}");
+    assert_eq!(text.lines().count(), 1);
+    // `from_str` rejects anything after the one value.
+    let v: Value = serde_json::from_str(text).expect("valid JSON");
+    let obj = v.as_object().expect("an object");
+    assert_eq!(obj.len(), 2, "{text}");
+    TABLES.map(|t| {
+        let rows = obj[t].as_array().expect("an array of rows");
+        assert_eq!(rows.len(), 5);
+        rows.iter()
+            .zip(WEIGHTS)
+            .map(|(row, name)| {
+                let row = row.as_object().expect("a row object");
+                assert_eq!(row.len(), 2, "{row:?}");
+                assert_eq!(row["name"], name);
+                row["mean_abs_grad"].as_f64().expect("a number")
+            })
+            .collect()
+    })
+}
+
+/// The worst relative error of `got` against `want`; an exact zero must be matched exactly.
+fn worst_relative_error(got: &Means, want: &Means) -> f64 {
+    let mut worst: f64 = 0.0;
+    for (g, w) in got.iter().zip(want) {
+        assert_eq!(g.len(), w.len());
+        for (g, w) in g.iter().zip(w) {
+            let rel = if *w == 0.0 {
+                if *g == 0.0 {
+                    0.0
+                } else {
+                    f64::INFINITY
+                }
+            } else {
+                (g - w).abs() / w.abs()
+            };
+            worst = worst.max(rel);
+        }
+    }
+    worst
+}
+
+#[test]
+fn default_run_prints_the_notebook_tables_within_1e_6() {
+    let text = stdout_of(&[]);
+    let got = parse_plain(&text);
+    let worst = worst_relative_error(&got, &reference("seed_notebook_gradients"));
+    assert!(worst <= 1e-6, "worst relative error {worst:e}\n{text}");
+    // `skipgrad` alone is `skipgrad seed` with its defaults.
+    assert_eq!(stdout_of(&["seed"]), text);
+    let explicit = stdout_of(&[
+        "seed",
+        "--seed",
+        "123",
+        "--input",
+        "1,0,-1",
+        "--target",
+        "0",
+        "--init",
+        "float32-uniform",
+    ]);
+    assert_eq!(explicit, text);
+}
+
+#[test]
+fn json_is_one_object_with_the_same_numbers() {
+    let plain = parse_plain(&stdout_of(&["seed"]));
+    let json = parse_json(&stdout_of(&["seed", "--json"]));
+    // Both print the shortest round-trip form of the same f64 values.
+    assert_eq!(json, plain);
+}
+
+#[test]
+fn float64_uniform_matches_pytorch_2_15_within_1e_5() {
+    let got = parse_json(&stdout_of(&["seed", "--init", "float64-uniform", "--json"]));
+    let worst = worst_relative_error(&got, &reference("pytorch_2_15_gradients"));
+    assert!(worst <= 1e-5, "worst relative error {worst:e}");
+}
+
+/// Cases written by `tests/fixtures/seed_cases.py` with PyTorch 2.15, including negative
+/// inputs and targets typed as a user would.
+#[test]
+fn pytorch_cases_with_negative_and_tiny_values() {
+    let f = read_fixture("seed-cases.json");
+    let cases = f["cases"].as_array().expect("cases");
+    assert!(cases.len() >= 4);
+    for case in cases {
+        let seed = case["seed"].to_string();
+        let input = case["input"]
+            .as_array()
+            .expect("input")
+            .iter()
+            .map(|v| v.as_f64().expect("a number").to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let target = case["target"].as_f64().expect("target").to_string();
+        let want = TABLES.map(|t| {
+            let rows = case[t].as_array().expect("rows");
+            rows.iter()
+                .zip(WEIGHTS)
+                .map(|(r, name)| {
+                    assert_eq!(r["name"], name);
+                    r["mean_abs_grad"].as_f64().expect("a number")
+                })
+                .collect()
+        });
+        let args = [
+            "seed",
+            "--seed",
+            &seed,
+            "--input",
+            &input,
+            "--target",
+            &target,
+            "--init",
+            "float64-uniform",
+        ];
+        let json = parse_json(&stdout_of(&[&args[..], &["--json"]].concat()));
+        let worst = worst_relative_error(&json, &want);
+        assert!(worst <= 1e-5, "{args:?}: worst relative error {worst:e}");
+        let plain = parse_plain(&stdout_of(&args));
+        assert_eq!(plain, json, "{args:?}");
+    }
+}
+
+#[test]
+fn negative_values_are_accepted_as_typed() {
+    for args in [
+        &["seed", "--input", "-1,0,1", "--target", "-0.5"][..],
+        &["seed", "--input=-1,0,1", "--target=-0.5"],
+        &["seed", "--target", "-1e-3", "--input", "-0.5,-2,-3"],
+    ] {
+        let means = parse_plain(&stdout_of(args));
+        assert!(means.iter().flatten().all(|v| v.is_finite() && *v > 0.0));
+    }
+}
+
+#[test]
+fn small_means_print_like_python() {
+    // Seed 1 gives a first-layer mean of about 1.33e-06 without shortcuts; Python's repr,
+    // and so the notebook's f-string, prints it in scientific notation.
+    let text = stdout_of(&["seed", "--seed", "1"]);
+    let first = text.lines().nth(1).expect("a row");
+    assert!(
+        first.starts_with("layers.0.0.weight has gradient mean of 1.33") && first.ends_with("e-06"),
+        "{first}"
+    );
+}
+
+#[test]
+fn bad_flags_fail_with_a_clear_message() {
+    let cases: [(&[&str], &str); 13] = [
+        (
+            &["seed", "--input", "1,2"],
+            "expected 3 comma-separated numbers",
+        ),
+        (
+            &["seed", "--input", "1,2,3,4"],
+            "expected 3 comma-separated numbers",
+        ),
+        (&["seed", "--input", "1,a,3"], "`a` is not a number"),
+        (&["seed", "--input", "1,NaN,3"], "is not finite"),
+        (&["seed", "--input", "1,inf,3"], "is not finite"),
+        (&["seed", "--target", "nan"], "is not finite"),
+        (&["seed", "--target", "-inf"], "is not finite"),
+        (
+            &["seed", "--target", "1e39"],
+            "outside the range of float32",
+        ),
+        (&["seed", "--target", "zero"], "`zero` is not a number"),
+        (
+            &["seed", "--init", "float16-uniform"],
+            "possible values: float32-uniform, float64-uniform",
+        ),
+        (
+            &["seed", "--seed", "-3"],
+            "invalid value '-3' for '--seed <N>'",
+        ),
+        (
+            &["seed", "--frobnicate"],
+            "unexpected argument '--frobnicate'",
+        ),
+        // Finite input whose gradients overflow float32.
+        (
+            &["seed", "--input", "3e38,3e38,3e38", "--json"],
+            "float32 overflowed",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = skipgrad(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
+        assert!(stderr.contains(want), "{args:?}: stderr is {stderr}");
+    }
+}
