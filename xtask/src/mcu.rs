@@ -1,0 +1,330 @@
+//! `cargo xtask mcu`: every target built, run under QEMU, compared with the host bit for bit,
+//! and measured.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use anyhow::Context as _;
+use skipgrad_scenario as scenario;
+
+use crate::elf;
+use crate::qemu;
+use crate::targets::{Target, TARGETS};
+use crate::toolchain::{self, Toolchain};
+
+/// Iterations of the firmware's calibration loop (`timer::CALIBRATION_ITERATIONS`) times its
+/// two instructions.
+const CALIBRATION_INSTRUCTIONS: u64 = 2 * 100_000;
+
+/// One row of the report.
+#[derive(Clone, Debug)]
+struct Row {
+    target: &'static Target,
+    bit_identical: bool,
+    sizes: elf::Sizes,
+    peak_stack: u64,
+    instructions_per_step: Option<u64>,
+}
+
+/// Runs every target; fails on the first build error, run failure or bit difference.
+pub fn run(json: bool) -> anyhow::Result<()> {
+    let root = workspace_root()?;
+    let firmware = root.join("firmware");
+    let target_dir = firmware.join("target");
+    toolchain::require("ld.lld", "lld")?;
+    for t in TARGETS {
+        toolchain::require(t.qemu, t.qemu_package)?;
+    }
+    check_initial_weights()?;
+    let expected_demo = host_demo()?;
+    let expected_minimal = scenario::minimal_run();
+    let installed = toolchain::rustup_targets();
+
+    let mut rows = Vec::new();
+    for t in TARGETS {
+        let tc = toolchain::choose(t.triple, &installed)?;
+        eprintln!("== {} ({}, {}) via {:?}", t.triple, t.core, t.machine, tc);
+        build(&tc, &firmware, t.triple, &target_dir, &[])?;
+        let bin = target_dir.join(t.triple).join("release");
+
+        let demo = qemu::run(t, &bin.join("demo"), false)?;
+        let demo_lines = report_lines(&demo.stdout).with_context(|| {
+            format!(
+                "{}: no complete demo report\n{}{}",
+                t.triple, demo.stdout, demo.stderr
+            )
+        })?;
+        compare(t, "demo", &expected_demo, &demo_lines)?;
+        anyhow::ensure!(
+            demo.success,
+            "{}: the demo exited with failure (loss threshold not reached?)",
+            t.triple
+        );
+
+        let minimal = qemu::run(t, &bin.join("minimal"), true)?;
+        anyhow::ensure!(
+            minimal.success,
+            "{}: the minimal trainer failed\n{}{}",
+            t.triple,
+            minimal.stdout,
+            minimal.stderr
+        );
+        let words = MinimalWords::parse(&minimal.stdout)
+            .with_context(|| format!("{}: minimal trainer output\n{}", t.triple, minimal.stdout))?;
+        let got = scenario::MinimalOutcome {
+            first_loss_bits: words.first_loss,
+            last_loss_bits: words.last_loss,
+            weights_hash: words.weights_hash,
+        };
+        anyhow::ensure!(
+            got == expected_minimal && words.steps == u64::from(scenario::MINIMAL_STEPS),
+            "{}: the minimal trainer differs from the host: device {got:x?}, host \
+             {expected_minimal:x?}",
+            t.triple
+        );
+        anyhow::ensure!(
+            words.peak_stack != u64::from(u32::MAX),
+            "{}: the stack grew past the painted window",
+            t.triple
+        );
+        let instructions_per_tick =
+            CALIBRATION_INSTRUCTIONS as f64 / words.calibration_ticks as f64;
+        let instructions_per_step = t.count_instructions.then(|| {
+            (words.step_ticks as f64 * instructions_per_tick / words.steps as f64).round() as u64
+        });
+
+        if t.prove_no_panic {
+            prove_no_panic(&tc, &firmware, t.triple, &target_dir)?;
+            eprintln!("   no panic path in the minimal trainer (proof build linked)");
+        }
+        rows.push(Row {
+            target: t,
+            bit_identical: true,
+            sizes: elf::sizes(&bin.join("minimal"))?,
+            peak_stack: words.peak_stack,
+            instructions_per_step,
+        });
+        eprintln!(
+            "   bit-identical to the host; {} instructions per timer tick",
+            fmt_ratio(instructions_per_tick)
+        );
+    }
+    if json {
+        println!("{}", to_json(&rows));
+    } else {
+        print!("{}", to_markdown(&rows));
+    }
+    Ok(())
+}
+
+fn workspace_root() -> anyhow::Result<PathBuf> {
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest
+        .parent()
+        .map(Path::to_path_buf)
+        .context("the xtask crate has no parent directory")
+}
+
+fn build(
+    tc: &Toolchain,
+    firmware: &Path,
+    triple: &str,
+    target_dir: &Path,
+    features: &[&str],
+) -> anyhow::Result<()> {
+    let mut cmd = toolchain::cargo_build(tc, firmware, triple, target_dir);
+    if !features.is_empty() {
+        cmd.args(["--bin", "minimal", "--features", &features.join(",")]);
+    }
+    let status = cmd
+        .stdin(Stdio::null())
+        .status()
+        .with_context(|| format!("running {cmd:?}"))?;
+    anyhow::ensure!(
+        status.success(),
+        "building the firmware for {triple} failed"
+    );
+    Ok(())
+}
+
+/// Links the minimal trainer with a panic handler that calls an undefined symbol (it must
+/// link), then the same with a deliberate bounds check added (it must not), so the proof is
+/// seen to catch a panic path.
+fn prove_no_panic(
+    tc: &Toolchain,
+    firmware: &Path,
+    triple: &str,
+    target_dir: &Path,
+) -> anyhow::Result<()> {
+    build(tc, firmware, triple, target_dir, &["prove-no-panic"]).context(
+        "the no-panic proof build did not link: forward, backward or the SGD step of the \
+         minimal trainer contains a panic path",
+    )?;
+    let mut canary = toolchain::cargo_build(tc, firmware, triple, target_dir);
+    canary.args([
+        "--bin",
+        "minimal",
+        "--features",
+        "prove-no-panic,panic-canary",
+    ]);
+    let out = canary
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("running {canary:?}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    anyhow::ensure!(
+        !out.status.success() && stderr.contains("skipgrad_a_panic_path_is_reachable"),
+        "the no-panic proof did not catch a deliberate panic path (panic-canary linked)"
+    );
+    // Leave the ordinary binaries in place for the next run.
+    build(tc, firmware, triple, target_dir, &[])
+}
+
+/// The initial-weight constant the minimal trainer starts from equals `TorchInit`'s output.
+fn check_initial_weights() -> anyhow::Result<()> {
+    use skipgrad::{Params, TorchInit};
+    let constant = scenario::initial_with_shortcut();
+    let fresh: scenario::WithShortcut = Params::torch_init(&mut TorchInit::new(scenario::SEED));
+    anyhow::ensure!(
+        scenario::weights_hash(&constant) == scenario::weights_hash(&fresh) && constant == fresh,
+        "the minimal trainer's initial weights differ from TorchInit::new({})",
+        scenario::SEED
+    );
+    Ok(())
+}
+
+fn host_demo() -> anyhow::Result<Vec<String>> {
+    let mut text = String::new();
+    let outcome = scenario::demo(&mut text).map_err(|_| anyhow::anyhow!("formatting the demo"))?;
+    anyhow::ensure!(
+        outcome.reached,
+        "on the host, the demo did not reach loss {} in {} steps",
+        scenario::LOSS_THRESHOLD,
+        scenario::MAX_STEPS
+    );
+    report_lines(&text).context("the host's demo report")
+}
+
+/// The lines from the demo's begin marker to its end marker, inclusive.
+fn report_lines(text: &str) -> Option<Vec<String>> {
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let begin = lines.iter().position(|l| *l == scenario::DEMO_BEGIN)?;
+    let end = lines.iter().position(|l| *l == scenario::DEMO_END)?;
+    (begin < end).then(|| lines[begin..=end].iter().map(|l| (*l).to_owned()).collect())
+}
+
+fn compare(t: &Target, what: &str, host: &[String], device: &[String]) -> anyhow::Result<()> {
+    for (i, (h, d)) in host.iter().zip(device).enumerate() {
+        anyhow::ensure!(
+            h == d,
+            "{}: {what} line {} differs from the host\n  host:   {h}\n  device: {d}",
+            t.triple,
+            i + 1
+        );
+    }
+    anyhow::ensure!(
+        host.len() == device.len(),
+        "{}: {what} has {} lines on the device, {} on the host",
+        t.triple,
+        device.len(),
+        host.len()
+    );
+    Ok(())
+}
+
+/// The hex words the minimal trainer prints.
+#[derive(Debug, Default)]
+struct MinimalWords {
+    steps: u64,
+    first_loss: u32,
+    last_loss: u32,
+    weights_hash: u32,
+    peak_stack: u64,
+    step_ticks: u64,
+    calibration_ticks: u64,
+}
+
+impl MinimalWords {
+    fn parse(text: &str) -> anyhow::Result<Self> {
+        let mut w = Self::default();
+        let mut seen = 0;
+        for line in text.lines() {
+            let Some(rest) = line.trim().strip_prefix("minimal ") else {
+                continue;
+            };
+            let (key, value) = rest.split_once(' ').context("a line without a value")?;
+            let v = u32::from_str_radix(value.trim().trim_start_matches("0x"), 16)
+                .with_context(|| format!("`{value}` is not a hex word"))?;
+            match key {
+                "steps" => w.steps = v.into(),
+                "first_loss" => w.first_loss = v,
+                "last_loss" => w.last_loss = v,
+                "weights_hash" => w.weights_hash = v,
+                "peak_stack" => w.peak_stack = v.into(),
+                "step_ticks" => w.step_ticks = v.into(),
+                "calibration_ticks" => w.calibration_ticks = v.into(),
+                other => anyhow::bail!("unknown word `{other}`"),
+            }
+            seen += 1;
+        }
+        anyhow::ensure!(seen == 7, "expected 7 words, found {seen}");
+        anyhow::ensure!(
+            w.calibration_ticks > 0 && w.steps > 0,
+            "zero calibration or steps"
+        );
+        Ok(w)
+    }
+}
+
+fn fmt_ratio(v: f64) -> String {
+    format!("{v:.2}")
+}
+
+fn to_json(rows: &[Row]) -> String {
+    let array: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "target": r.target.triple,
+                "machine": r.target.machine,
+                "bit_identical": r.bit_identical,
+                "flash_bytes": r.sizes.flash(),
+                "static_ram_bytes": r.sizes.static_ram(),
+                "peak_stack_bytes": r.peak_stack,
+                "model_bytes": scenario::MODEL_BYTES,
+                "instructions_per_step": r.instructions_per_step,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(array).to_string()
+}
+
+fn to_markdown(rows: &[Row]) -> String {
+    let mut s = String::new();
+    s.push_str(
+        "| Target | Core | QEMU machine | Bit-identical to host | Flash (.text+.rodata+.data) | \
+         Static RAM (.data+.bss) | Peak stack | Model (params+grads+caches) | \
+         Instructions/step |\n",
+    );
+    s.push_str("|---|---|---|---|---:|---:|---:|---:|---:|\n");
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | `{}` | {} | {} B | {} B | {} B | {} B | {} |",
+            r.target.triple,
+            r.target.core,
+            r.target.machine,
+            if r.bit_identical { "yes" } else { "no" },
+            r.sizes.flash(),
+            r.sizes.static_ram(),
+            r.peak_stack,
+            scenario::MODEL_BYTES,
+            r.instructions_per_step
+                .map_or_else(|| "n/a".to_owned(), |n| n.to_string()),
+        );
+    }
+    s
+}
