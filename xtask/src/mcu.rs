@@ -307,13 +307,13 @@ fn to_markdown(rows: &[Row]) -> String {
     s.push_str(
         "| Target | Core | QEMU machine | Bit-identical to host | Flash (.text+.rodata+.data) | \
          Static RAM (.data+.bss) | Peak stack | Model (params+grads+caches) | \
-         Instructions/step |\n",
+         RAM beyond the model | Instructions/step |\n",
     );
-    s.push_str("|---|---|---|---|---:|---:|---:|---:|---:|\n");
+    s.push_str("|---|---|---|---|---:|---:|---:|---:|---:|---:|\n");
     for r in rows {
         let _ = writeln!(
             s,
-            "| `{}` | {} | `{}` | {} | {} B | {} B | {} B | {} B | {} |",
+            "| `{}` | {} | `{}` | {} | {} B | {} B | {} B | {} B | {} B | {} |",
             r.target.triple,
             r.target.core,
             r.target.machine,
@@ -322,9 +322,75 @@ fn to_markdown(rows: &[Row]) -> String {
             r.sizes.static_ram(),
             r.peak_stack,
             scenario::MODEL_BYTES,
+            (r.sizes.static_ram() + r.peak_stack).saturating_sub(scenario::MODEL_BYTES as u64),
             r.instructions_per_step
                 .map_or_else(|| "n/a".to_owned(), |n| n.to_string()),
         );
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const M4F: &Target = &TARGETS[1];
+
+    #[test]
+    fn report_lines_are_cut_at_the_markers() {
+        let text = format!(
+            "boot noise\n{}\ngrad a 1 0x3f800000\n{}\ntrailing\n",
+            scenario::DEMO_BEGIN,
+            scenario::DEMO_END
+        );
+        let lines = report_lines(&text).expect("markers present");
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[1], "grad a 1 0x3f800000");
+        assert_eq!(report_lines("no markers"), None);
+        let reversed = format!("{}\n{}\n", scenario::DEMO_END, scenario::DEMO_BEGIN);
+        assert_eq!(report_lines(&reversed), None);
+    }
+
+    #[test]
+    fn compare_fails_on_one_bit_and_on_missing_lines() {
+        let host = vec!["loss 0 0.5 0x3f000000".to_owned(), "end".to_owned()];
+        let cases: [(&[&str], bool); 4] = [
+            (&["loss 0 0.5 0x3f000000", "end"], true),
+            (&["loss 0 0.5 0x3f000001", "end"], false),
+            (&["loss 0 0.5 0x3f000000"], false),
+            (&["loss 0 0.5 0x3f000000", "end", "extra"], false),
+        ];
+        for (device, ok) in cases {
+            let device: Vec<String> = device.iter().map(|s| (*s).to_owned()).collect();
+            assert_eq!(
+                compare(M4F, "demo", &host, &device).is_ok(),
+                ok,
+                "{device:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn minimal_words_parse_and_reject() {
+        let good = "minimal steps 0x00000064\nminimal first_loss 0x3f16933a\n\
+                    minimal last_loss 0x27440004\nminimal weights_hash 0x4627d924\n\
+                    minimal peak_stack 0x00000428\nminimal step_ticks 0x00002654\n\
+                    minimal calibration_ticks 0x00001388\n";
+        let w = MinimalWords::parse(good).expect("seven words");
+        assert_eq!(
+            (w.steps, w.first_loss, w.calibration_ticks),
+            (100, 0x3f16_933a, 5000)
+        );
+        let missing = good.replacen("minimal steps 0x00000064\n", "", 1);
+        assert!(MinimalWords::parse(&missing).is_err());
+        let bad_hex = good.replacen("0x00000064", "0xzz", 1);
+        assert!(MinimalWords::parse(&bad_hex).is_err());
+    }
+
+    #[test]
+    fn the_host_run_trains() {
+        assert!(scenario::minimal_run().trained());
+        assert!(host_demo().is_ok());
+        check_initial_weights().expect("constant equals TorchInit");
+    }
 }
