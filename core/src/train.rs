@@ -58,6 +58,8 @@ impl core::fmt::Display for StepError {
     }
 }
 
+impl core::error::Error for StepError {}
+
 /// One guarded training step on a batch of `B` samples, with the MSE loss.
 ///
 /// In order:

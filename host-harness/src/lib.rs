@@ -5,4 +5,7 @@
 #![deny(missing_docs, rust_2018_idioms)]
 
 pub mod notebook;
+pub mod plot;
 pub mod seed;
+pub mod task;
+pub mod train;

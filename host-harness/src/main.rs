@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use skipgrad_harness::seed;
+use skipgrad_harness::train;
 
 /// Runs the skipgrad core on a desktop.
 #[derive(Debug, Parser)]
@@ -15,6 +16,8 @@ struct Cli {
 enum Command {
     /// The seed notebook's per-layer mean |grad| tables, without and with shortcuts (the default).
     Seed(seed::SeedArgs),
+    /// Trains a deep MLP with and without shortcuts on a small generated task.
+    Train(train::TrainArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -24,6 +27,7 @@ fn main() -> std::process::ExitCode {
         .unwrap_or(Command::Seed(seed::SeedArgs::default()))
     {
         Command::Seed(args) => seed::run(&args),
+        Command::Train(args) => train::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,0 +1,209 @@
+//! SVG plots: loss curves of `skipgrad train --plot` and the gradient bar chart of
+//! `skipgrad seed --plot`.
+//!
+//! Text is left to the SVG viewer's fonts (plotters' SVG backend with no font features), so
+//! nothing here needs system font libraries.
+
+use std::path::Path;
+
+use anyhow::anyhow;
+use plotters::coord::combinators::IntoLogRange;
+use plotters::prelude::*;
+
+use crate::notebook::Tables;
+
+/// Plot size in pixels.
+const SIZE: (u32, u32) = (960, 600);
+/// Line colours, in series order (colour-blind safe: blue, orange, green, purple).
+const COLOURS: [RGBColor; 4] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+];
+/// The smallest value drawn on a log axis (zeros are clamped to it).
+const LOG_FLOOR: f64 = 1e-12;
+
+/// One curve: a legend label and its `(x, y)` points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    /// Legend text.
+    pub label: String,
+    /// Points, `x` increasing.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A log-scale range covering `values` with some margin, in whole decades.
+fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .map(|v| v.max(LOG_FLOOR))
+        .fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if !lo.is_finite() {
+        return (0.1, 10.0);
+    }
+    let lo = 10f64.powf(lo.log10().floor());
+    let hi = 10f64.powf(hi.log10().ceil()).max(lo * 10.0);
+    (lo, hi)
+}
+
+/// Writes `series` as lines on a log-scale y axis ("training loss") against optimizer steps.
+pub fn loss_curves(path: &Path, title: &str, series: &[Series]) -> anyhow::Result<()> {
+    let x_max = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .fold(1.0f64, f64::max);
+    let (y_lo, y_hi) = log_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
+    let root = SVGBackend::new(path, SIZE).into_drawing_area();
+    let err = |e: &dyn std::fmt::Display| anyhow!("plotting: {e}");
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 24))
+        .margin(20)
+        .x_label_area_size(56)
+        .y_label_area_size(90)
+        .build_cartesian_2d(0f64..x_max, (y_lo..y_hi).log_scale())
+        .map_err(|e| err(&e))?;
+    chart
+        .configure_mesh()
+        .x_desc("optimizer step")
+        .y_desc("training loss (MSE, log scale)")
+        .axis_desc_style(("sans-serif", 18))
+        .label_style(("sans-serif", 15))
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0e}"))
+        .draw()
+        .map_err(|e| err(&e))?;
+    for (s, colour) in series.iter().zip(COLOURS.iter().cycle()) {
+        let style = colour.stroke_width(3);
+        let points = s.points.iter().map(|&(x, y)| (x, y.max(LOG_FLOOR)));
+        chart
+            .draw_series(LineSeries::new(points, style))
+            .map_err(|e| err(&e))?
+            .label(&s.label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 28, y)], style));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(("sans-serif", 17))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .margin(12)
+        .draw()
+        .map_err(|e| err(&e))?;
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
+/// Writes the seed notebook's per-layer mean |grad| tables as grouped bars on a log scale:
+/// one group per weight, without shortcuts and with shortcuts side by side.
+pub fn gradient_bars(path: &Path, tables: &Tables) -> anyhow::Result<()> {
+    let groups: Vec<(&str, f64, f64)> = tables
+        .without_shortcut
+        .iter()
+        .zip(&tables.with_shortcut)
+        .map(|(a, b)| (a.name.as_str(), a.mean_abs_grad, b.mean_abs_grad))
+        .collect();
+    let (y_lo, y_hi) = log_range(groups.iter().flat_map(|g| [g.1, g.2]));
+    // Each group spans 3 units: two bars and a gap; its label sits between its bars.
+    let width = 3 * groups.len() as i32;
+    let root = SVGBackend::new(path, SIZE).into_drawing_area();
+    let err = |e: &dyn std::fmt::Display| anyhow!("plotting: {e}");
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "Seed notebook: mean |gradient| of each layer's weight",
+            ("sans-serif", 24),
+        )
+        .margin(20)
+        .x_label_area_size(56)
+        .y_label_area_size(90)
+        .build_cartesian_2d(-1i32..width, (y_lo..y_hi).log_scale())
+        .map_err(|e| err(&e))?;
+    let names: Vec<String> = groups.iter().map(|g| g.0.to_owned()).collect();
+    let label = move |x: &i32| {
+        if x.rem_euclid(3) == 1 {
+            names.get((x / 3) as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels((width + 1) as usize)
+        .x_label_formatter(&label)
+        .x_desc("layer (PyTorch parameter name)")
+        .y_desc("mean |grad| (log scale)")
+        .axis_desc_style(("sans-serif", 18))
+        .label_style(("sans-serif", 15))
+        .y_label_formatter(&|y| format!("{y:.0e}"))
+        .draw()
+        .map_err(|e| err(&e))?;
+    let variants = [
+        ("without shortcut", COLOURS[1]),
+        ("with shortcut", COLOURS[0]),
+    ];
+    for (v, (name, colour)) in variants.into_iter().enumerate() {
+        let bars = groups.iter().enumerate().map(move |(i, g)| {
+            let value = if v == 0 { g.1 } else { g.2 };
+            let x = 3 * i as i32 + v as i32;
+            Rectangle::new([(x, y_lo), (x + 1, value.max(y_lo))], colour.filled())
+        });
+        chart
+            .draw_series(bars)
+            .map_err(|e| err(&e))?
+            .label(name)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 18, y + 7)], colour.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(("sans-serif", 17))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .margin(12)
+        .draw()
+        .map_err(|e| err(&e))?;
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_range_covers_whole_decades() {
+        assert_eq!(log_range([0.49, 6e-5].into_iter()), (1e-5, 1.0));
+        assert_eq!(log_range([2.0].into_iter()), (1.0, 10.0));
+        assert_eq!(log_range([0.0, 1.0].into_iter()), (LOG_FLOOR, 1.0));
+        assert_eq!(log_range([f64::NAN].into_iter()), (0.1, 10.0));
+    }
+
+    #[test]
+    fn writes_a_loss_plot_with_title_axes_and_legend() {
+        let dir = std::env::temp_dir().join(format!("skipgrad-plot-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("loss.svg");
+        let series = [Series {
+            label: "with shortcuts".into(),
+            points: vec![(0.0, 1.6), (10.0, 0.1), (20.0, 6e-5)],
+        }];
+        loss_curves(&path, "a title", &series).expect("plot");
+        let svg = std::fs::read_to_string(&path).expect("svg");
+        for text in [
+            "a title",
+            "optimizer step",
+            "training loss",
+            "with shortcuts",
+            "<polyline",
+        ] {
+            assert!(svg.contains(text), "missing {text}");
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
