@@ -41,11 +41,26 @@ pub fn run(json: bool) -> anyhow::Result<()> {
     let expected_minimal = scenario::minimal_run();
     let installed = toolchain::rustup_targets();
 
+    let plan = TARGETS
+        .iter()
+        .map(|t| Ok((t, toolchain::choose(t.triple, &installed)?)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    for tc in [Toolchain::Rustup, Toolchain::DebianBuildStd] {
+        let triples: Vec<&str> = plan
+            .iter()
+            .filter(|(_, c)| *c == tc)
+            .map(|(t, _)| t.triple)
+            .collect();
+        if !triples.is_empty() {
+            eprintln!("== building for {} via {tc:?}", triples.join(", "));
+            build(&tc, &firmware, &triples, &target_dir, &[])?;
+        }
+    }
+
     let mut rows = Vec::new();
-    for t in TARGETS {
-        let tc = toolchain::choose(t.triple, &installed)?;
-        eprintln!("== {} ({}, {}) via {:?}", t.triple, t.core, t.machine, tc);
-        build(&tc, &firmware, t.triple, &target_dir, &[])?;
+    for (t, tc) in &plan {
+        let (t, tc) = (*t, tc.clone());
+        eprintln!("== {} ({}, {})", t.triple, t.core, t.machine);
         let bin = target_dir.join(t.triple).join("release");
 
         let demo = qemu::run(t, &bin.join("demo"), false)?;
@@ -131,11 +146,11 @@ fn workspace_root() -> anyhow::Result<PathBuf> {
 fn build(
     tc: &Toolchain,
     firmware: &Path,
-    triple: &str,
+    triples: &[&str],
     target_dir: &Path,
     features: &[&str],
 ) -> anyhow::Result<()> {
-    let mut cmd = toolchain::cargo_build(tc, firmware, triple, target_dir);
+    let mut cmd = toolchain::cargo_build(tc, firmware, triples, target_dir);
     if !features.is_empty() {
         cmd.args(["--bin", "minimal", "--features", &features.join(",")]);
     }
@@ -145,7 +160,8 @@ fn build(
         .with_context(|| format!("running {cmd:?}"))?;
     anyhow::ensure!(
         status.success(),
-        "building the firmware for {triple} failed"
+        "building the firmware for {} failed",
+        triples.join(", ")
     );
     Ok(())
 }
@@ -159,11 +175,11 @@ fn prove_no_panic(
     triple: &str,
     target_dir: &Path,
 ) -> anyhow::Result<()> {
-    build(tc, firmware, triple, target_dir, &["prove-no-panic"]).context(
+    build(tc, firmware, &[triple], target_dir, &["prove-no-panic"]).context(
         "the no-panic proof build did not link: forward, backward or the SGD step of the \
          minimal trainer contains a panic path",
     )?;
-    let mut canary = toolchain::cargo_build(tc, firmware, triple, target_dir);
+    let mut canary = toolchain::cargo_build(tc, firmware, &[triple], target_dir);
     canary.args([
         "--bin",
         "minimal",
@@ -180,7 +196,7 @@ fn prove_no_panic(
         "the no-panic proof did not catch a deliberate panic path (panic-canary linked)"
     );
     // Leave the ordinary binaries in place for the next run.
-    build(tc, firmware, triple, target_dir, &[])
+    build(tc, firmware, &[triple], target_dir, &[])
 }
 
 /// The initial-weight constant the minimal trainer starts from equals `TorchInit`'s output.

@@ -71,8 +71,14 @@ pub fn require(program: &str, package: &str) -> anyhow::Result<()> {
     }
 }
 
-/// A `cargo build` command for the firmware in `dir`, for `triple`, with `toolchain`.
-pub fn cargo_build(toolchain: &Toolchain, dir: &Path, triple: &str, target_dir: &Path) -> Command {
+/// A `cargo build` command for the firmware in `dir`, for every target in `triples` at once
+/// (one cargo run shares the host-side build scripts and overlaps the targets' builds).
+pub fn cargo_build(
+    toolchain: &Toolchain,
+    dir: &Path,
+    triples: &[&str],
+    target_dir: &Path,
+) -> Command {
     let mut cmd = match toolchain {
         Toolchain::Rustup => {
             Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
@@ -85,8 +91,11 @@ pub fn cargo_build(toolchain: &Toolchain, dir: &Path, triple: &str, target_dir: 
         }
     };
     cmd.current_dir(dir)
-        .args(["build", "--release", "--target", triple, "--target-dir"])
+        .args(["build", "--release", "--target-dir"])
         .arg(target_dir);
+    for triple in triples {
+        cmd.args(["--target", triple]);
+    }
     if *toolchain == Toolchain::DebianBuildStd {
         cmd.arg("-Zbuild-std=core");
     }
