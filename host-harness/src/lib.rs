@@ -4,8 +4,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs, rust_2018_idioms)]
 
+pub mod exhaustive;
+pub mod gradcheck;
+pub mod gradcheck_cmd;
 pub mod notebook;
-pub mod plot;
 pub mod seed;
-pub mod task;
-pub mod train;

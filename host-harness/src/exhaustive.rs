@@ -1,0 +1,363 @@
+//! `skipgrad exhaustive-gelu`: the `f32` GELU, its derivative and `tanh` over every finite
+//! `f32`, against an `f64` evaluation of the same formulas.
+//!
+//! For each finite input `x` (all 2^32 bit patterns minus the 2^24 NaNs and infinities),
+//! the `f32` results `y = Gelu::value(x)`, `d = Gelu::derivative(x)` and `t = tanh(x)` (the
+//! core's `Scalar::tanh`, libm's `tanhf` or the `micromath` approximation) must be finite,
+//! and each is compared with the same function evaluated in `f64` on the exact input
+//! (`Gelu::value::<f64>(x as f64)` and so on, which uses the `f64` constants). Three error
+//! figures are reported per function, each with the input bits where it is largest:
+//!
+//! - `ulp`: `|r32 - r64| / ulp(r32)`, the error in units in the last place of the `f32`
+//!   result (`ulp(r) = 2^(e - 23)` for `r` in `[2^e, 2^(e+1))`, `2^-149` for zero and
+//!   subnormals); also reported over the non-negative inputs alone (`ulp x>=0`).
+//! - `abs`: `|r32 - r64|`.
+//! - `mixed`: `|r32 - r64| / max(ulp(r32), 2^-24)`: ulp of the result, but never finer than
+//!   the ulp of `0.5`. For results of magnitude at least `0.5` it is the ulp error; below
+//!   that it is the absolute error in units of `2^-24 ~ 6e-8`.
+//!
+//! The `ulp` figure is unbounded in two places for reasons of the formula, not of the
+//! implementation: where `1 + tanh(...)` cancels (the left tail, `x < -3`, where GELU is
+//! tiny and `f32` rounding of `tanh` near `-1` leaves only a few significant bits), and where
+//! the derivative crosses zero (`x ~ -0.7518`, where any absolute error is a huge relative
+//! one). The `mixed` figure is the one that is bounded ([`VALUE_MIXED_BOUND`],
+//! [`DERIVATIVE_MIXED_BOUND`]), and the sampled test and the exhaustive run both hold the
+//! implementation to it.
+
+use skipgrad::{Gelu, Scalar};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+
+/// Bound on the `mixed` error of `Gelu::value::<f32>` over every finite `f32` (libm `tanhf`):
+/// the exhaustive run measured 1.756, at `x = 1.1296183` (bits `0x3f909755`).
+pub const VALUE_MIXED_BOUND: f64 = 2.0;
+/// Bound on the `mixed` error of `Gelu::derivative::<f32>` over every finite `f32` (libm
+/// `tanhf`): the exhaustive run measured 9.151, at `x = -5.157855` (bits `0xc0a50d26`), where
+/// `tanh` is within a few ulp of `-1` and `1 - t^2` keeps almost no correct bits.
+pub const DERIVATIVE_MIXED_BOUND: f64 = 10.0;
+/// Bound on the `ulp` error of the core's `f32` `tanh` (libm's `tanhf`): the exhaustive run
+/// measured 2.189 ulp, at `x = 0.23329562` (bits `0x3e6ee50c`).
+pub const TANH_ULP_BOUND: f64 = 2.5;
+
+/// Flags of `skipgrad exhaustive-gelu`.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct ExhaustiveArgs {
+    /// Require the core's `micromath` tanh (build with `--features micromath`); the
+    /// `libm`-only bounds are then reported but not enforced.
+    #[arg(long)]
+    pub micromath: bool,
+    /// Worker threads (default: every available core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Check every `STRIDE`-th bit pattern only (1 = every finite `f32`).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub stride: u32,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The worst case of one error figure.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Worst {
+    /// The largest error seen.
+    pub error: f64,
+    /// The input where it occurs, as `f32` bits.
+    pub bits: u32,
+    /// The `f32` result there.
+    pub got: f32,
+    /// The `f64` reference there.
+    pub want: f64,
+}
+
+impl Worst {
+    fn update(&mut self, error: f64, bits: u32, got: f32, want: f64) {
+        if error > self.error {
+            *self = Worst {
+                error,
+                bits,
+                got,
+                want,
+            };
+        }
+    }
+
+    fn merge(&mut self, other: &Worst) {
+        if other.error > self.error || (other.error == self.error && other.bits < self.bits) {
+            *self = *other;
+        }
+    }
+
+    /// The input where the worst case occurs.
+    pub fn input(&self) -> f32 {
+        f32::from_bits(self.bits)
+    }
+}
+
+/// The error figures of one function.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct FnStats {
+    /// Error in ulp of the `f32` result.
+    pub ulp: Worst,
+    /// Error in ulp of the `f32` result over non-negative inputs only (`+0` to `f32::MAX`),
+    /// where neither GELU nor its derivative cancels.
+    pub ulp_nonnegative: Worst,
+    /// Absolute error.
+    pub abs: Worst,
+    /// Error in units of `max(ulp(result), 2^-24)`.
+    pub mixed: Worst,
+    /// Number of inputs with a NaN or infinite `f32` result.
+    pub non_finite: u64,
+    /// The first such input, as bits.
+    pub first_non_finite: Option<u32>,
+}
+
+/// `ulp(r)` for an `f32` value (see the module docs).
+pub fn ulp(r: f32) -> f64 {
+    let e = (r.to_bits() >> 23) & 0xff;
+    if e == 0 {
+        f64::from(f32::from_bits(1))
+    } else {
+        // 2^(e - 127 - 23), exact in f64.
+        f64::from_bits(u64::from(e + 1023 - 127 - 23) << 52)
+    }
+}
+
+/// `2^-24`, the ulp of `0.5` and the floor of the `mixed` figure.
+const MIXED_FLOOR: f64 = 1.0 / 16_777_216.0;
+
+impl FnStats {
+    fn record(&mut self, bits: u32, got: f32, want: f64) {
+        if !got.is_finite() {
+            self.non_finite += 1;
+            if self.first_non_finite.is_none() {
+                self.first_non_finite = Some(bits);
+            }
+            return;
+        }
+        let err = (f64::from(got) - want).abs();
+        let u = ulp(got);
+        self.ulp.update(err / u, bits, got, want);
+        if bits < 0x8000_0000 {
+            self.ulp_nonnegative.update(err / u, bits, got, want);
+        }
+        self.abs.update(err, bits, got, want);
+        self.mixed.update(err / u.max(MIXED_FLOOR), bits, got, want);
+    }
+
+    fn merge(&mut self, other: &FnStats) {
+        self.ulp.merge(&other.ulp);
+        self.ulp_nonnegative.merge(&other.ulp_nonnegative);
+        self.abs.merge(&other.abs);
+        self.mixed.merge(&other.mixed);
+        self.non_finite += other.non_finite;
+        self.first_non_finite = match (self.first_non_finite, other.first_non_finite) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
+/// The result of a scan.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Summary {
+    /// Finite inputs checked.
+    pub checked: u64,
+    /// `Gelu::value`.
+    pub value: FnStats,
+    /// `Gelu::derivative`.
+    pub derivative: FnStats,
+    /// The core's `f32` `tanh`.
+    pub tanh: FnStats,
+}
+
+impl Summary {
+    /// Checks one input given by its bits; NaN and infinite inputs are skipped.
+    pub fn check(&mut self, bits: u32) {
+        let x = f32::from_bits(bits);
+        if !x.is_finite() {
+            return;
+        }
+        let x64 = f64::from(x);
+        self.checked += 1;
+        let (v, d) = Gelu::value_and_derivative(x);
+        let (v64, d64) = Gelu::value_and_derivative(x64);
+        self.value.record(bits, v, v64);
+        self.derivative.record(bits, d, d64);
+        self.tanh.record(bits, Scalar::tanh(x), Scalar::tanh(x64));
+    }
+
+    /// Merges the summary of another part of the range.
+    pub fn merge(&mut self, other: &Summary) {
+        self.checked += other.checked;
+        self.value.merge(&other.value);
+        self.derivative.merge(&other.derivative);
+        self.tanh.merge(&other.tanh);
+    }
+
+    /// True if every result is finite and within the `libm` bounds.
+    pub fn within_bounds(&self) -> bool {
+        self.value.non_finite + self.derivative.non_finite + self.tanh.non_finite == 0
+            && self.value.mixed.error <= VALUE_MIXED_BOUND
+            && self.derivative.mixed.error <= DERIVATIVE_MIXED_BOUND
+            && self.tanh.ulp.error <= TANH_ULP_BOUND
+    }
+}
+
+/// Inputs `k * stride` for `k = 0, 1, ...` in `[lo, hi]` (both inclusive).
+pub fn scan_range(lo: u32, hi: u32, stride: u32) -> Summary {
+    let mut s = Summary::default();
+    let stride = stride.max(1);
+    let first = lo.div_ceil(stride).saturating_mul(stride);
+    let mut bits = u64::from(first);
+    while bits <= u64::from(hi) {
+        // `bits <= hi <= u32::MAX`, so the conversion is exact.
+        s.check(bits as u32);
+        bits += u64::from(stride);
+    }
+    s
+}
+
+/// Every `stride`-th bit pattern of the whole `u32` range, on `threads` threads that take
+/// chunks of 2^24 patterns from a shared counter (so both halves of the range, whose costs
+/// differ, are spread over every thread).
+pub fn scan_all(stride: u32, threads: usize) -> Summary {
+    const CHUNK_BITS: u32 = 24;
+    const CHUNKS: u32 = 1 << (32 - CHUNK_BITS);
+    let next = AtomicU32::new(0);
+    let total = Mutex::new(Summary::default());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| {
+                let mut local = Summary::default();
+                loop {
+                    let c = next.fetch_add(1, Ordering::Relaxed);
+                    if c >= CHUNKS {
+                        break;
+                    }
+                    let lo = c << CHUNK_BITS;
+                    let hi = lo | ((1 << CHUNK_BITS) - 1);
+                    local.merge(&scan_range(lo, hi, stride));
+                }
+                if let Ok(mut t) = total.lock() {
+                    t.merge(&local);
+                }
+            });
+        }
+    });
+    total.into_inner().unwrap_or_default()
+}
+
+fn describe(name: &str, s: &FnStats) -> String {
+    let line = |what: &str, w: &Worst, unit: &str| {
+        format!(
+            "  {what:<8} {:>12.4e} {unit:<10} at x = {:e} (bits 0x{:08x}): f32 {:e}, f64 {:e}\n",
+            w.error,
+            w.input(),
+            w.bits,
+            w.got,
+            w.want
+        )
+    };
+    format!(
+        "{name}: {} non-finite results{}\n{}{}{}{}",
+        s.non_finite,
+        s.first_non_finite
+            .map(|b| format!(" (first at bits 0x{b:08x})"))
+            .unwrap_or_default(),
+        line("ulp", &s.ulp, "ulp"),
+        line("ulp x>=0", &s.ulp_nonnegative, "ulp"),
+        line("abs", &s.abs, ""),
+        line("mixed", &s.mixed, "units"),
+    )
+}
+
+/// Runs `skipgrad exhaustive-gelu`.
+pub fn run(args: &ExhaustiveArgs) -> anyhow::Result<()> {
+    let micromath = cfg!(feature = "micromath");
+    if args.micromath && !micromath {
+        anyhow::bail!(
+            "--micromath needs a harness built with the micromath feature: \
+             cargo run --release --features micromath -- exhaustive-gelu --micromath"
+        );
+    }
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let start = std::time::Instant::now();
+    let s = scan_all(args.stride, threads);
+    let secs = start.elapsed().as_secs_f64();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "tanh": if micromath { "micromath" } else { "libm" },
+                "stride": args.stride,
+                "threads": threads,
+                "seconds": secs,
+                "summary": s,
+            })
+        );
+    } else {
+        println!(
+            "f32 GELU over {} finite inputs (every {}. bit pattern), tanh: {}, {} threads, {:.1} s",
+            s.checked,
+            args.stride,
+            if micromath { "micromath" } else { "libm tanhf" },
+            threads,
+            secs
+        );
+        print!("{}", describe("value", &s.value));
+        print!("{}", describe("derivative", &s.derivative));
+        print!("{}", describe("tanh", &s.tanh));
+        println!(
+            "bounds (mixed units): value <= {VALUE_MIXED_BOUND}, derivative <= \
+             {DERIVATIVE_MIXED_BOUND}; tanh <= {TANH_ULP_BOUND} ulp"
+        );
+    }
+    let non_finite = s.value.non_finite + s.derivative.non_finite + s.tanh.non_finite;
+    if non_finite > 0 {
+        anyhow::bail!("{non_finite} non-finite results");
+    }
+    if !micromath && !s.within_bounds() {
+        anyhow::bail!("an error figure exceeds its stated bound");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ulp_table() {
+        let cases: [(f32, f64); 6] = [
+            (1.0, f64::from(f32::EPSILON)),
+            (1.5, f64::from(f32::EPSILON)),
+            (-0.5, f64::from(f32::EPSILON) / 2.0),
+            (0.0, f64::from(f32::from_bits(1))),
+            (f32::from_bits(5), f64::from(f32::from_bits(1))),
+            (f32::MAX, 2f64.powi(104)),
+        ];
+        for (r, want) in cases {
+            assert_eq!(ulp(r), want, "ulp({r:e})");
+        }
+    }
+
+    #[test]
+    fn scan_range_counts_only_finite_inputs() {
+        // 0x7f80_0000 is +inf, above it NaNs.
+        let s = scan_range(0x7f7f_fffe, 0x7f80_0002, 1);
+        assert_eq!(s.checked, 2);
+        let s = scan_range(0, 99, 10);
+        assert_eq!(s.checked, 10);
+    }
+
+    #[test]
+    fn threads_split_the_range_like_one_thread() {
+        let a = scan_all(65_537, 1);
+        let b = scan_all(65_537, 3);
+        assert_eq!(a, b);
+        assert!(a.checked > 60_000);
+    }
+}

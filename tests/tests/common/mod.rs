@@ -1,0 +1,180 @@
+//! Strategies and helpers shared by the property tests.
+#![allow(dead_code)]
+
+use proptest::prelude::*;
+use proptest::test_runner::Config as ProptestConfig;
+use skipgrad::{Module, ParamName, Params, TorchInit, Zeroed};
+use skipgrad_harness::gradcheck::{self, Config, BOUND};
+use std::fmt;
+
+/// The default proptest configuration: 256 cases, or `PROPTEST_CASES` when set (read by
+/// `ProptestConfig::default()`).
+pub fn config() -> ProptestConfig {
+    ProptestConfig::default()
+}
+
+/// One generated case: a model, a batch of `B` inputs and targets.
+#[derive(Clone)]
+pub struct Case<M, const I: usize, const O: usize, const B: usize> {
+    /// The model.
+    pub model: M,
+    /// The inputs.
+    pub inputs: [[f64; I]; B],
+    /// The targets.
+    pub targets: [[f64; O]; B],
+}
+
+/// A type name without module paths: `Linear<f64, 3, 3>` rather than
+/// `skipgrad::linear::Linear<f64, 3, 3>`.
+pub fn short_type_name<M>() -> String {
+    let full = std::any::type_name::<M>();
+    let mut out = String::with_capacity(full.len());
+    let mut ident = String::new();
+    let mut chars = full.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() || c == '_' {
+            ident.push(c);
+        } else if c == ':' && chars.peek() == Some(&':') {
+            chars.next();
+            ident.clear();
+        } else {
+            out.push_str(&ident);
+            ident.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(&ident);
+    out
+}
+
+impl<M: Params<f64>, const I: usize, const O: usize, const B: usize> fmt::Debug
+    for Case<M, I, O, B>
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Case {{")?;
+        writeln!(
+            f,
+            "  shape: {} : [f64; {I}] -> [f64; {O}], batch of {B}",
+            short_type_name::<M>()
+        )?;
+        writeln!(f, "  weights:")?;
+        let mut result = Ok(());
+        self.model
+            .visit_named(&mut ParamName::new(), &mut |name, t| {
+                if result.is_ok() {
+                    result = writeln!(f, "    {name} = {t:?}");
+                }
+            });
+        result?;
+        writeln!(f, "  inputs: {:?}", self.inputs)?;
+        writeln!(f, "  targets: {:?}", self.targets)?;
+        write!(f, "}}")
+    }
+}
+
+/// Weights uniform in `±scale`, inputs uniform in `±2`, targets uniform in `±2`.
+///
+/// With `scale` about `2 / sqrt(fan_in)` (twice PyTorch's initial range) activations and the
+/// loss stay of order one, the regime the absolute floor of the error measure is meant for.
+pub fn case<M, const I: usize, const O: usize, const B: usize>(
+    scale: f64,
+) -> impl Strategy<Value = Case<M, I, O, B>>
+where
+    M: Params<f64> + Clone + 'static,
+{
+    (
+        proptest::collection::vec(-scale..scale, M::LEN),
+        proptest::array::uniform::<_, B>(proptest::array::uniform::<_, I>(-2.0..2.0f64)),
+        proptest::array::uniform::<_, B>(proptest::array::uniform::<_, O>(-2.0..2.0f64)),
+    )
+        .prop_map(|(w, inputs, targets)| {
+            let mut model = M::zeroed();
+            gradcheck::load(&mut model, &w);
+            Case {
+                model,
+                inputs,
+                targets,
+            }
+        })
+}
+
+/// A model initialised as PyTorch would from a random seed, with random inputs: the
+/// distribution the notebook's experiment draws from.
+pub fn torch_case<M, const I: usize, const O: usize, const B: usize>(
+) -> impl Strategy<Value = Case<M, I, O, B>>
+where
+    M: Params<f64> + Clone + 'static,
+{
+    (
+        any::<u64>(),
+        proptest::array::uniform::<_, B>(proptest::array::uniform::<_, I>(-2.0..2.0f64)),
+        proptest::array::uniform::<_, B>(proptest::array::uniform::<_, O>(-2.0..2.0f64)),
+    )
+        .prop_map(|(seed, inputs, targets)| Case {
+            model: Params::torch_init(&mut TorchInit::new(seed)),
+            inputs,
+            targets,
+        })
+}
+
+/// Runs the gradient checker and fails the case if any element exceeds [`BOUND`].
+pub fn assert_gradients<M, const I: usize, const O: usize, const B: usize>(
+    c: &Case<M, I, O, B>,
+) -> Result<(), TestCaseError>
+where
+    M: Module<[f64; I], Output = [f64; O]> + Params<f64> + Clone,
+{
+    let r = gradcheck::check(&c.model, &c.inputs, &c.targets, "", &Config::default());
+    let worst = r
+        .tensors
+        .iter()
+        .max_by(|a, b| a.max_rel_error.total_cmp(&b.max_rel_error));
+    prop_assert!(
+        r.passes(BOUND),
+        "worst relative error {:e} > {BOUND:e}: {worst:?}",
+        r.max_rel_error
+    );
+    prop_assert_eq!(r.checked, M::LEN + I * B);
+    Ok(())
+}
+
+/// The identity map on `[f64; N]`: with it, the checker tests `Mse` alone.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Identity;
+
+impl Zeroed for Identity {
+    fn zeroed() -> Self {
+        Identity
+    }
+}
+
+impl<const N: usize> Module<[f64; N]> for Identity {
+    type Output = [f64; N];
+    type Cache = ();
+    fn forward(&self, x: &[f64; N], _: &mut ()) -> [f64; N] {
+        *x
+    }
+    fn backward(&self, _: &(), dy: &[f64; N], _: &mut Self) -> [f64; N] {
+        *dy
+    }
+}
+
+impl Params<f64> for Identity {
+    const LEN: usize = 0;
+    fn for_each_tensor(&self, _: &mut impl FnMut(&[f64])) {}
+    fn for_each_tensor_mut(&mut self, _: &mut impl FnMut(&mut [f64])) {}
+    fn visit_named(&self, _: &mut ParamName, _: &mut impl FnMut(&ParamName, &[f64])) {}
+    fn visit_named_mut(&mut self, _: &mut ParamName, _: &mut impl FnMut(&ParamName, &mut [f64])) {}
+    fn zip2(&mut self, _: &Self, _: &mut impl FnMut(&mut [f64], &[f64])) {}
+    fn zip3(&mut self, _: &Self, _: &mut Self, _: &mut impl FnMut(&mut [f64], &[f64], &mut [f64])) {
+    }
+    fn zip4(
+        &mut self,
+        _: &Self,
+        _: &mut Self,
+        _: &mut Self,
+        _: &mut impl FnMut(&mut [f64], &[f64], &mut [f64], &mut [f64]),
+    ) {
+    }
+    fn reset_parameters(&mut self, _: &mut TorchInit) {}
+}

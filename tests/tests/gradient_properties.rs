@@ -1,0 +1,163 @@
+//! Every analytic gradient of the core against finite differences, on random shapes, weights
+//! and inputs (see `skipgrad_harness::gradcheck` for the method and the error measure).
+//!
+//! Each property runs 256 cases by default (`PROPTEST_CASES=N` for more). A failing case is
+//! shrunk and printed with its shape, its named weights, inputs and targets.
+
+mod common;
+
+use common::{assert_gradients, case, config, torch_case, Case, Identity};
+use proptest::prelude::*;
+use skipgrad::{Gelu, Linear, Module, Mse, Residual, Zeroed};
+use skipgrad_harness::notebook::{Plain, WithShortcut};
+
+/// Twice PyTorch's initial weight range for a fan-in of `n`: `2 / sqrt(n)`.
+fn scale(n: usize) -> f64 {
+    2.0 / (n as f64).sqrt()
+}
+
+macro_rules! size_properties {
+    ($($module:ident: $n:literal),* $(,)?) => {$(
+        mod $module {
+            use super::*;
+
+            const N: usize = $n;
+            type Block = (Linear<f64, N, N>, Gelu);
+
+            proptest! {
+                #![proptest_config(config())]
+
+                #[test]
+                fn linear_square(c in case::<Linear<f64, N, N>, N, N, 3>(scale(N))) {
+                    assert_gradients(&c)?;
+                }
+
+                #[test]
+                fn linear_to_3(c in case::<Linear<f64, N, 3>, N, 3, 3>(scale(N))) {
+                    assert_gradients(&c)?;
+                }
+
+                #[test]
+                fn linear_from_3(c in case::<Linear<f64, 3, N>, 3, N, 3>(scale(3))) {
+                    assert_gradients(&c)?;
+                }
+
+                #[test]
+                fn gelu(c in case::<Gelu, N, N, 3>(1.0)) {
+                    assert_gradients(&c)?;
+                }
+
+                #[test]
+                fn residual_block(c in case::<Residual<Block>, N, N, 3>(scale(N))) {
+                    assert_gradients(&c)?;
+                }
+
+                #[test]
+                fn residual_gelu(c in case::<Residual<Gelu>, N, N, 3>(1.0)) {
+                    assert_gradients(&c)?;
+                }
+
+                #[test]
+                fn mse_single_sample(c in case::<Identity, N, N, 1>(1.0)) {
+                    assert_gradients(&c)?;
+                    // The batch loss of one sample is the per-sample loss, bit for bit.
+                    let [x] = c.inputs;
+                    let [t] = c.targets;
+                    prop_assert_eq!(
+                        Mse::batch_loss(&c.inputs, &c.targets).to_bits(),
+                        Mse::loss(&x, &t).to_bits()
+                    );
+                    prop_assert_eq!(Mse::gradient_in_batch(&x, &t, 1), Mse::gradient(&x, &t));
+                }
+
+                #[test]
+                fn mse_batch(c in case::<Identity, N, N, 5>(1.0)) {
+                    assert_gradients(&c)?;
+                }
+
+                #[test]
+                fn tuple_sequence(
+                    c in case::<(Linear<f64, N, N>, Gelu, Residual<Block>, Linear<f64, N, 2>), N, 2, 4>(
+                        scale(N),
+                    )
+                ) {
+                    assert_gradients(&c)?;
+                }
+
+                #[test]
+                fn array_sequence(c in case::<[Residual<Block>; 3], N, N, 2>(scale(N))) {
+                    assert_gradients(&c)?;
+                }
+
+                #[test]
+                fn array_equals_tuple(c in case::<[Residual<Block>; 3], N, N, 1>(scale(N))) {
+                    let arr = c.model;
+                    let [a, b, d] = arr;
+                    let tuple = (a, b, d);
+                    let [x] = c.inputs;
+                    let [dy] = c.targets;
+                    let (mut ca, mut ct) = (Zeroed::zeroed(), Zeroed::zeroed());
+                    let ya = arr.forward(&x, &mut ca);
+                    prop_assert_eq!(ya, tuple.forward(&x, &mut ct));
+                    prop_assert_eq!(ya, arr.infer(&x));
+                    prop_assert_eq!(ya, tuple.infer(&x));
+                    let mut ga = <[Residual<Block>; 3]>::zeroed();
+                    let mut gt = <(Residual<Block>, Residual<Block>, Residual<Block>)>::zeroed();
+                    prop_assert_eq!(arr.backward(&ca, &dy, &mut ga), tuple.backward(&ct, &dy, &mut gt));
+                    prop_assert_eq!(ga, [gt.0, gt.1, gt.2]);
+                }
+            }
+        }
+    )*};
+}
+
+size_properties!(n1: 1, n2: 2, n3: 3, n7: 7, n16: 16);
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn notebook_plain(c in case::<Plain<f64>, 3, 1, 4>(scale(3))) {
+        assert_gradients(&c)?;
+    }
+
+    #[test]
+    fn notebook_with_shortcut(c in case::<WithShortcut<f64>, 3, 1, 4>(scale(3))) {
+        assert_gradients(&c)?;
+    }
+
+    #[test]
+    fn notebook_plain_torch_init(c in torch_case::<Plain<f64>, 3, 1, 6>()) {
+        assert_gradients(&c)?;
+    }
+
+    #[test]
+    fn notebook_with_shortcut_torch_init(c in torch_case::<WithShortcut<f64>, 3, 1, 6>()) {
+        assert_gradients(&c)?;
+    }
+
+    #[test]
+    fn notebook_with_shortcut_single_sample(c in case::<WithShortcut<f64>, 3, 1, 1>(scale(3))) {
+        assert_gradients(&c)?;
+    }
+}
+
+/// The printed counterexample names the shape, every weight tensor, the inputs and targets.
+#[test]
+fn case_debug_is_readable() {
+    let c: Case<(Linear<f64, 2, 1>, Gelu), 2, 1, 1> = Case {
+        model: (Linear::new([[0.5, -1.0]], [0.25]), Gelu),
+        inputs: [[1.0, 2.0]],
+        targets: [[0.0]],
+    };
+    let text = format!("{c:?}");
+    for want in [
+        "shape: (Linear<f64, 2, 1>, Gelu) : [f64; 2] -> [f64; 1], batch of 1",
+        "0.weight = [0.5, -1.0]",
+        "0.bias = [0.25]",
+        "inputs: [[1.0, 2.0]]",
+        "targets: [[0.0]]",
+    ] {
+        assert!(text.contains(want), "{want:?} not in\n{text}");
+    }
+}
