@@ -8,4 +8,7 @@ pub mod exhaustive;
 pub mod gradcheck;
 pub mod gradcheck_cmd;
 pub mod notebook;
+pub mod plot;
 pub mod seed;
+pub mod task;
+pub mod train;

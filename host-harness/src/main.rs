@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use skipgrad_harness::seed;
+use skipgrad_harness::train;
 use skipgrad_harness::{exhaustive, gradcheck_cmd};
 
 /// Runs the skipgrad core on a desktop.
@@ -16,6 +17,8 @@ struct Cli {
 enum Command {
     /// The seed notebook's per-layer mean |grad| tables, without and with shortcuts (the default).
     Seed(seed::SeedArgs),
+    /// Trains a deep MLP with and without shortcuts on a small generated task.
+    Train(train::TrainArgs),
     /// Analytic gradients against finite differences on the notebook's and a deep network.
     Gradcheck(gradcheck_cmd::GradcheckArgs),
     /// The f32 GELU, its derivative and tanh over every finite f32, against f64.
@@ -29,6 +32,7 @@ fn main() -> std::process::ExitCode {
         .unwrap_or(Command::Seed(seed::SeedArgs::default()))
     {
         Command::Seed(args) => seed::run(&args),
+        Command::Train(args) => train::run(&args),
         Command::Gradcheck(args) => gradcheck_cmd::run(&args),
         Command::ExhaustiveGelu(args) => exhaustive::run(&args),
     };
