@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs, rust_2018_idioms)]
 
+pub mod baseline;
 pub mod exhaustive;
 pub mod gradcheck;
 pub mod gradcheck_cmd;
