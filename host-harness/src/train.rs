@@ -98,7 +98,7 @@ pub struct TrainArgs {
     #[arg(long, value_enum, default_value_t = OptimizerKind::Sgd)]
     pub optimizer: OptimizerKind,
     /// Learning rate [default: 0.01 for sgd, 1e-3 for adam].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub lr: Option<f64>,
     /// Train the plain network (no shortcut connections).
     #[arg(long)]
@@ -320,6 +320,11 @@ pub fn train(cfg: &Config, progress: &ProgressBar) -> anyhow::Result<Curve> {
             menu()
         ),
     }
+}
+
+/// Runs one training run without a progress bar.
+pub fn train_quietly(cfg: &Config) -> anyhow::Result<Curve> {
+    train(cfg, &ProgressBar::hidden())
 }
 
 /// A progress bar on stderr for `total` steps, hidden unless stderr is a terminal, the run
