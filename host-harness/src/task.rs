@@ -46,7 +46,7 @@ pub const SIN_POINTS: usize = 64;
 /// Points in the `moons` task (half per moon).
 pub const MOONS_POINTS: usize = 128;
 /// Seed of the noise stream of the `moons` task.
-const MOONS_NOISE_SEED: u64 = 0x5EED_0F_300E5;
+const MOONS_NOISE_SEED: u64 = 0x0005_EED0_F300_E500;
 /// Half-width of the uniform noise added to each coordinate of the `moons` task.
 const MOONS_NOISE: f64 = 0.1;
 
