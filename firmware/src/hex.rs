@@ -14,16 +14,14 @@ pub fn digits(v: u32) -> [u8; 8] {
     out
 }
 
-/// Prints `label 0x<v>` and a newline.
+/// Prints `minimal <label> 0x<v>` and a newline.
+#[inline(never)]
 pub fn print_word(label: &[u8], v: u32) {
-    let mut line = [0u8; 12];
-    line[0] = b' ';
-    line[1] = b'0';
-    line[2] = b'x';
-    line[11] = b'\n';
-    for (d, x) in line.iter_mut().skip(3).zip(digits(v)) {
+    semihosting::write(b"minimal ");
+    semihosting::write(label);
+    let mut hex = *b" 0x00000000\n";
+    for (d, x) in hex.iter_mut().skip(3).zip(digits(v)) {
         *d = x;
     }
-    semihosting::write(label);
-    semihosting::write(&line);
+    semihosting::write(&hex);
 }
