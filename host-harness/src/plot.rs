@@ -9,6 +9,7 @@ use std::path::Path;
 use anyhow::anyhow;
 use plotters::coord::combinators::IntoLogRange;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::notebook::Tables;
 
@@ -99,17 +100,21 @@ pub fn loss_curves(path: &Path, title: &str, series: &[Series]) -> anyhow::Resul
 }
 
 /// Writes the seed notebook's per-layer mean |grad| tables as grouped bars on a log scale:
-/// one group per weight, without shortcuts and with shortcuts side by side.
+/// one group per weight, without shortcuts and with shortcuts side by side, each bar labelled
+/// with its value.
 pub fn gradient_bars(path: &Path, tables: &Tables) -> anyhow::Result<()> {
-    let groups: Vec<(&str, f64, f64)> = tables
+    let groups: Vec<(&str, [f64; 2])> = tables
         .without_shortcut
         .iter()
         .zip(&tables.with_shortcut)
-        .map(|(a, b)| (a.name.as_str(), a.mean_abs_grad, b.mean_abs_grad))
+        .map(|(a, b)| (a.name.as_str(), [a.mean_abs_grad, b.mean_abs_grad]))
         .collect();
-    let (y_lo, y_hi) = log_range(groups.iter().flat_map(|g| [g.1, g.2]));
-    // Each group spans 3 units: two bars and a gap; its label sits between its bars.
-    let width = 3 * groups.len() as i32;
+    let (lo, y_hi) = log_range(groups.iter().flat_map(|g| g.1));
+    // One more decade below the smallest value, so that every bar has a visible height.
+    let y_lo = lo / 10.0;
+    // Each group spans 6 units: two bars of 2 units and a gap of 2; the group's label sits at
+    // its centre (6i + 2), between its bars, and each value above its bar's centre.
+    let width = 6 * groups.len() as i32;
     let root = SVGBackend::new(path, SIZE).into_drawing_area();
     let err = |e: &dyn std::fmt::Display| anyhow!("plotting: {e}");
     root.fill(&WHITE).map_err(|e| err(&e))?;
@@ -121,12 +126,12 @@ pub fn gradient_bars(path: &Path, tables: &Tables) -> anyhow::Result<()> {
         .margin(20)
         .x_label_area_size(56)
         .y_label_area_size(90)
-        .build_cartesian_2d(-1i32..width, (y_lo..y_hi).log_scale())
+        .build_cartesian_2d(-2i32..width, (y_lo..y_hi).log_scale())
         .map_err(|e| err(&e))?;
     let names: Vec<String> = groups.iter().map(|g| g.0.to_owned()).collect();
     let label = move |x: &i32| {
-        if x.rem_euclid(3) == 1 {
-            names.get((x / 3) as usize).cloned().unwrap_or_default()
+        if x.rem_euclid(6) == 2 {
+            names.get((x / 6) as usize).cloned().unwrap_or_default()
         } else {
             String::new()
         }
@@ -134,10 +139,10 @@ pub fn gradient_bars(path: &Path, tables: &Tables) -> anyhow::Result<()> {
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .x_labels((width + 1) as usize)
+        .x_labels((width + 3) as usize)
         .x_label_formatter(&label)
-        .x_desc("layer (PyTorch parameter name)")
-        .y_desc("mean |grad| (log scale)")
+        .x_desc("layer (PyTorch parameter name), input side on the left")
+        .y_desc("mean |grad| of the weight (log scale)")
         .axis_desc_style(("sans-serif", 18))
         .label_style(("sans-serif", 15))
         .y_label_formatter(&|y| format!("{y:.0e}"))
@@ -147,21 +152,31 @@ pub fn gradient_bars(path: &Path, tables: &Tables) -> anyhow::Result<()> {
         ("without shortcut", COLOURS[1]),
         ("with shortcut", COLOURS[0]),
     ];
+    let value_style = TextStyle::from(("sans-serif", 14))
+        .pos(Pos::new(HPos::Center, VPos::Bottom))
+        .color(&BLACK);
     for (v, (name, colour)) in variants.into_iter().enumerate() {
         let bars = groups.iter().enumerate().map(move |(i, g)| {
-            let value = if v == 0 { g.1 } else { g.2 };
-            let x = 3 * i as i32 + v as i32;
-            Rectangle::new([(x, y_lo), (x + 1, value.max(y_lo))], colour.filled())
+            let x = 6 * i as i32 + 2 * v as i32;
+            let value = g.1.get(v).copied().unwrap_or(y_lo).max(y_lo);
+            Rectangle::new([(x, y_lo), (x + 2, value)], colour.filled())
         });
         chart
             .draw_series(bars)
             .map_err(|e| err(&e))?
             .label(name)
             .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 18, y + 7)], colour.filled()));
+        let style = value_style.clone();
+        let values = groups.iter().enumerate().map(move |(i, g)| {
+            let x = 6 * i as i32 + 2 * v as i32 + 1;
+            let value = g.1.get(v).copied().unwrap_or(y_lo).max(y_lo);
+            EmptyElement::at((x, value)) + Text::new(format!("{value:.1e}"), (0, -4), style.clone())
+        });
+        chart.draw_series(values).map_err(|e| err(&e))?;
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(SeriesLabelPosition::UpperLeft)
         .label_font(("sans-serif", 17))
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
@@ -203,6 +218,37 @@ mod tests {
             "<polyline",
         ] {
             assert!(svg.contains(text), "missing {text}");
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn writes_the_gradient_bar_chart() {
+        let dir = std::env::temp_dir().join(format!("skipgrad-bars-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("bars.svg");
+        let tables = crate::notebook::run(&crate::notebook::Experiment::default());
+        gradient_bars(&path, &tables).expect("plot");
+        let svg = std::fs::read_to_string(&path).expect("svg");
+        // Both legends, every layer name, and the notebook's smallest and largest values.
+        for text in [
+            "without shortcut",
+            "with shortcut",
+            "layers.0.0.weight",
+            "layers.4.0.weight",
+            "log scale",
+            "1.2e-4",
+            "1.3e0",
+        ] {
+            assert!(svg.contains(text), "missing {text}");
+        }
+        // Five bars and one legend swatch per variant.
+        for colour in ["#0072B2", "#E69F00"] {
+            assert_eq!(
+                svg.matches(&format!("fill=\"{colour}\"")).count(),
+                6,
+                "{colour}"
+            );
         }
         std::fs::remove_dir_all(&dir).ok();
     }
