@@ -161,3 +161,14 @@ fn case_debug_is_readable() {
         assert!(text.contains(want), "{want:?} not in\n{text}");
     }
 }
+
+/// 256 cases by default, `PROPTEST_CASES` when it is set (proptest reads it in
+/// `ProptestConfig::default()`, which `config()` returns unchanged).
+#[test]
+fn case_count_follows_proptest_cases() {
+    let want = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(256);
+    assert_eq!(config().cases, want);
+}
