@@ -299,23 +299,29 @@ fn fmt_ratio(v: f64) -> String {
     format!("{v:.2}")
 }
 
+/// One JSON array, one object per target, keys in the documented order.
 fn to_json(rows: &[Row]) -> String {
-    let array: Vec<serde_json::Value> = rows
+    let objects: Vec<String> = rows
         .iter()
         .map(|r| {
-            serde_json::json!({
-                "target": r.target.triple,
-                "machine": r.target.machine,
-                "bit_identical": r.bit_identical,
-                "flash_bytes": r.sizes.flash(),
-                "static_ram_bytes": r.sizes.static_ram(),
-                "peak_stack_bytes": r.peak_stack,
-                "model_bytes": scenario::MODEL_BYTES,
-                "instructions_per_step": r.instructions_per_step,
-            })
+            let steps = r
+                .instructions_per_step
+                .map_or_else(|| "null".to_owned(), |n| n.to_string());
+            format!(
+                "{{\"target\": {}, \"machine\": {}, \"bit_identical\": {}, \"flash_bytes\": {}, \
+                 \"static_ram_bytes\": {}, \"peak_stack_bytes\": {}, \"model_bytes\": {}, \
+                 \"instructions_per_step\": {steps}}}",
+                serde_json::Value::from(r.target.triple),
+                serde_json::Value::from(r.target.machine),
+                r.bit_identical,
+                r.sizes.flash(),
+                r.sizes.static_ram(),
+                r.peak_stack,
+                scenario::MODEL_BYTES,
+            )
         })
         .collect();
-    serde_json::Value::Array(array).to_string()
+    format!("[{}]", objects.join(", "))
 }
 
 fn to_markdown(rows: &[Row]) -> String {
@@ -401,6 +407,44 @@ mod tests {
         assert!(MinimalWords::parse(&missing).is_err());
         let bad_hex = good.replacen("0x00000064", "0xzz", 1);
         assert!(MinimalWords::parse(&bad_hex).is_err());
+    }
+
+    #[test]
+    fn json_is_one_array_with_the_documented_keys_in_order() {
+        let row = Row {
+            target: M4F,
+            bit_identical: true,
+            sizes: elf::Sizes {
+                text: 3000,
+                rodata: 100,
+                data: 208,
+                bss: 320,
+            },
+            peak_stack: 440,
+            instructions_per_step: None,
+        };
+        let text = to_json(&[row.clone(), row]);
+        let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        let objects = value.as_array().expect("an array");
+        assert_eq!(objects.len(), 2);
+        assert_eq!(objects[0]["flash_bytes"], 3308);
+        assert_eq!(objects[0]["static_ram_bytes"], 528);
+        assert!(objects[0]["instructions_per_step"].is_null());
+        let keys = [
+            "target",
+            "machine",
+            "bit_identical",
+            "flash_bytes",
+            "static_ram_bytes",
+            "peak_stack_bytes",
+            "model_bytes",
+            "instructions_per_step",
+        ];
+        let positions: Vec<usize> = keys
+            .iter()
+            .map(|k| text.find(&format!("\"{k}\"")).expect("key present"))
+            .collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
     }
 
     #[test]
