@@ -5,11 +5,14 @@
 //!
 //! A training loop owns exactly four values, all fixed-size and caller-owned: the model `M`,
 //! its gradients (another `M`), one sample's forward cache (`M::Cache`, reused for every
-//! sample of the batch) and the optimizer. [`train_step`] keeps only a few scalars and one
-//! sample's output and output gradient (`2 * O` scalars) on the stack besides. For the seed
-//! notebook's network (`Plain<f32>` / `WithShortcut<f32>` in the harness: 52 parameters,
-//! 4 x `Linear<3, 3>` + `Linear<3, 1>`, GELU after each), measured with `size_of` in
-//! `tests/tests/memory.rs`:
+//! sample of the batch) and the optimizer. Besides them, [`train_step`] keeps a few scalars
+//! and one sample's output and output gradient (`2 * O` scalars) on the stack, and `forward`
+//! and `backward` pass layer-width arrays between layers by value (stack temporaries, no
+//! heap, nothing kept between calls).
+//!
+//! For the seed notebook's network (`Plain<f32>` / `WithShortcut<f32>` in the harness: 52
+//! parameters, 4 x `Linear<3, 3>` + `Linear<3, 1>`, GELU after each), measured with
+//! `size_of` in `tests/tests/memory.rs`:
 //!
 //! | value                                  | bytes |
 //! |----------------------------------------|------:|
