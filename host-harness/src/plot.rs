@@ -47,7 +47,9 @@ fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     }
     let lo = 10f64.powf(lo.log10().floor());
     let hi = 10f64.powf(hi.log10().ceil()).max(lo * 10.0);
-    (lo, hi)
+    // A hair wider than the decades, so that rounding in the axis' tick computation cannot
+    // drop the end labels.
+    (lo * (1.0 - 1e-9), hi * (1.0 + 1e-9))
 }
 
 /// Writes `series` as lines on a log-scale y axis ("training loss") against optimizer steps.
@@ -193,9 +195,16 @@ mod tests {
 
     #[test]
     fn log_range_covers_whole_decades() {
-        assert_eq!(log_range([0.49, 6e-5].into_iter()), (1e-5, 1.0));
-        assert_eq!(log_range([2.0].into_iter()), (1.0, 10.0));
-        assert_eq!(log_range([0.0, 1.0].into_iter()), (LOG_FLOOR, 1.0));
+        let close = |(a, b): (f64, f64), (c, d): (f64, f64)| {
+            assert!(
+                (a / c - 1.0).abs() < 1e-8 && (b / d - 1.0).abs() < 1e-8,
+                "{a}..{b}"
+            );
+            assert!(a <= c && b >= d, "{a}..{b} does not cover {c}..{d}");
+        };
+        close(log_range([0.49, 6e-5].into_iter()), (1e-5, 1.0));
+        close(log_range([2.0].into_iter()), (1.0, 10.0));
+        close(log_range([0.0, 1.0].into_iter()), (LOG_FLOOR, 1.0));
         assert_eq!(log_range([f64::NAN].into_iter()), (0.1, 10.0));
     }
 
