@@ -118,8 +118,8 @@ mod tests {
         // layers.0.0.weight[0][0] after torch.manual_seed(123), both formulas.
         let (w, _) = TorchInit::linear_bounds(3);
         let mut a = TorchInit::new(123);
-        assert_eq!(a.uniform(w), -0.235_429_644_584_655_76);
+        assert_eq!(f64::from(a.uniform(w)), -0.235_429_644_584_655_76);
         let mut b = TorchInit::with_formula(123, UniformFormula::Float64);
-        assert_eq!(b.uniform(w), -0.235_429_644_584_655_76);
+        assert_eq!(f64::from(b.uniform(w)), -0.235_429_644_584_655_76);
     }
 }
