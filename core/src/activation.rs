@@ -115,6 +115,8 @@ impl<T: Scalar> Params<T> for Gelu {
     #[inline(always)]
     fn zip2(&mut self, _a: &Self, _f: &mut impl FnMut(&mut [T], &[T])) {}
     #[inline(always)]
+    fn zip2_mut(&mut self, _a: &mut Self, _f: &mut impl FnMut(&mut [T], &mut [T])) {}
+    #[inline(always)]
     fn zip3(&mut self, _a: &Self, _b: &mut Self, _f: &mut impl FnMut(&mut [T], &[T], &mut [T])) {}
     #[inline(always)]
     fn zip4(

@@ -122,6 +122,12 @@ impl<T: Scalar, const IN: usize, const OUT: usize> Params<T> for Linear<T, IN, O
     }
 
     #[inline]
+    fn zip2_mut(&mut self, a: &mut Self, f: &mut impl FnMut(&mut [T], &mut [T])) {
+        f(self.weight.as_flattened_mut(), a.weight.as_flattened_mut());
+        f(&mut self.bias, &mut a.bias);
+    }
+
+    #[inline]
     fn zip3(&mut self, a: &Self, b: &mut Self, f: &mut impl FnMut(&mut [T], &[T], &mut [T])) {
         f(
             self.weight.as_flattened_mut(),

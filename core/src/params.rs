@@ -45,6 +45,17 @@ pub trait Params<T: Scalar>: Zeroed {
         f: &mut impl FnMut(&mut [T], &[T], &mut [T], &mut [T]),
     );
 
+    /// Zips `self` with one other value of the same shape, both mutable, tensor by tensor
+    /// (for example an optimizer that updates the model and clears the gradients in one pass).
+    ///
+    /// The default goes through [`Params::zip3`] with a zeroed stand-in for its read-only
+    /// argument, so it keeps one extra model on the stack; every layer and container of this
+    /// crate overrides it without the stand-in.
+    #[inline]
+    fn zip2_mut(&mut self, a: &mut Self, f: &mut impl FnMut(&mut [T], &mut [T])) {
+        self.zip3(&Self::zeroed(), a, &mut |s, _, a| f(s, a));
+    }
+
     /// Re-initialises every parameter as PyTorch does at construction, drawing from `init`
     /// in PyTorch's order (for `nn.Linear`: the weight row by row, then the bias).
     fn reset_parameters(&mut self, init: &mut TorchInit);
@@ -95,5 +106,83 @@ pub trait Params<T: Scalar>: Zeroed {
         let mut m = Self::zeroed();
         m.reset_parameters(init);
         m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Linear;
+
+    /// A container that implements only the required methods, so it gets the provided
+    /// `zip2_mut`.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    struct Wrap(Linear<f64, 2, 1>);
+
+    impl Zeroed for Wrap {
+        fn zeroed() -> Self {
+            Wrap(Linear::zeroed())
+        }
+    }
+
+    impl Params<f64> for Wrap {
+        const LEN: usize = 3;
+        fn for_each_tensor(&self, f: &mut impl FnMut(&[f64])) {
+            self.0.for_each_tensor(f)
+        }
+        fn for_each_tensor_mut(&mut self, f: &mut impl FnMut(&mut [f64])) {
+            self.0.for_each_tensor_mut(f)
+        }
+        fn visit_named(&self, name: &mut ParamName, f: &mut impl FnMut(&ParamName, &[f64])) {
+            self.0.visit_named(name, f)
+        }
+        fn visit_named_mut(
+            &mut self,
+            name: &mut ParamName,
+            f: &mut impl FnMut(&ParamName, &mut [f64]),
+        ) {
+            self.0.visit_named_mut(name, f)
+        }
+        fn zip2(&mut self, a: &Self, f: &mut impl FnMut(&mut [f64], &[f64])) {
+            self.0.zip2(&a.0, f)
+        }
+        fn zip3(
+            &mut self,
+            a: &Self,
+            b: &mut Self,
+            f: &mut impl FnMut(&mut [f64], &[f64], &mut [f64]),
+        ) {
+            self.0.zip3(&a.0, &mut b.0, f)
+        }
+        fn zip4(
+            &mut self,
+            a: &Self,
+            b: &mut Self,
+            c: &mut Self,
+            f: &mut impl FnMut(&mut [f64], &[f64], &mut [f64], &mut [f64]),
+        ) {
+            self.0.zip4(&a.0, &mut b.0, &mut c.0, f)
+        }
+        fn reset_parameters(&mut self, init: &mut TorchInit) {
+            self.0.reset_parameters(init)
+        }
+    }
+
+    /// `zip2_mut` (provided and overridden) hands out matching tensors, both writable.
+    #[test]
+    fn zip2_mut_swaps_tensor_by_tensor() {
+        let (a, b) = (
+            Linear::<f64, 2, 1>::new([[1.0, 2.0]], [3.0]),
+            Linear::<f64, 2, 1>::new([[-1.0, -2.0]], [-3.0]),
+        );
+        let swap = &mut |x: &mut [f64], y: &mut [f64]| x.swap_with_slice(y);
+        // (through the provided default, through Linear's override)
+        let (mut wa, mut wb) = (Wrap(a), Wrap(b));
+        wa.zip2_mut(&mut wb, swap);
+        let (mut la, mut lb) = (a, b);
+        la.zip2_mut(&mut lb, swap);
+        for (x, y) in [(wa.0, wb.0), (la, lb)] {
+            assert_eq!((x, y), (b, a));
+        }
     }
 }

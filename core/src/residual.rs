@@ -77,6 +77,10 @@ impl<T: Scalar, M: Params<T>> Params<T> for Residual<M> {
         self.0.zip2(&a.0, f)
     }
     #[inline(always)]
+    fn zip2_mut(&mut self, a: &mut Self, f: &mut impl FnMut(&mut [T], &mut [T])) {
+        self.0.zip2_mut(&mut a.0, f)
+    }
+    #[inline(always)]
     fn zip3(&mut self, a: &Self, b: &mut Self, f: &mut impl FnMut(&mut [T], &[T], &mut [T])) {
         self.0.zip3(&a.0, &mut b.0, f)
     }

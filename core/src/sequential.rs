@@ -89,6 +89,10 @@ macro_rules! tuple_params {
                 $(self.$i.zip2(&a.$i, f);)*
             }
             #[inline(always)]
+            fn zip2_mut(&mut self, a: &mut Self, f: &mut impl FnMut(&mut [T], &mut [T])) {
+                $(self.$i.zip2_mut(&mut a.$i, f);)*
+            }
+            #[inline(always)]
             fn zip3(
                 &mut self,
                 a: &Self,
@@ -255,6 +259,12 @@ impl<T: Scalar, M: Params<T>, const K: usize> Params<T> for [M; K] {
     fn zip2(&mut self, a: &Self, f: &mut impl FnMut(&mut [T], &[T])) {
         for (m, a) in self.iter_mut().zip(a) {
             m.zip2(a, f);
+        }
+    }
+    #[inline(always)]
+    fn zip2_mut(&mut self, a: &mut Self, f: &mut impl FnMut(&mut [T], &mut [T])) {
+        for (m, a) in self.iter_mut().zip(a.iter_mut()) {
+            m.zip2_mut(a, f);
         }
     }
     #[inline(always)]

@@ -33,4 +33,16 @@ use crate::scalar::Scalar;
 pub trait Optimizer<T: Scalar, M: Params<T>> {
     /// Applies one update to `model` using `grads` (and the optimizer's own state).
     fn step(&mut self, model: &mut M, grads: &M);
+
+    /// [`step`](Optimizer::step), then sets `grads` to zero, ready for the next step's
+    /// accumulation (PyTorch's `optimizer.step(); optimizer.zero_grad()`). The update is
+    /// the same as `step`'s, bit for bit.
+    ///
+    /// The default does exactly that, in two passes; [`Sgd`] overrides it with one pass
+    /// that updates each parameter and clears its gradient together.
+    #[inline]
+    fn step_and_zero(&mut self, model: &mut M, grads: &mut M) {
+        self.step(model, grads);
+        grads.zero();
+    }
 }

@@ -80,6 +80,28 @@ impl<T: Scalar, M: Params<T>> Optimizer<T, M> for Sgd<T> {
             });
         }
     }
+
+    #[inline]
+    fn step_and_zero(&mut self, model: &mut M, grads: &mut M) {
+        let lr = self.lr;
+        let wd = self.weight_decay;
+        if wd == T::ZERO {
+            model.zip2_mut(grads, &mut |p, g| {
+                for (p, g) in p.iter_mut().zip(g) {
+                    *p -= lr * *g;
+                    *g = T::ZERO;
+                }
+            });
+        } else {
+            model.zip2_mut(grads, &mut |p, g| {
+                for (p, g) in p.iter_mut().zip(g) {
+                    let d = *g + wd * *p;
+                    *p -= lr * d;
+                    *g = T::ZERO;
+                }
+            });
+        }
+    }
 }
 
 /// SGD with momentum: PyTorch's `torch.optim.SGD(params, lr, momentum, dampening,
@@ -278,6 +300,45 @@ mod tests {
         Sgd::new(0.1).step(&mut b, &g);
         assert_eq!(a, b);
         assert!(*opt.buffer() == Net::zeroed() && !opt.started());
+    }
+
+    /// The fused update clears the gradients and moves the parameters exactly as `step`
+    /// followed by `zero` does, through every container (tuple, `Residual`, array, `Gelu`).
+    #[test]
+    fn step_and_zero_is_step_then_zero_bit_for_bit() {
+        use crate::{Gelu, Residual};
+        type Deep = (
+            Residual<(Linear<f32, 2, 2>, Gelu)>,
+            [Linear<f32, 2, 2>; 2],
+            Linear<f32, 2, 1>,
+        );
+        let model: Deep = crate::Params::torch_init(&mut crate::TorchInit::new(3));
+        let grads: Deep = crate::Params::torch_init(&mut crate::TorchInit::new(4));
+        // (lr, weight decay)
+        for (lr, wd) in [(0.1f32, 0.0f32), (0.5, 0.01), (0.0, 0.0)] {
+            let mut sgd = Sgd::new(lr).with_weight_decay(wd);
+            let (mut want, mut fused, mut g) = (model, model, grads);
+            sgd.step(&mut want, &grads);
+            sgd.step_and_zero(&mut fused, &mut g);
+            assert_eq!(fused, want, "lr {lr} wd {wd}");
+            assert_eq!(g, Deep::zeroed(), "lr {lr} wd {wd}: gradients not cleared");
+        }
+    }
+
+    /// Optimizers without their own `step_and_zero` get `step` then `zero`.
+    #[test]
+    fn default_step_and_zero_clears_after_the_step() {
+        let g = net(1.0, -2.0, 0.5);
+        let (mut a, mut b) = (net(1.0, 1.0, 1.0), net(1.0, 1.0, 1.0));
+        let mut opt_a = SgdMomentum::new(0.1, 0.9);
+        let mut opt_b = opt_a.clone();
+        for _ in 0..3 {
+            let mut gb = g;
+            opt_a.step(&mut a, &g);
+            opt_b.step_and_zero(&mut b, &mut gb);
+            assert_eq!(a, b);
+            assert_eq!(gb, Net::zeroed());
+        }
     }
 
     #[test]

@@ -45,21 +45,22 @@ pub fn initial_with_shortcut() -> WithShortcut {
     INITIAL_WITH_SHORTCUT
 }
 
-/// One SGD step on the notebook's sample: zero the gradients, forward, MSE loss, backward,
-/// then the core's [`Sgd`] update `p -= lr * g` (PyTorch's `SGD` without momentum or weight
-/// decay).
-/// Returns the loss before the update.
+/// One SGD step on the notebook's sample: forward, MSE loss, backward, then the core's
+/// [`Sgd`] update `p -= lr * g` (PyTorch's `SGD` without momentum or weight decay) fused with
+/// zeroing the gradients ([`Optimizer::step_and_zero`]).
+///
+/// `grads` must be zero on entry (as [`Zeroed::zeroed`] makes it), and is zero again on
+/// return, ready for the next step. Returns the loss before the update.
 #[inline]
 pub fn train_step<M>(net: &mut M, grads: &mut M, cache: &mut Cache<M>, lr: f32) -> f32
 where
     M: Module<[f32; 3], Output = [f32; 1]> + Params<f32>,
 {
-    grads.zero();
     let y = net.forward(&INPUT, cache);
     let loss = Mse::loss(&y, &TARGET);
     let dy = Mse::gradient(&y, &TARGET);
     net.backward(cache, &dy, grads);
-    Sgd::new(lr).step(net, grads);
+    Sgd::new(lr).step_and_zero(net, grads);
     loss
 }
 
