@@ -85,6 +85,10 @@ pub struct SeedArgs {
     /// Print one JSON object instead of the tables.
     #[arg(long)]
     pub json: bool,
+
+    /// Also draw both tables as an SVG bar chart (log scale) in this file.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<std::path::PathBuf>,
 }
 
 impl Default for SeedArgs {
@@ -96,6 +100,7 @@ impl Default for SeedArgs {
             target: e.target,
             init: InitFormula::default(),
             json: false,
+            plot: None,
         }
     }
 }
@@ -183,6 +188,10 @@ fn check_finite(t: &Tables) -> anyhow::Result<()> {
 pub fn run(args: &SeedArgs) -> anyhow::Result<()> {
     let tables = notebook::run(&args.experiment());
     check_finite(&tables)?;
+    if let Some(path) = &args.plot {
+        crate::plot::gradient_bars(path, &tables)
+            .with_context(|| format!("writing the plot to {}", path.display()))?;
+    }
     let text = if args.json {
         render_json(&tables)? + "\n"
     } else {
