@@ -2,7 +2,7 @@
 //! of every container type, in the order of `for_each_tensor` (found by mutation testing: no
 //! test zipped through a `Residual` or an array, or re-initialised an array).
 
-use skipgrad::{Gelu, Linear, ParamName, Params, Residual, TorchInit, Zeroed};
+use skipgrad::{Gelu, Linear, ParamName, Params, Residual, TorchInit};
 use skipgrad_harness::gradcheck::{flatten, load};
 use skipgrad_harness::notebook::{Plain, WithShortcut};
 
