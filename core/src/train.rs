@@ -67,7 +67,7 @@ impl core::error::Error for StepError {}
 ///
 /// In order:
 /// 1. checks `max_grad_norm` and that every input and target is finite;
-/// 2. zeroes `grads`;
+/// 2. (`grads` is zero on entry, see below);
 /// 3. for each sample: `forward` into `cache`, adds its squared error to the loss, and
 ///    `backward` with its share of the batch gradient ([`Mse::gradient_in_batch`]), so `grads`
 ///    ends as the gradient of the mean loss over the batch;
@@ -75,11 +75,17 @@ impl core::error::Error for StepError {}
 ///    pass: finite exactly when every gradient is finite and no square overflows);
 /// 5. clips the gradients to the global norm `max_grad_norm`, if given (see
 ///    [`clip_grad_norm`](crate::clip_grad_norm));
-/// 6. lets `optimizer` update `model`.
+/// 6. lets `optimizer` update `model` and clear `grads`
+///    ([`Optimizer::step_and_zero`]: one pass for [`Sgd`](crate::Sgd)).
 ///
 /// Returns the batch loss before the update (equal to [`Mse::batch_loss`] of the outputs,
-/// bit for bit). On any error, `model` and `optimizer` are exactly as they were; `grads` and
-/// `cache` are scratch space and may have changed. The step itself is not checked: a
+/// bit for bit). On any error, `model` and `optimizer` are exactly as they were; `cache` is
+/// scratch space and may have changed.
+///
+/// `grads` must be zero on entry, as [`Zeroed::zeroed`](crate::Zeroed::zeroed) makes it: the
+/// step accumulates into it without clearing it first. Every call leaves it zero again, on
+/// success and on every error, so a loop of `train_step` calls needs nothing else; after
+/// using `grads` for anything else (your own `backward`), call [`Params::zero`] first. The step itself is not checked: a
 /// learning rate large enough to overflow a parameter shows as
 /// [`StepError::NonFiniteLoss`] on the next step.
 ///
@@ -132,7 +138,6 @@ where
         return Err(StepError::NonFiniteTarget);
     }
 
-    grads.zero();
     let mut sum_sq = T::ZERO;
     for (x, t) in inputs.iter().zip(targets) {
         let y = model.forward(x, cache);
@@ -145,17 +150,19 @@ where
     }
     let loss = sum_sq / T::from_usize(B * O);
     if !loss.is_finite() {
+        grads.zero();
         return Err(StepError::NonFiniteLoss);
     }
 
     let grad_sq = grads.sum_of_squares();
     if !grad_sq.is_finite() {
+        grads.zero();
         return Err(StepError::NonFiniteGradient);
     }
     if let Some(max) = max_grad_norm {
         scale_to_norm(grads, grad_sq.sqrt(), max);
     }
-    optimizer.step(model, grads);
+    optimizer.step_and_zero(model, grads);
     Ok(loss)
 }
 
@@ -178,19 +185,22 @@ mod tests {
     const XS: [[f32; 2]; 3] = [[0.5, -1.0], [1.0, 2.0], [-0.3, 0.1]];
     const YS: [[f32; 1]; 3] = [[1.0], [-1.0], [0.25]];
 
+    /// An optimizer that keeps the gradients it is given and leaves the model alone.
+    struct Record(Net);
+
+    impl Optimizer<f32, Net> for Record {
+        fn step(&mut self, _model: &mut Net, grads: &Net) {
+            self.0 = *grads;
+        }
+    }
+
     #[test]
     fn loss_and_gradients_are_the_batch_mean() {
         let (mut model, mut grads, mut cache) = fresh();
         let start = model;
-        // A zero learning rate leaves the model and exposes the gradients.
+        let mut seen = Record(Net::zeroed());
         let loss = train_step(
-            &mut model,
-            &mut grads,
-            &mut cache,
-            &mut Sgd::new(0.0),
-            &XS,
-            &YS,
-            None,
+            &mut model, &mut grads, &mut cache, &mut seen, &XS, &YS, None,
         );
         let ys = XS.map(|x| start.infer(&x));
         assert_eq!(loss, Ok(Mse::batch_loss(&ys, &YS)));
@@ -201,8 +211,14 @@ mod tests {
             let y = start.forward(x, &mut c);
             start.backward(&c, &Mse::gradient_in_batch(&y, t, 3), &mut want);
         }
-        assert_eq!(grads, want);
+        assert_eq!(seen.0, want);
         assert_eq!(model, start);
+        // The step leaves the gradients cleared for the next one, which then sees the same.
+        assert_eq!(grads, Net::zeroed());
+        let again = train_step(
+            &mut model, &mut grads, &mut cache, &mut seen, &XS, &YS, None,
+        );
+        assert_eq!((again, seen.0), (loss, want));
     }
 
     #[test]
@@ -248,6 +264,7 @@ mod tests {
             let got = train_step(&mut model, &mut grads, &mut cache, &mut opt, &xs, &ys, max);
             assert_eq!(got, Err(err));
             assert_eq!(model, before, "model changed on {err}");
+            assert_eq!(grads, Net::zeroed(), "gradients left behind on {err}");
             assert!(!opt.started());
         }
     }
@@ -274,6 +291,7 @@ mod tests {
         );
         assert_eq!(got, Err(StepError::NonFiniteGradient));
         assert_eq!(model, before);
+        assert_eq!(grads, Chain::zeroed());
     }
 
     #[test]
