@@ -232,6 +232,13 @@ impl<M: Params<f32>> Optimizer<f32, M> for AnyOptimizer<M> {
             AnyOptimizer::Adam(o) => o.step(model, grads),
         }
     }
+
+    fn step_and_zero(&mut self, model: &mut M, grads: &mut M) {
+        match self {
+            AnyOptimizer::Sgd(o) => o.step_and_zero(model, grads),
+            AnyOptimizer::Adam(o) => o.step_and_zero(model, grads),
+        }
+    }
 }
 
 /// Trains one network on one dataset.
