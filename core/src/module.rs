@@ -51,7 +51,7 @@ impl<M: Zeroed, const K: usize> Zeroed for [M; K] {
 pub trait Module<X>: Sized {
     /// The output type, for example `[f32; OUT]`.
     type Output;
-    /// What `forward` records for `backward` (inputs or pre-activations).
+    /// What `forward` records for `backward` (a layer's input, an activation's derivative).
     type Cache: Zeroed;
 
     /// Computes the output and records in `cache` what `backward` needs.

@@ -18,7 +18,7 @@
 //! |----------------------------------------|------:|
 //! | model (52 x f32)                       |   208 |
 //! | gradients                              |   208 |
-//! | cache (inputs + pre-activations)       |   112 |
+//! | cache (inputs + GELU derivatives)       |   112 |
 //! | [`Sgd`](crate::Sgd) state              |     8 |
 //! | [`SgdMomentum`](crate::SgdMomentum)    |   228 |
 //! | [`Adam`](crate::Adam)                  |   464 |

@@ -7,9 +7,9 @@
 //! and `benches/step.rs` compares only what the abstractions cost.
 //!
 //! The hand-written network has two backward passes: [`HandNet::step`] recomputes each
-//! GELU's tanh from the cached pre-activation, exactly as the core's `Gelu` does, and
-//! [`HandNet::step_cached_tanh`] reuses the tanh kept by the forward pass, the shortcut a
-//! careful hand-writer would take (half the `tanhf` calls). Both give the same bits.
+//! GELU's tanh from the cached pre-activation, the literal transcription of the formula, and
+//! [`HandNet::step_cached_tanh`] reuses the tanh kept by the forward pass, as the core's
+//! `Gelu` does by caching its derivative (half the `tanhf` calls). Both give the same bits.
 
 use skipgrad::{Module, Mse, Params, Scalar};
 
@@ -179,9 +179,8 @@ impl HandNet {
         }
     }
 
-    /// One training step: forward, MSE gradient, backward into `g` (recomputing each tanh,
-    /// as the core does), `p -= lr * g`, then `g` is zeroed. Returns the prediction made
-    /// before the update.
+    /// One training step: forward, MSE gradient, backward into `g` (recomputing each tanh),
+    /// `p -= lr * g`, then `g` is zeroed. Returns the prediction made before the update.
     #[inline]
     pub fn step(
         &mut self,

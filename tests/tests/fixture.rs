@@ -229,7 +229,7 @@ fn models_and_caches_are_exactly_their_numbers() {
         size_of::<Residual<notebook::Layer<f32, 3, 3>>>(),
         size_of::<notebook::Layer<f32, 3, 3>>()
     );
-    // The cache holds each Linear's input and each GELU's pre-activation:
+    // The cache holds each Linear's input and each GELU's derivative at its input:
     // 4 * (3 + 3) + (3 + 1) = 28 scalars; a shortcut records nothing extra.
     assert_eq!(size_of::<PlainCache>(), 28 * 4);
     assert_eq!(size_of::<SkipCache>(), 28 * 4);

@@ -24,7 +24,7 @@ fn notebook_network_training_footprint() {
     assert_eq!(<Plain<f32> as Params<f32>>::LEN, 52);
     assert_eq!(<WithShortcut<f32> as Params<f32>>::LEN, 52);
     // Model and gradients: exactly the parameters, nothing else (52 x 4 bytes).
-    // Cache: each Linear keeps its input (3 floats) and each GELU its pre-activation
+    // Cache: each Linear keeps its input (3 floats) and each GELU its derivative
     // (3 floats; 1 for the last layer): 4 x 24 + 16 = 112 bytes.
     // Sgd: lr and weight decay. SgdMomentum: one model-sized buffer, four f32 and a flag
     // (208 + 16 + 1, padded to 228). Adam: two model-sized moments, five f64
