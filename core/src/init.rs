@@ -1,6 +1,9 @@
 //! PyTorch-compatible initialisation: the same initial weights as `torch.manual_seed(s)`
 //! followed by constructing the `nn.Linear` layers.
 
+use crate::scalar::Scalar;
+use crate::walk::Init;
+
 /// How `uniform_(from, to)` turns a 24-bit draw `x` in `[0, 1)` into a float32 value.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum UniformFormula {
@@ -64,6 +67,21 @@ impl TorchInit {
                 let (x, from, to) = (f64::from(x), f64::from(from), f64::from(to));
                 (x * (to - from) + from) as f32
             }
+        }
+    }
+
+    /// Fills `values` as PyTorch initialises a tensor declared with `init`: uniform draws for
+    /// `nn.Linear`'s weight and bias (one 32-bit draw per value, in order), ones or zeros
+    /// without drawing (`nn.LayerNorm`). Values are float32, widened or converted to `T`.
+    pub fn fill<T: Scalar>(&mut self, init: Init, values: &mut [T]) {
+        let bound = match init {
+            Init::LinearWeight { fan_in } => Self::linear_bounds(fan_in).0,
+            Init::LinearBias { fan_in } => Self::linear_bounds(fan_in).1,
+            Init::Ones => return values.fill(T::ONE),
+            Init::Zeros => return values.fill(T::ZERO),
+        };
+        for v in values {
+            *v = T::from_f64(f64::from(self.uniform(bound)));
         }
     }
 

@@ -10,7 +10,13 @@
 )]
 
 pub mod activation;
+pub mod batch;
 pub mod clip;
+pub mod data;
+pub mod float;
+pub mod frozen;
+pub mod hash;
+pub mod hyper;
 pub mod init;
 pub mod linear;
 pub mod loss;
@@ -22,16 +28,24 @@ pub mod residual;
 pub mod scalar;
 pub mod sequential;
 pub mod train;
+pub mod walk;
+pub mod zeroed;
 
 pub use activation::Gelu;
-pub use clip::clip_grad_norm;
+pub use batch::{Batch, BatchModule, Batched};
+pub use clip::{clip_grad_norm, grad_norm};
+pub use data::{Data, Flat};
+pub use float::Float;
+pub use frozen::{Frozen, NoGrad};
+pub use hyper::HyperError;
 pub use init::{TorchInit, UniformFormula};
 pub use linear::Linear;
-pub use loss::Mse;
-pub use module::{Module, Zeroed};
+pub use loss::{Loss, Mse};
+pub use module::Module;
 pub use name::ParamName;
-pub use optimizer::{Adam, Optimizer, Sgd, SgdMomentum};
-pub use params::Params;
+pub use optimizer::{Adam, NonFiniteUpdate, Optimizer, Sgd, SgdMomentum};
+pub use params::{Layer, Params};
 pub use residual::Residual;
-pub use scalar::Scalar;
-pub use train::{train_step, StepError};
+pub use scalar::{Format, Scalar};
+pub use train::{Buffers, Clip, ClipNorm, ClippingTrainer, NoClip, StepError, Trainer};
+pub use zeroed::Zeroed;

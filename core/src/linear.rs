@@ -1,15 +1,17 @@
 //! The fully connected layer `y = W x + b`.
 
-use crate::init::TorchInit;
-use crate::module::{Module, Zeroed};
-use crate::name::ParamName;
-use crate::params::Params;
+use crate::module::Module;
+use crate::params::{Layer, Params};
 use crate::scalar::Scalar;
+use crate::walk::{Dims, Init, Tensor, Walk};
+use crate::zeroed::Zeroed;
 
 /// A fully connected layer, `y = W x + b`, laid out as PyTorch's `nn.Linear(IN, OUT)`.
 ///
 /// `weight` is `[[T; IN]; OUT]`: row `j` holds the weights of output `j` (row-major, the
-/// layout of `nn.Linear.weight`). Each output is a sequential dot product, then the bias.
+/// layout of `nn.Linear.weight`). Each output is a dot product summed from zero in index
+/// order in [`Scalar::Acc`] (for floats: rounded after every operation, no fused
+/// multiply-add), then the bias is added.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Linear<T, const IN: usize, const OUT: usize> {
     /// Weights, `weight[out][in]`.
@@ -23,18 +25,75 @@ impl<T: Scalar, const IN: usize, const OUT: usize> Linear<T, IN, OUT> {
     pub const fn new(weight: [[T; IN]; OUT], bias: [T; OUT]) -> Self {
         Self { weight, bias }
     }
-
-    /// Number of scalar parameters, `IN * OUT + OUT`.
-    pub const PARAMS: usize = IN * OUT + OUT;
 }
 
 impl<T: Scalar, const IN: usize, const OUT: usize> Zeroed for Linear<T, IN, OUT> {
+    const ZERO: Self = Self {
+        weight: [[T::ZERO; IN]; OUT],
+        bias: [T::ZERO; OUT],
+    };
+}
+
+impl<T: Scalar, const IN: usize, const OUT: usize> Layer for Linear<T, IN, OUT> {
+    type Grads = Self;
+}
+
+impl<T: Scalar, const IN: usize, const OUT: usize> Params<T> for Linear<T, IN, OUT> {
+    const LEN: usize = IN * OUT + OUT;
+
+    fn walk<W: Walk<Self, T>>(w: &mut W) {
+        w.tensor(
+            Tensor::new(
+                "weight",
+                Dims::Matrix(OUT, IN),
+                Init::LinearWeight { fan_in: IN },
+            ),
+            |l| l.weight.as_flattened(),
+            |l| l.weight.as_flattened_mut(),
+        );
+        w.tensor(
+            Tensor::new("bias", Dims::Vector(OUT), Init::LinearBias { fan_in: IN }),
+            |l| &l.bias,
+            |l| &mut l.bias,
+        );
+    }
+}
+
+impl<T: Scalar, const IN: usize, const OUT: usize> Linear<T, IN, OUT> {
     #[inline(always)]
-    fn zeroed() -> Self {
-        Self {
-            weight: [[T::ZERO; IN]; OUT],
-            bias: [T::ZERO; OUT],
+    fn apply(&self, x: &[T; IN]) -> [T; OUT] {
+        let mut y = [T::ZERO; OUT];
+        for ((yj, wj), bj) in y.iter_mut().zip(&self.weight).zip(&self.bias) {
+            *yj = T::from_acc(dot(wj, x)) + *bj;
         }
+        y
+    }
+
+    /// Adds one sample's parameter gradients into `grads` (if given) and returns its input
+    /// gradient `W^T dy`.
+    #[inline(always)]
+    fn gradients(&self, x: &[T; IN], dy: &[T; OUT], grads: Option<&mut Self>) -> [T; IN] {
+        let mut dx = [T::ACC_ZERO; IN];
+        match grads {
+            Some(grads) => {
+                for (((wj, gwj), gbj), dyj) in self
+                    .weight
+                    .iter()
+                    .zip(grads.weight.iter_mut())
+                    .zip(grads.bias.iter_mut())
+                    .zip(dy)
+                {
+                    *gbj += *dyj;
+                    outer_and_transpose(*dyj, wj, x, gwj, &mut dx);
+                }
+            }
+            None => {
+                for (wj, dyj) in self.weight.iter().zip(dy) {
+                    transpose(*dyj, wj, &mut dx);
+                }
+            }
+        }
+        dx.map(T::from_acc)
     }
 }
 
@@ -46,62 +105,54 @@ impl<T: Scalar, const IN: usize, const OUT: usize> Module<[T; IN]> for Linear<T,
     #[inline]
     fn forward(&self, x: &[T; IN], cache: &mut [T; IN]) -> [T; OUT] {
         *cache = *x;
-        self.infer(x)
+        self.apply(x)
     }
 
     #[inline]
     fn infer(&self, x: &[T; IN]) -> [T; OUT] {
-        let mut y = [T::ZERO; OUT];
-        for ((yj, wj), bj) in y.iter_mut().zip(&self.weight).zip(&self.bias) {
-            *yj = dot(wj, x) + *bj;
-        }
-        y
+        self.apply(x)
     }
 
     #[inline]
     fn backward(&self, x: &[T; IN], dy: &[T; OUT], grads: &mut Self) -> [T; IN] {
-        let mut dx = [T::ZERO; IN];
-        for (((wj, gwj), gbj), dyj) in self
-            .weight
-            .iter()
-            .zip(grads.weight.iter_mut())
-            .zip(grads.bias.iter_mut())
-            .zip(dy)
-        {
-            *gbj += *dyj;
-            outer_and_transpose(*dyj, wj, x, gwj, &mut dx);
-        }
-        dx
+        self.gradients(x, dy, Some(grads))
+    }
+
+    #[inline]
+    fn backward_input(&self, x: &[T; IN], dy: &[T; OUT]) -> [T; IN] {
+        self.gradients(x, dy, None)
     }
 }
 
-// The two kernels below go three elements per loop turn, written out: compilers optimising
-// for size (opt-level "s") never unroll a loop, and a 3-wide layer then runs straight-line
-// code. The order of every sum is the plain loop's, so the results are the same bits.
+crate::batch_by_sample!(impl[T: Scalar, const IN: usize, const OUT: usize] Linear<T, IN, OUT>, [T; IN]);
 
-/// `w . x`, summed from zero in index order.
+// The kernels below go three elements per loop turn, written out: compilers optimising for
+// size (opt-level "s") never unroll a loop, and a 3-wide layer then runs straight-line code.
+// The order of every sum is the plain loop's, so the results are the same bits.
+
+/// `w . x`, summed from zero in index order in the accumulator.
 #[inline(always)]
-fn dot<T: Scalar>(w: &[T], x: &[T]) -> T {
+fn dot<T: Scalar>(w: &[T], x: &[T]) -> T::Acc {
     let (w3, w_rest) = w.as_chunks::<3>();
     let (x3, x_rest) = x.as_chunks::<3>();
-    let mut acc = T::ZERO;
+    let mut acc = T::ACC_ZERO;
     for ([w0, w1, w2], [x0, x1, x2]) in w3.iter().zip(x3) {
-        acc += *w0 * *x0;
-        acc += *w1 * *x1;
-        acc += *w2 * *x2;
+        acc = T::mul_acc(acc, *w0, *x0);
+        acc = T::mul_acc(acc, *w1, *x1);
+        acc = T::mul_acc(acc, *w2, *x2);
     }
     for (w, x) in w_rest.iter().zip(x_rest) {
-        acc += *w * *x;
+        acc = T::mul_acc(acc, *w, *x);
     }
     acc
 }
 
 /// One output's share of the backward pass: `gw += d * x` and `dx += w * d`, element-wise.
 #[inline(always)]
-fn outer_and_transpose<T: Scalar>(d: T, w: &[T], x: &[T], gw: &mut [T], dx: &mut [T]) {
-    let step = |w: &T, x: &T, gw: &mut T, dx: &mut T| {
+fn outer_and_transpose<T: Scalar>(d: T, w: &[T], x: &[T], gw: &mut [T], dx: &mut [T::Acc]) {
+    let step = |w: &T, x: &T, gw: &mut T, dx: &mut T::Acc| {
         *gw += d * *x;
-        *dx += *w * d;
+        *dx = T::mul_acc(*dx, *w, d);
     };
     let (w3, w_rest) = w.as_chunks::<3>();
     let (x3, x_rest) = x.as_chunks::<3>();
@@ -119,92 +170,18 @@ fn outer_and_transpose<T: Scalar>(d: T, w: &[T], x: &[T], gw: &mut [T], dx: &mut
     }
 }
 
-impl<T: Scalar, const IN: usize, const OUT: usize> Params<T> for Linear<T, IN, OUT> {
-    const LEN: usize = IN * OUT + OUT;
-
-    #[inline]
-    fn for_each_tensor(&self, f: &mut impl FnMut(&[T])) {
-        f(self.weight.as_flattened());
-        f(&self.bias);
-    }
-
-    #[inline]
-    fn for_each_tensor_mut(&mut self, f: &mut impl FnMut(&mut [T])) {
-        f(self.weight.as_flattened_mut());
-        f(&mut self.bias);
-    }
-
-    fn visit_named(&self, name: &mut ParamName, f: &mut impl FnMut(&ParamName, &[T])) {
-        let len = name.push("weight");
-        f(name, self.weight.as_flattened());
-        name.restore(len);
-        name.push("bias");
-        f(name, &self.bias);
-        name.restore(len);
-    }
-
-    fn visit_named_mut(&mut self, name: &mut ParamName, f: &mut impl FnMut(&ParamName, &mut [T])) {
-        let len = name.push("weight");
-        f(name, self.weight.as_flattened_mut());
-        name.restore(len);
-        name.push("bias");
-        f(name, &mut self.bias);
-        name.restore(len);
-    }
-
-    #[inline]
-    fn zip2(&mut self, a: &Self, f: &mut impl FnMut(&mut [T], &[T])) {
-        f(self.weight.as_flattened_mut(), a.weight.as_flattened());
-        f(&mut self.bias, &a.bias);
-    }
-
-    #[inline]
-    fn zip2_mut(&mut self, a: &mut Self, f: &mut impl FnMut(&mut [T], &mut [T])) {
-        f(self.weight.as_flattened_mut(), a.weight.as_flattened_mut());
-        f(&mut self.bias, &mut a.bias);
-    }
-
-    #[inline]
-    fn zip3(&mut self, a: &Self, b: &mut Self, f: &mut impl FnMut(&mut [T], &[T], &mut [T])) {
-        f(
-            self.weight.as_flattened_mut(),
-            a.weight.as_flattened(),
-            b.weight.as_flattened_mut(),
-        );
-        f(&mut self.bias, &a.bias, &mut b.bias);
-    }
-
-    #[inline]
-    fn zip4(
-        &mut self,
-        a: &Self,
-        b: &mut Self,
-        c: &mut Self,
-        f: &mut impl FnMut(&mut [T], &[T], &mut [T], &mut [T]),
-    ) {
-        f(
-            self.weight.as_flattened_mut(),
-            a.weight.as_flattened(),
-            b.weight.as_flattened_mut(),
-            c.weight.as_flattened_mut(),
-        );
-        f(&mut self.bias, &a.bias, &mut b.bias, &mut c.bias);
-    }
-
-    fn reset_parameters(&mut self, init: &mut TorchInit) {
-        let (w_bound, b_bound) = TorchInit::linear_bounds(IN);
-        for w in self.weight.as_flattened_mut() {
-            *w = T::from_f32(init.uniform(w_bound));
-        }
-        for b in self.bias.iter_mut() {
-            *b = T::from_f32(init.uniform(b_bound));
-        }
+/// One output's share of the input gradient alone: `dx += w * d`.
+#[inline(always)]
+fn transpose<T: Scalar>(d: T, w: &[T], dx: &mut [T::Acc]) {
+    for (w, dx) in w.iter().zip(dx) {
+        *dx = T::mul_acc(*dx, *w, d);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Batch, BatchModule};
 
     fn layer() -> Linear<f64, 3, 2> {
         Linear::new([[1.0, 2.0, 3.0], [-1.0, 0.5, 0.25]], [0.5, -0.5])
@@ -249,8 +226,12 @@ mod tests {
             let d = -0.37f32;
             let (mut gw, mut dx) = (wobbly(n, 2.1), wobbly(n, 2.9));
             let (mut gw_plain, mut dx_plain) = (gw, dx);
-            if let (Some(g), Some(v)) = (gw.get_mut(..n), dx.get_mut(..n)) {
+            let mut dx_only = dx;
+            if let (Some(g), Some(v), Some(o)) =
+                (gw.get_mut(..n), dx.get_mut(..n), dx_only.get_mut(..n))
+            {
                 outer_and_transpose(d, w, x, g, v);
+                transpose(d, w, o);
                 checked += 1;
             }
             for (((w, x), g), v) in w.iter().zip(x).zip(&mut gw_plain).zip(&mut dx_plain) {
@@ -267,6 +248,11 @@ mod tests {
                 dx_plain.map(f32::to_bits),
                 "dx, n = {n}"
             );
+            assert_eq!(
+                dx_only.map(f32::to_bits),
+                dx_plain.map(f32::to_bits),
+                "dx only, n = {n}"
+            );
         }
         assert_eq!(checked, 9);
     }
@@ -274,12 +260,13 @@ mod tests {
     #[test]
     fn backward_accumulates_outer_product_and_transpose() {
         let l = layer();
-        let mut cache = Zeroed::zeroed();
+        let mut cache = Zeroed::ZERO;
         let x = [1.0, 2.0, -1.0];
         l.forward(&x, &mut cache);
-        let mut g = Linear::zeroed();
+        let mut g = Linear::ZERO;
         let dx = l.backward(&cache, &[1.0, 2.0], &mut g);
         assert_eq!(dx, [1.0 - 2.0, 2.0 + 1.0, 3.0 + 0.5]);
+        assert_eq!(l.backward_input(&cache, &[1.0, 2.0]), dx);
         assert_eq!(g.weight, [[1.0, 2.0, -1.0], [2.0, 4.0, -2.0]]);
         assert_eq!(g.bias, [1.0, 2.0]);
         // A second sample adds to what is there.
@@ -288,18 +275,32 @@ mod tests {
         assert_eq!(g.bias, [2.0, 2.0]);
     }
 
+    /// A batch is its samples, in order: outputs, input gradients and accumulated parameter
+    /// gradients are the same bits.
+    #[test]
+    fn batch_equals_samples_in_order() {
+        let l = Linear::<f32, 3, 2>::new([[0.3, -1.7, 2.1], [1e-3, 0.5, -0.25]], [0.1, -0.2]);
+        let xs = [[1.0, 2.0, -1.0], [0.3, -0.7, 5.0], [1e3, 1e-3, 2.0]];
+        let dys = [[1.0, 2.0], [-0.5, 0.25], [3.0, -1e-2]];
+        let mut cache = Zeroed::ZERO;
+        let y = l.forward_batch(&Batch(xs), &mut cache);
+        let mut gb = Linear::ZERO;
+        let dxb = l.backward_batch(&cache, &Batch(dys), &mut gb);
+        let mut gs = Linear::ZERO;
+        for ((x, dy), (yb, dxb)) in xs.iter().zip(&dys).zip(y.0.iter().zip(&dxb.0)) {
+            let mut c = [0.0; 3];
+            assert_eq!(l.forward(x, &mut c), *yb);
+            assert_eq!(l.backward(&c, dy, &mut gs), *dxb);
+        }
+        assert_eq!(gb, gs);
+    }
+
     #[test]
     fn tensors_are_weight_then_bias_row_major() {
         let l = layer();
         let mut seen = [0.0; 8];
-        let mut k = 0;
-        l.for_each_tensor(&mut |t| {
-            for (s, v) in seen.iter_mut().skip(k).zip(t) {
-                *s = *v;
-            }
-            k += t.len();
-        });
-        assert_eq!(k, <Linear<f64, 3, 2> as Params<f64>>::LEN);
+        assert!(l.store_flat(&mut seen).is_ok());
+        assert_eq!(<Linear<f64, 3, 2> as Params<f64>>::LEN, 8);
         assert_eq!(seen, [1.0, 2.0, 3.0, -1.0, 0.5, 0.25, 0.5, -0.5]);
     }
 }

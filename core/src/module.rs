@@ -1,56 +1,30 @@
 //! The layer trait: forward into a caller-owned cache, analytic backward from it.
 
-/// A value that has an all-zero state: parameters, gradients, caches and optimizer state.
-///
-/// Unlike `Default`, it is implemented for arrays of any length.
-pub trait Zeroed: Sized {
-    /// The all-zero value.
-    fn zeroed() -> Self;
-}
+use crate::data::Data;
+use crate::params::Params;
+use crate::zeroed::Zeroed;
 
-impl Zeroed for () {
-    #[inline(always)]
-    fn zeroed() -> Self {}
-}
-
-macro_rules! zeroed_scalar {
-    ($($t:ty),*) => {$(
-        impl Zeroed for $t {
-            #[inline(always)]
-            fn zeroed() -> Self {
-                0.0
-            }
-        }
-    )*};
-}
-zeroed_scalar!(f32, f64);
-
-impl<M: Zeroed, const K: usize> Zeroed for [M; K] {
-    #[inline(always)]
-    fn zeroed() -> Self {
-        [(); K].map(|()| M::zeroed())
-    }
-}
-
-/// A differentiable function of an input of type `X` (for example `[f32; 3]`).
+/// A differentiable function of an input of type `X` (`[f32; 3]`, or a [`Batch`](crate::Batch)).
 ///
 /// The shape of every input, output and cache is part of the type, so connecting blocks of
-/// mismatched sizes is a compile error. The gradient of a model is a value of the model's own
-/// type (`grads: &mut Self`), and the caller owns every buffer: nothing here allocates.
+/// mismatched sizes is a compile error. Gradients are a value of the layer's gradient type
+/// [`Layer::Grads`](crate::Layer::Grads) (the layer's own type unless part of it is frozen), and the caller owns
+/// every buffer: nothing here allocates.
 ///
 /// ```
 /// use skipgrad::{Gelu, Linear, Module, Zeroed};
 ///
-/// let block = (Linear::<f32, 3, 2>::zeroed(), Gelu);
-/// let mut cache = <(Linear<f32, 3, 2>, Gelu) as Module<[f32; 3]>>::Cache::zeroed();
+/// type Block = (Linear<f32, 3, 2>, Gelu);
+/// let block = Block::ZERO;
+/// let mut cache = <Block as Module<[f32; 3]>>::Cache::ZERO;
 /// let y: [f32; 2] = block.forward(&[1.0, 0.0, -1.0], &mut cache);
-/// let mut grads = Zeroed::zeroed();
+/// let mut grads = Block::ZERO;
 /// let dx: [f32; 3] = block.backward(&cache, &[1.0, 1.0], &mut grads);
 /// # let _ = (y, dx);
 /// ```
-pub trait Module<X>: Sized {
+pub trait Module<X: Data>: Params<X::Scalar> {
     /// The output type, for example `[f32; OUT]`.
-    type Output;
+    type Output: Data<Scalar = X::Scalar>;
     /// What `forward` records for `backward` (a layer's input, an activation's derivative).
     type Cache: Zeroed;
 
@@ -60,7 +34,7 @@ pub trait Module<X>: Sized {
     /// Computes the output without recording anything (inference).
     #[inline]
     fn infer(&self, x: &X) -> Self::Output {
-        let mut cache = Self::Cache::zeroed();
+        let mut cache = Self::Cache::ZERO;
         self.forward(x, &mut cache)
     }
 
@@ -69,5 +43,16 @@ pub trait Module<X>: Sized {
     /// the gradient with respect to the input.
     ///
     /// Gradients accumulate, so a batch is several forward/backward pairs into one `grads`.
-    fn backward(&self, cache: &Self::Cache, dy: &Self::Output, grads: &mut Self) -> X;
+    fn backward(&self, cache: &Self::Cache, dy: &Self::Output, grads: &mut Self::Grads) -> X;
+
+    /// The gradient with respect to the input alone, for a layer whose parameters are not
+    /// trained ([`Frozen`](crate::Frozen)).
+    ///
+    /// The default runs [`backward`](Module::backward) into a zeroed gradient value on the
+    /// stack; layers with parameters override it to skip their parameter gradients.
+    #[inline]
+    fn backward_input(&self, cache: &Self::Cache, dy: &Self::Output) -> X {
+        let mut grads = Self::Grads::ZERO;
+        self.backward(cache, dy, &mut grads)
+    }
 }

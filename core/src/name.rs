@@ -2,6 +2,8 @@
 
 use core::fmt::Write;
 
+use crate::walk::Segment;
+
 /// Capacity of a [`ParamName`] in bytes.
 pub const NAME_CAPACITY: usize = 64;
 
@@ -61,6 +63,16 @@ impl ParamName {
         // 20 digits hold any usize, so this cannot fail.
         let _ = write!(digits, "{index}");
         self.push(digits.as_str())
+    }
+
+    /// Appends a path segment (nothing for `None`) and returns the length to
+    /// [`restore`](Self::restore) afterwards.
+    pub fn push_segment(&mut self, segment: Option<Segment>) -> usize {
+        match segment {
+            None => self.buf.len(),
+            Some(Segment::Index(i)) => self.push_index(i),
+            Some(Segment::Field(f)) => self.push(f),
+        }
     }
 
     /// Cuts the name back to `len` bytes (a value returned by `push`).

@@ -1,188 +1,420 @@
-//! Walking a model's parameters: names, element-wise updates, and zips of model-shaped values.
-//!
-//! A model, its gradients and an optimizer's state are all values of the model's type, so an
-//! optimizer is an element-wise function zipped over them tensor by tensor.
+//! Parameters: the one walk a layer declares, and every operation derived from it.
 
+use crate::hash::Fnv1a;
 use crate::init::TorchInit;
-use crate::module::Zeroed;
 use crate::name::ParamName;
 use crate::scalar::Scalar;
+use crate::walk::{self, Mut, Ref, Segment, Tensor, Walk};
+use crate::zeroed::Zeroed;
 
-/// A model whose parameters can be visited in PyTorch's registration order.
+/// The type of a layer's gradients: what training changes.
 ///
-/// Leaves ([`Linear`](crate::Linear)) hand out each tensor as one flat slice (weights are
-/// `[[T; IN]; OUT]`, flattened row-major); containers forward to their children in order.
-pub trait Params<T: Scalar>: Zeroed {
-    /// The number of scalar parameters.
+/// It is the layer itself for every layer but those that are or contain frozen or borrowed
+/// parts, whose gradient type leaves them out (`()`), so that frozen layers take no gradient
+/// memory and no optimizer state. An optimizer's state (a momentum buffer, Adam's moments) is
+/// a value of this type too.
+pub trait Layer {
+    /// The gradient type.
+    type Grads: Zeroed;
+}
+
+/// A layer's parameters, declared once by [`Params::walk`].
+///
+/// Every operation on parameters (names, zips of any arity, zeroing, initialisation,
+/// finiteness, sums, flat load and store, hashing, optimizer updates) is a walker over that
+/// one declaration (see [`walk`]). A layer without parameters declares nothing:
+///
+/// ```
+/// use skipgrad::walk::{Dims, Init, Tensor, Walk};
+/// use skipgrad::{Params, Scalar, Zeroed};
+///
+/// /// `y = x * scale + shift`, element-wise, with a learnable scale and shift.
+/// #[derive(Clone, Copy, Debug, PartialEq)]
+/// struct Affine<T, const N: usize> {
+///     scale: [T; N],
+///     shift: [T; N],
+/// }
+///
+/// impl<T: Scalar, const N: usize> Zeroed for Affine<T, N> {
+///     const ZERO: Self = Affine { scale: [T::ZERO; N], shift: [T::ZERO; N] };
+/// }
+///
+/// impl<T: Scalar, const N: usize> skipgrad::Layer for Affine<T, N> {
+///     type Grads = Self;
+/// }
+///
+/// impl<T: Scalar, const N: usize> Params<T> for Affine<T, N> {
+///     const LEN: usize = 2 * N;
+///     fn walk<W: Walk<Self, T>>(w: &mut W) {
+///         w.tensor(Tensor::new("scale", Dims::Vector(N), Init::Ones), |a| &a.scale, |a| &mut a.scale);
+///         w.tensor(Tensor::new("shift", Dims::Vector(N), Init::Zeros), |a| &a.shift, |a| &mut a.shift);
+///     }
+/// }
+///
+/// let a: Affine<f32, 2> = Params::torch_init(&mut skipgrad::TorchInit::new(0));
+/// assert_eq!((a.scale, a.shift), ([1.0; 2], [0.0; 2]));
+/// assert_eq!(Affine::<f32, 2>::ZERO.sum_of_squares(), 0.0);
+/// ```
+pub trait Params<T: Scalar>: Layer + Sized {
+    /// The number of scalar parameters, frozen and borrowed ones included.
     const LEN: usize;
 
-    /// Calls `f` on every parameter tensor, in registration order.
-    fn for_each_tensor(&self, f: &mut impl FnMut(&[T]));
+    /// The number of trainable scalar parameters (those of [`Layer::Grads`]): `LEN` unless
+    /// the layer is or contains a frozen or borrowed part. Containers add up their
+    /// children's.
+    const TRAINABLE: usize = Self::LEN;
 
-    /// Calls `f` on every parameter tensor, mutably, in registration order.
-    fn for_each_tensor_mut(&mut self, f: &mut impl FnMut(&mut [T]));
+    /// Declares the layer's tensors and child layers to `w`, in PyTorch's registration order.
+    fn walk<W: Walk<Self, T>>(w: &mut W);
 
-    /// Calls `f` with each tensor's PyTorch name (`layers.0.0.weight`) under `name`.
-    fn visit_named(&self, name: &mut ParamName, f: &mut impl FnMut(&ParamName, &[T]));
-
-    /// Calls `f` with each tensor's PyTorch name, mutably (for loading saved parameters).
-    fn visit_named_mut(&mut self, name: &mut ParamName, f: &mut impl FnMut(&ParamName, &mut [T]));
-
-    /// Zips `self` with one other value of the same shape, tensor by tensor.
-    fn zip2(&mut self, a: &Self, f: &mut impl FnMut(&mut [T], &[T]));
-
-    /// Zips `self` with two other values of the same shape (for example gradients and a
-    /// momentum buffer), tensor by tensor.
-    fn zip3(&mut self, a: &Self, b: &mut Self, f: &mut impl FnMut(&mut [T], &[T], &mut [T]));
-
-    /// Zips `self` with three other values of the same shape (for example gradients and
-    /// Adam's two moments), tensor by tensor.
-    fn zip4(
-        &mut self,
-        a: &Self,
-        b: &mut Self,
-        c: &mut Self,
-        f: &mut impl FnMut(&mut [T], &[T], &mut [T], &mut [T]),
-    );
-
-    /// Zips `self` with one other value of the same shape, both mutable, tensor by tensor
-    /// (for example an optimizer that updates the model and clears the gradients in one pass).
-    ///
-    /// The default goes through [`Params::zip3`] with a zeroed stand-in for its read-only
-    /// argument, so it keeps one extra model on the stack; every layer and container of this
-    /// crate overrides it without the stand-in.
-    #[inline]
-    fn zip2_mut(&mut self, a: &mut Self, f: &mut impl FnMut(&mut [T], &mut [T])) {
-        self.zip3(&Self::zeroed(), a, &mut |s, _, a| f(s, a));
-    }
-
-    /// Re-initialises every parameter as PyTorch does at construction, drawing from `init`
-    /// in PyTorch's order (for `nn.Linear`: the weight row by row, then the bias).
-    fn reset_parameters(&mut self, init: &mut TorchInit);
-
-    /// Sets every parameter to zero (`optimizer.zero_grad()` on a gradient value).
+    /// Sets every writable parameter to zero (`optimizer.zero_grad()` on a gradient value).
     #[inline]
     fn zero(&mut self) {
-        self.for_each_tensor_mut(&mut |t| t.fill(T::ZERO));
+        walk::zip::<Mut, _, T, _>(self, |_, t| t.fill(T::ZERO));
     }
 
-    /// Multiplies every parameter by `factor`.
+    /// Multiplies every writable parameter by `factor`.
     #[inline]
     fn scale(&mut self, factor: T) {
-        self.for_each_tensor_mut(&mut |t| t.iter_mut().for_each(|v| *v *= factor));
+        walk::zip::<Mut, _, T, _>(self, |_, t| t.iter_mut().for_each(|v| *v *= factor));
     }
 
     /// Adds `other` element-wise (accumulating gradients).
     #[inline]
     fn add_assign(&mut self, other: &Self) {
-        self.zip2(other, &mut |a, b| {
+        walk::zip::<(Mut, Ref), _, T, _>((self, other), |_, (a, b)| {
             a.iter_mut().zip(b).for_each(|(a, b)| *a += *b);
         });
     }
 
     /// The sum of squares of every parameter, accumulated in `T`, in registration order.
-    ///
-    /// Finite exactly when every element is finite and no square overflows, which makes it a
-    /// one-pass check before an optimizer step.
     #[inline]
     fn sum_of_squares(&self) -> T {
         let mut acc = T::ZERO;
-        self.for_each_tensor(&mut |t| t.iter().for_each(|v| acc += *v * *v));
+        walk::zip::<Ref, _, T, _>(self, |_, t| t.iter().for_each(|v| acc += *v * *v));
         acc
     }
 
-    /// True if no parameter is NaN or infinite.
+    /// True if no parameter is NaN or infinite (or saturated, in fixed point).
     #[inline]
     fn all_finite(&self) -> bool {
-        let mut ok = true;
-        self.for_each_tensor(&mut |t| ok &= t.iter().all(|v| v.is_finite()));
-        ok
+        let mut probe = T::PROBE;
+        walk::zip::<Ref, _, T, _>(self, |_, t| probe = probe_values(probe, t));
+        T::probe_ok(probe)
     }
 
-    /// A fresh model initialised as `torch.manual_seed(seed)` followed by constructing the
+    /// Sets every value of a gradient value (of this layer's gradient type) to zero.
+    #[inline]
+    fn zero_grads(grads: &mut Self::Grads) {
+        walk::zip_grads::<Self, Mut, T, _>(grads, |_, t| t.fill(T::ZERO));
+    }
+
+    /// True if no value of a gradient value is NaN or infinite (or saturated).
+    #[inline]
+    fn grads_finite(grads: &Self::Grads) -> bool {
+        let mut probe = T::PROBE;
+        walk::zip_grads::<Self, Ref, T, _>(grads, |_, t| probe = probe_values(probe, t));
+        T::probe_ok(probe)
+    }
+
+    /// FNV-1a over the bits of every parameter (little-endian, in registration order): a word
+    /// that changes if any bit of any weight does.
+    #[inline]
+    fn weights_hash(&self) -> u32 {
+        let mut h = Fnv1a::new();
+        walk::zip::<Ref, _, T, _>(self, |_, t| hash_values(&mut h, t));
+        h.finish()
+    }
+
+    /// FNV-1a over every tensor's name and shape, in order: equal for two model types exactly
+    /// when they name and shape their tensors alike.
+    fn shape_hash() -> u32 {
+        let mut h = Fnv1a::new();
+        visit_shapes::<Self, T, _>(|name, tensor| {
+            h.write(name.as_str().as_bytes());
+            h.write(&[0]);
+            let (dims, rank) = tensor.dims.shape();
+            for d in dims.iter().take(rank) {
+                h.write_le(*d as u64, 8);
+            }
+        });
+        h.finish()
+    }
+
+    /// Re-initialises every writable parameter as PyTorch does when it constructs the layer,
+    /// drawing from `init` in PyTorch's order (for `nn.Linear`: the weight row by row, then the
+    /// bias). A borrowed layer is left to its owner.
+    fn reset_parameters(&mut self, init: &mut TorchInit) {
+        walk::zip::<Mut, _, T, _>(self, |tensor, values| init.fill(tensor.init, values));
+    }
+
+    /// A fresh value initialised as `torch.manual_seed(seed)` followed by constructing the
     /// PyTorch model would be (see [`TorchInit`]).
     #[inline]
-    fn torch_init(init: &mut TorchInit) -> Self {
-        let mut m = Self::zeroed();
+    fn torch_init(init: &mut TorchInit) -> Self
+    where
+        Self: Zeroed,
+    {
+        let mut m = Self::ZERO;
         m.reset_parameters(init);
         m
     }
+
+    /// Copies every parameter, in registration order, into `out`, which must hold exactly
+    /// [`Params::LEN`] values.
+    fn store_flat(&self, out: &mut [T]) -> Result<(), LengthMismatch> {
+        if out.len() != Self::LEN {
+            return Err(LengthMismatch {
+                expected: Self::LEN,
+                found: out.len(),
+            });
+        }
+        let mut rest: &mut [T] = out;
+        walk::zip::<Ref, _, T, _>(self, |_, t| {
+            let taken = core::mem::take(&mut rest);
+            if let Some((head, tail)) = taken.split_at_mut_checked(t.len()) {
+                head.iter_mut().zip(t).for_each(|(d, s)| *d = *s);
+                rest = tail;
+            }
+        });
+        Ok(())
+    }
+
+    /// Loads every parameter from `values`, in registration order ([`Params::store_flat`]'s
+    /// layout). `values` must hold exactly [`Params::LEN`] values; otherwise nothing changes.
+    /// The values of a borrowed layer are skipped (it cannot be written).
+    fn load_flat(&mut self, values: &[T]) -> Result<(), LengthMismatch> {
+        if values.len() != Self::LEN {
+            return Err(LengthMismatch {
+                expected: Self::LEN,
+                found: values.len(),
+            });
+        }
+        let mut loader = Load::<Self, T> { of: self, values };
+        Self::walk(&mut loader);
+        Ok(())
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::Linear;
+/// Folds `values` into a finiteness probe ([`Scalar::probe`]). Out of line, like
+/// `hash_values`: one shared copy for every tensor.
+#[inline(never)]
+fn probe_values<T: Scalar>(probe: T::Probe, values: &[T]) -> T::Probe {
+    values.iter().fold(probe, |p, v| T::probe(p, *v))
+}
 
-    /// A container that implements only the required methods, so it gets the provided
-    /// `zip2_mut`.
-    #[derive(Clone, Copy, Debug, PartialEq)]
-    struct Wrap(Linear<f64, 2, 1>);
+/// Adds the bits of `values` to `h`. Out of line: a model calls it once per tensor, and one
+/// shared copy keeps a microcontroller's flash small.
+#[inline(never)]
+fn hash_values<T: Scalar>(h: &mut Fnv1a, values: &[T]) {
+    let bytes = T::FORMAT.bytes();
+    values.iter().for_each(|v| h.write_le(v.to_bits(), bytes));
+}
 
-    impl Zeroed for Wrap {
-        fn zeroed() -> Self {
-            Wrap(Linear::zeroed())
-        }
+/// A flat buffer whose length is not the model's parameter count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LengthMismatch {
+    /// The model's [`Params::LEN`].
+    pub expected: usize,
+    /// The buffer's length.
+    pub found: usize,
+}
+
+impl core::fmt::Display for LengthMismatch {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "expected {} parameters, found {}",
+            self.expected, self.found
+        )
+    }
+}
+
+impl core::error::Error for LengthMismatch {}
+
+/// Calls `f` with every tensor's name and declaration, in registration order, without a value
+/// of the model (frozen and borrowed tensors included).
+pub fn visit_shapes<M: Params<T>, T: Scalar, F: FnMut(&ParamName, &Tensor)>(mut f: F) {
+    let mut name = ParamName::new();
+    let mut walker = Shapes::<M, F> {
+        name: &mut name,
+        f: &mut f,
+        _model: core::marker::PhantomData,
+    };
+    M::walk(&mut walker);
+}
+
+/// The walker of [`visit_shapes`]: applies no getter, so it needs no value.
+struct Shapes<'n, 'f, M, F> {
+    name: &'n mut ParamName,
+    f: &'f mut F,
+    _model: core::marker::PhantomData<fn() -> M>,
+}
+
+impl<'n, 'f, M, F> Shapes<'n, 'f, M, F> {
+    fn descend<C: Params<T>, T: Scalar>(&mut self, segment: Option<Segment>)
+    where
+        F: FnMut(&ParamName, &Tensor),
+    {
+        let len = self.name.push_segment(segment);
+        let mut child = Shapes::<C, F> {
+            name: &mut *self.name,
+            f: &mut *self.f,
+            _model: core::marker::PhantomData,
+        };
+        C::walk(&mut child);
+        self.name.restore(len);
+    }
+}
+
+impl<M: Params<T>, T: Scalar, F: FnMut(&ParamName, &Tensor)> Walk<M, T> for Shapes<'_, '_, M, F> {
+    fn tensor<G, GM>(&mut self, tensor: Tensor, _: G, _: GM)
+    where
+        M: Layer<Grads = M>,
+        G: Fn(&M) -> &[T],
+        GM: Fn(&mut M) -> &mut [T],
+    {
+        let len = self.name.push(tensor.name);
+        (self.f)(self.name, &tensor);
+        self.name.restore(len);
     }
 
-    impl Params<f64> for Wrap {
-        const LEN: usize = 3;
-        fn for_each_tensor(&self, f: &mut impl FnMut(&[f64])) {
-            self.0.for_each_tensor(f)
-        }
-        fn for_each_tensor_mut(&mut self, f: &mut impl FnMut(&mut [f64])) {
-            self.0.for_each_tensor_mut(f)
-        }
-        fn visit_named(&self, name: &mut ParamName, f: &mut impl FnMut(&ParamName, &[f64])) {
-            self.0.visit_named(name, f)
-        }
-        fn visit_named_mut(
-            &mut self,
-            name: &mut ParamName,
-            f: &mut impl FnMut(&ParamName, &mut [f64]),
-        ) {
-            self.0.visit_named_mut(name, f)
-        }
-        fn zip2(&mut self, a: &Self, f: &mut impl FnMut(&mut [f64], &[f64])) {
-            self.0.zip2(&a.0, f)
-        }
-        fn zip3(
-            &mut self,
-            a: &Self,
-            b: &mut Self,
-            f: &mut impl FnMut(&mut [f64], &[f64], &mut [f64]),
-        ) {
-            self.0.zip3(&a.0, &mut b.0, f)
-        }
-        fn zip4(
-            &mut self,
-            a: &Self,
-            b: &mut Self,
-            c: &mut Self,
-            f: &mut impl FnMut(&mut [f64], &[f64], &mut [f64], &mut [f64]),
-        ) {
-            self.0.zip4(&a.0, &mut b.0, &mut c.0, f)
-        }
-        fn reset_parameters(&mut self, init: &mut TorchInit) {
-            self.0.reset_parameters(init)
-        }
+    fn child<C, G, GM, GG, GGM>(&mut self, name: Option<Segment>, _: G, _: GM, _: GG, _: GGM)
+    where
+        C: Params<T>,
+        G: Fn(&M) -> &C,
+        GM: Fn(&mut M) -> &mut C,
+        GG: Fn(&M::Grads) -> &C::Grads,
+        GGM: Fn(&mut M::Grads) -> &mut C::Grads,
+    {
+        self.descend::<C, T>(name);
     }
 
-    /// `zip2_mut` (provided and overridden) hands out matching tensors, both writable.
-    #[test]
-    fn zip2_mut_swaps_tensor_by_tensor() {
-        let (a, b) = (
-            Linear::<f64, 2, 1>::new([[1.0, 2.0]], [3.0]),
-            Linear::<f64, 2, 1>::new([[-1.0, -2.0]], [-3.0]),
-        );
-        let swap = &mut |x: &mut [f64], y: &mut [f64]| x.swap_with_slice(y);
-        // (through the provided default, through Linear's override)
-        let (mut wa, mut wb) = (Wrap(a), Wrap(b));
-        wa.zip2_mut(&mut wb, swap);
-        let (mut la, mut lb) = (a, b);
-        la.zip2_mut(&mut lb, swap);
-        for (x, y) in [(wa.0, wb.0), (la, lb)] {
-            assert_eq!((x, y), (b, a));
+    fn frozen<C, G, GM>(&mut self, name: Option<Segment>, _: G, _: GM)
+    where
+        C: Params<T>,
+        G: Fn(&M) -> &C,
+        GM: Fn(&mut M) -> &mut C,
+    {
+        self.descend::<C, T>(name);
+    }
+
+    fn lent<C, G>(&mut self, name: Option<Segment>, _: G)
+    where
+        C: Params<T>,
+        G: Fn(&M) -> &C,
+    {
+        self.descend::<C, T>(name);
+    }
+
+    fn each<C, const K: usize, G, GM, GG, GGM>(&mut self, _: G, _: GM, _: GG, _: GGM)
+    where
+        C: Params<T>,
+        G: Fn(&M) -> &[C; K],
+        GM: Fn(&mut M) -> &mut [C; K],
+        GG: Fn(&M::Grads) -> &[C::Grads; K],
+        GGM: Fn(&mut M::Grads) -> &mut [C::Grads; K],
+    {
+        for i in 0..K {
+            self.descend::<C, T>(Some(Segment::Index(i)));
         }
     }
+}
+
+/// The walker of [`Params::load_flat`]: copies values in order, stepping over borrowed layers.
+struct Load<'a, 'v, M, T> {
+    of: &'a mut M,
+    values: &'v [T],
+}
+
+impl<'v, M, T: Scalar> Load<'_, 'v, M, T> {
+    /// The next `n` values (none if fewer are left, which the length check rules out).
+    fn take(&mut self, n: usize) -> &'v [T] {
+        let (head, tail) = self.values.split_at_checked(n).unwrap_or((&[], &[]));
+        self.values = tail;
+        head
+    }
+}
+
+impl<M: Params<T>, T: Scalar> Walk<M, T> for Load<'_, '_, M, T> {
+    fn tensor<G, GM>(&mut self, tensor: Tensor, _: G, get_mut: GM)
+    where
+        M: Layer<Grads = M>,
+        G: Fn(&M) -> &[T],
+        GM: Fn(&mut M) -> &mut [T],
+    {
+        let src = self.take(tensor.len());
+        get_mut(self.of)
+            .iter_mut()
+            .zip(src)
+            .for_each(|(d, s)| *d = *s);
+    }
+
+    fn child<C, G, GM, GG, GGM>(
+        &mut self,
+        name: Option<Segment>,
+        get: G,
+        get_mut: GM,
+        _: GG,
+        _: GGM,
+    ) where
+        C: Params<T>,
+        G: Fn(&M) -> &C,
+        GM: Fn(&mut M) -> &mut C,
+        GG: Fn(&M::Grads) -> &C::Grads,
+        GGM: Fn(&mut M::Grads) -> &mut C::Grads,
+    {
+        self.frozen(name, get, get_mut);
+    }
+
+    fn frozen<C, G, GM>(&mut self, _: Option<Segment>, _: G, get_mut: GM)
+    where
+        C: Params<T>,
+        G: Fn(&M) -> &C,
+        GM: Fn(&mut M) -> &mut C,
+    {
+        let mut child = Load::<C, T> {
+            of: get_mut(self.of),
+            values: self.values,
+        };
+        C::walk(&mut child);
+        self.values = child.values;
+    }
+
+    fn lent<C, G>(&mut self, _: Option<Segment>, _: G)
+    where
+        C: Params<T>,
+        G: Fn(&M) -> &C,
+    {
+        self.take(C::LEN);
+    }
+
+    fn each<C, const K: usize, G, GM, GG, GGM>(&mut self, _: G, get_mut: GM, _: GG, _: GGM)
+    where
+        C: Params<T>,
+        G: Fn(&M) -> &[C; K],
+        GM: Fn(&mut M) -> &mut [C; K],
+        GG: Fn(&M::Grads) -> &[C::Grads; K],
+        GGM: Fn(&mut M::Grads) -> &mut [C::Grads; K],
+    {
+        for of in get_mut(self.of).iter_mut() {
+            let mut child = Load::<C, T> {
+                of,
+                values: self.values,
+            };
+            C::walk(&mut child);
+            self.values = child.values;
+        }
+    }
+}
+
+/// Nothing: the gradient type of a layer without trainable parameters.
+impl Layer for () {
+    type Grads = ();
+}
+
+impl<T: Scalar> Params<T> for () {
+    const LEN: usize = 0;
+
+    fn walk<W: Walk<Self, T>>(_: &mut W) {}
 }

@@ -1,20 +1,30 @@
 //! Shortcut (residual) connections: `y = x + block(x)`.
 
-use crate::init::TorchInit;
-use crate::module::{Module, Zeroed};
-use crate::name::ParamName;
-use crate::params::Params;
+use crate::batch::{Batch, BatchModule};
+use crate::data::Flat;
+use crate::module::Module;
+use crate::params::{Layer, Params};
 use crate::scalar::Scalar;
+use crate::walk::Walk;
+use crate::zeroed::Zeroed;
 
 /// Adds a block's input to its output: `y = x + block(x)`.
 ///
-/// It only type-checks when the block maps `[T; N]` to `[T; N]`, so the notebook's runtime
-/// test `x.shape == layer_output.shape` is a compile-time fact here:
+/// It only type-checks when the block's output has the type of its input (`[T; N]` to
+/// `[T; N]`), so the notebook's runtime test `x.shape == layer_output.shape` is a compile-time
+/// fact here:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0271
 /// use skipgrad::{Linear, Module, Residual, Zeroed};
 /// // A 3 -> 1 layer cannot have a shortcut: this does not compile.
-/// let r = Residual(Linear::<f32, 3, 1>::zeroed());
+/// let r = Residual(Linear::<f32, 3, 1>::ZERO);
+/// let _ = r.infer(&[1.0, 2.0, 3.0]);
+/// ```
+///
+/// ```
+/// use skipgrad::{Linear, Module, Residual, Zeroed};
+/// // A 3 -> 3 layer can.
+/// let r = Residual(Linear::<f32, 3, 3>::ZERO);
 /// let _ = r.infer(&[1.0, 2.0, 3.0]);
 /// ```
 ///
@@ -24,35 +34,95 @@ use crate::scalar::Scalar;
 pub struct Residual<M>(pub M);
 
 impl<M: Zeroed> Zeroed for Residual<M> {
-    #[inline(always)]
-    fn zeroed() -> Self {
-        Residual(M::zeroed())
+    const ZERO: Self = Residual(M::ZERO);
+}
+
+impl<M: Layer> Layer for Residual<M> {
+    type Grads = Residual<M::Grads>;
+}
+
+impl<T: Scalar, M: Params<T>> Params<T> for Residual<M> {
+    const LEN: usize = M::LEN;
+    const TRAINABLE: usize = M::TRAINABLE;
+
+    fn walk<W: Walk<Self, T>>(w: &mut W) {
+        crate::child!(w, 0);
     }
 }
 
-impl<T: Scalar, const N: usize, M: Module<[T; N], Output = [T; N]>> Module<[T; N]> for Residual<M> {
-    type Output = [T; N];
+impl<X: Flat, M: Module<X, Output = X>> Module<X> for Residual<M> {
+    type Output = X;
     type Cache = M::Cache;
 
-    #[inline]
-    fn forward(&self, x: &[T; N], cache: &mut M::Cache) -> [T; N] {
+    fn forward(&self, x: &X, cache: &mut M::Cache) -> X {
         let mut y = self.0.forward(x, cache);
-        add_shortcut(&mut y, x);
+        add_shortcut(y.values_mut(), x.values());
         y
     }
 
     #[inline]
-    fn infer(&self, x: &[T; N]) -> [T; N] {
+    fn infer(&self, x: &X) -> X {
         let mut y = self.0.infer(x);
-        y.iter_mut().zip(x).for_each(|(y, x)| *y = *x + *y);
+        add_shortcut(y.values_mut(), x.values());
+        y
+    }
+
+    fn backward(&self, cache: &M::Cache, dy: &X, grads: &mut Residual<M::Grads>) -> X {
+        let mut dx = self.0.backward(cache, dy, &mut grads.0);
+        add_shortcut(dx.values_mut(), dy.values());
+        dx
+    }
+
+    #[inline]
+    fn backward_input(&self, cache: &M::Cache, dy: &X) -> X {
+        let mut dx = self.0.backward_input(cache, dy);
+        add_shortcut(dx.values_mut(), dy.values());
+        dx
+    }
+}
+
+impl<X: Flat, const B: usize, M: BatchModule<X, B, Output = X>> BatchModule<X, B> for Residual<M> {
+    type BatchCache = M::BatchCache;
+
+    #[inline]
+    fn forward_batch(&self, x: &Batch<X, B>, cache: &mut M::BatchCache) -> Batch<X, B> {
+        let mut y = self.0.forward_batch(x, cache);
+        add_shortcuts(&mut y, x);
         y
     }
 
     #[inline]
-    fn backward(&self, cache: &M::Cache, dy: &[T; N], grads: &mut Self) -> [T; N] {
-        let mut dx = self.0.backward(cache, dy, &mut grads.0);
-        add_shortcut(&mut dx, dy);
+    fn infer_batch(&self, x: &Batch<X, B>) -> Batch<X, B> {
+        let mut y = self.0.infer_batch(x);
+        add_shortcuts(&mut y, x);
+        y
+    }
+
+    #[inline]
+    fn backward_batch(
+        &self,
+        cache: &M::BatchCache,
+        dy: &Batch<X, B>,
+        grads: &mut Residual<M::Grads>,
+    ) -> Batch<X, B> {
+        let mut dx = self.0.backward_batch(cache, dy, &mut grads.0);
+        add_shortcuts(&mut dx, dy);
         dx
+    }
+
+    #[inline]
+    fn backward_batch_input(&self, cache: &M::BatchCache, dy: &Batch<X, B>) -> Batch<X, B> {
+        let mut dx = self.0.backward_batch_input(cache, dy);
+        add_shortcuts(&mut dx, dy);
+        dx
+    }
+}
+
+/// `y = x + y` for every sample of a batch.
+#[inline(always)]
+fn add_shortcuts<X: Flat, const B: usize>(y: &mut Batch<X, B>, x: &Batch<X, B>) {
+    for (y, x) in y.0.iter_mut().zip(&x.0) {
+        add_shortcut(y.values_mut(), x.values());
     }
 }
 
@@ -69,49 +139,6 @@ fn add_shortcut<T: Scalar>(y: &mut [T], x: &[T]) {
     }
     for (y, x) in y_rest.iter_mut().zip(x_rest) {
         *y = *x + *y;
-    }
-}
-
-impl<T: Scalar, M: Params<T>> Params<T> for Residual<M> {
-    const LEN: usize = M::LEN;
-    #[inline(always)]
-    fn for_each_tensor(&self, f: &mut impl FnMut(&[T])) {
-        self.0.for_each_tensor(f)
-    }
-    #[inline(always)]
-    fn for_each_tensor_mut(&mut self, f: &mut impl FnMut(&mut [T])) {
-        self.0.for_each_tensor_mut(f)
-    }
-    fn visit_named(&self, name: &mut ParamName, f: &mut impl FnMut(&ParamName, &[T])) {
-        self.0.visit_named(name, f)
-    }
-    fn visit_named_mut(&mut self, name: &mut ParamName, f: &mut impl FnMut(&ParamName, &mut [T])) {
-        self.0.visit_named_mut(name, f)
-    }
-    #[inline(always)]
-    fn zip2(&mut self, a: &Self, f: &mut impl FnMut(&mut [T], &[T])) {
-        self.0.zip2(&a.0, f)
-    }
-    #[inline(always)]
-    fn zip2_mut(&mut self, a: &mut Self, f: &mut impl FnMut(&mut [T], &mut [T])) {
-        self.0.zip2_mut(&mut a.0, f)
-    }
-    #[inline(always)]
-    fn zip3(&mut self, a: &Self, b: &mut Self, f: &mut impl FnMut(&mut [T], &[T], &mut [T])) {
-        self.0.zip3(&a.0, &mut b.0, f)
-    }
-    #[inline(always)]
-    fn zip4(
-        &mut self,
-        a: &Self,
-        b: &mut Self,
-        c: &mut Self,
-        f: &mut impl FnMut(&mut [T], &[T], &mut [T], &mut [T]),
-    ) {
-        self.0.zip4(&a.0, &mut b.0, &mut c.0, f)
-    }
-    fn reset_parameters(&mut self, init: &mut TorchInit) {
-        self.0.reset_parameters(init)
     }
 }
 
@@ -150,13 +177,14 @@ mod tests {
             [[2.0, 0.0], [0.0, 3.0]],
             [1.0, 1.0],
         ));
-        let mut cache = Zeroed::zeroed();
+        let mut cache = Zeroed::ZERO;
         let y = r.forward(&[1.0, 2.0], &mut cache);
         assert_eq!(y, [1.0 + 3.0, 2.0 + 7.0]);
         assert_eq!(r.infer(&[1.0, 2.0]), y);
-        let mut g = Residual::zeroed();
+        let mut g = Residual::ZERO;
         let dx = r.backward(&cache, &[1.0, 1.0], &mut g);
         assert_eq!(dx, [1.0 + 2.0, 1.0 + 3.0]);
+        assert_eq!(r.backward_input(&cache, &[1.0, 1.0]), dx);
         assert_eq!(g.0.weight, [[1.0, 2.0], [1.0, 2.0]]);
     }
 }

@@ -1,19 +1,23 @@
-//! The scalar trait: everything the layers need from `f32` and `f64`.
+//! The arithmetic every layer, loss and optimizer needs: [`Scalar`].
 //!
-//! Maths goes through [`libm`] (pure Rust, bit-identical on every target), so a model computes
-//! the same bits on a desktop and on a microcontroller. With the `micromath` feature, `f32`
-//! uses a faster approximate `tanh` instead (see [`Scalar::tanh`]).
+//! `Scalar` is deliberately small (the four operations, comparisons, a wider accumulator for
+//! dot products, conversions and a finiteness test), so that a fixed-point number can
+//! implement it. Transcendental functions (`tanh`, `exp`, `erf`, ...) are in
+//! [`Float`](crate::Float), which only the floating-point types implement; a layer that needs
+//! them (GELU, sigmoid, cross-entropy, Adam) requires `Float` and does not compile for a
+//! fixed-point model.
 
 use core::fmt::{Debug, Display};
 use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
-/// A floating-point number the layers compute with: implemented for `f32` and `f64`.
+use crate::zeroed::Zeroed;
+
+/// A number type the core computes with: `f32`, `f64` (and a fixed-point type).
 ///
-/// All arithmetic is plain IEEE 754 (no fused multiply-add, no reassociation), so results do
-/// not depend on the target.
+/// For the floating-point types, all arithmetic is plain IEEE 754 (no fused multiply-add, no
+/// reassociation) and maths goes through `libm`, so results are the same bits on every target.
 pub trait Scalar:
     Copy
-    + Default
     + PartialEq
     + PartialOrd
     + Debug
@@ -29,78 +33,158 @@ pub trait Scalar:
     + DivAssign
     + Send
     + Sync
-    + crate::module::Zeroed
+    + Zeroed
     + 'static
 {
-    /// 0.
-    const ZERO: Self;
     /// 1.
     const ONE: Self;
-    /// 0.5.
-    const HALF: Self;
-    /// 2.
-    const TWO: Self;
-    /// `sqrt(2 / pi)` as the notebook's GELU uses it: for `f32`, `2/pi` rounded to `f32` and
-    /// then square-rooted in `f32` (`torch.sqrt(torch.tensor(2.0 / torch.pi))`); for `f64`,
-    /// the correctly rounded `f64` value.
-    const SQRT_2_OVER_PI: Self;
-    /// The GELU cubic coefficient 0.044715, rounded to this type.
-    const GELU_COEFF: Self;
+    /// The number format, as saved in a parameter image.
+    const FORMAT: Format;
+    /// The accumulator of dot products: `Self` for floats (each product and sum rounded in
+    /// `Self`, in index order), a wider integer for fixed point (rounded once).
+    type Acc: Copy;
+    /// The accumulator's zero.
+    const ACC_ZERO: Self::Acc;
 
-    /// Rounds an `f64` to this type (exact for `f64`).
+    /// `acc + a * b` in the accumulator.
+    fn mul_acc(acc: Self::Acc, a: Self, b: Self) -> Self::Acc;
+    /// The accumulated value, rounded to `Self`.
+    fn from_acc(acc: Self::Acc) -> Self;
+    /// The nearest value to `v` (saturating where the type has a limited range).
     fn from_f64(v: f64) -> Self;
-    /// Converts an `f32` to this type (always exact).
-    fn from_f32(v: f32) -> Self;
-    /// Converts a count to this type (exact below 2^24 for `f32`).
-    fn from_usize(v: usize) -> Self;
-    /// Widens to `f64` (always exact).
+    /// This value as an `f64` (exact for `f32`, `f64` and fixed point).
     fn to_f64(self) -> f64;
-    /// Hyperbolic tangent.
-    ///
-    /// Through `libm` (`tanhf`/`tanh`: pure Rust, the same bits on every target). Over every
-    /// finite `f32`, `tanhf` is within 2.19 ulp of the `f64` `tanh` (worst at
-    /// `x = 0.23329562`, bits `0x3e6ee50c`; measured by `skipgrad exhaustive-gelu`).
-    ///
-    /// With the `micromath` feature, `f32` computes `1 - 2 / (exp(2x) + 1)` with micromath's
-    /// `exp`: faster on cores without an FPU, but approximate, with an absolute error of up
-    /// to about 1.1e-3 (sampled over one in 1021 finite `f32` patterns by
-    /// `skipgrad exhaustive-gelu --micromath --stride 1021`). Results then differ from
-    /// PyTorch's and from the default build.
-    fn tanh(self) -> Self;
-    /// Square root (correctly rounded).
-    fn sqrt(self) -> Self;
-    /// Absolute value.
-    fn abs(self) -> Self;
-    /// `self` raised to an integer power, by repeated multiplication.
-    fn powi(self, n: i32) -> Self;
-    /// True unless NaN or infinite.
+    /// The nearest value to the count `n`.
+    fn from_usize(n: usize) -> Self;
+    /// True for a usable value: not NaN or infinite (floats), not saturated (fixed point).
     fn is_finite(self) -> bool;
-    /// The larger of two values (NaN-ignoring, as `f32::max`).
-    fn max(self, other: Self) -> Self;
-    /// The raw IEEE bits, widened to `u64` (for bit-identity checks).
-    fn to_bits_u64(self) -> u64;
+    /// The absolute value.
+    fn abs(self) -> Self;
+    /// The square root, correctly rounded (NaN or an error value below zero).
+    fn sqrt(self) -> Self;
+    /// The raw bits, widened to `u64` (`f32::to_bits`, `f64::to_bits`).
+    fn to_bits(self) -> u64;
+    /// The value with these raw bits (the low [`Format::bytes`] bytes are used).
+    fn from_bits(bits: u64) -> Self;
+
+    /// A running test that every value seen is finite: start from [`Scalar::PROBE`], fold
+    /// each value in with [`Scalar::probe`], and ask [`Scalar::probe_ok`] at the end. For
+    /// floats it is the sum of `x - x` (zero for a finite `x`, NaN otherwise): two
+    /// floating-point instructions per value and no branch.
+    type Probe: Copy;
+    /// The probe before any value.
+    const PROBE: Self::Probe;
+    /// The probe after one more value.
+    fn probe(probe: Self::Probe, x: Self) -> Self::Probe;
+    /// True if every value folded into the probe was finite.
+    fn probe_ok(probe: Self::Probe) -> bool;
+
+    /// The larger of two values (the first if they compare equal or are unordered).
+    #[inline(always)]
+    fn max(self, other: Self) -> Self {
+        if other > self {
+            other
+        } else {
+            self
+        }
+    }
+
+    /// The smaller of two values (the first if they compare equal or are unordered).
+    #[inline(always)]
+    fn min(self, other: Self) -> Self {
+        if other < self {
+            other
+        } else {
+            self
+        }
+    }
 }
 
-macro_rules! impl_scalar {
-    ($t:ty, $sqrt_2_over_pi:expr, $tanh:path, $sqrt:path, $powi:path, $bits:ty) => {
+/// A number format, as recorded in a parameter image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// IEEE 754 binary32.
+    F32,
+    /// IEEE 754 binary64.
+    F64,
+    /// Signed fixed point with 16 integer and 16 fraction bits.
+    Q16_16,
+}
+
+impl Format {
+    /// The format's name: `f32`, `f64`, `q16.16`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Format::F32 => "f32",
+            Format::F64 => "f64",
+            Format::Q16_16 => "q16.16",
+        }
+    }
+
+    /// The format's code in a parameter image.
+    pub const fn code(self) -> u8 {
+        match self {
+            Format::F32 => 1,
+            Format::F64 => 2,
+            Format::Q16_16 => 3,
+        }
+    }
+
+    /// The format with this image code.
+    pub const fn from_code(code: u8) -> Option<Self> {
+        match code {
+            1 => Some(Format::F32),
+            2 => Some(Format::F64),
+            3 => Some(Format::Q16_16),
+            _ => None,
+        }
+    }
+
+    /// Bytes per value.
+    pub const fn bytes(self) -> usize {
+        match self {
+            Format::F32 | Format::Q16_16 => 4,
+            Format::F64 => 8,
+        }
+    }
+}
+
+impl Display for Format {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+macro_rules! impl_float_scalar {
+    ($t:ty, $format:expr, $sqrt:path, $bits:ty) => {
         impl Scalar for $t {
-            const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
-            const HALF: Self = 0.5;
-            const TWO: Self = 2.0;
-            const SQRT_2_OVER_PI: Self = $sqrt_2_over_pi;
-            const GELU_COEFF: Self = 0.044715;
+            const FORMAT: Format = $format;
+            type Acc = $t;
+            const ACC_ZERO: Self = 0.0;
+            type Probe = $t;
+            const PROBE: Self = 0.0;
 
             #[inline(always)]
+            fn probe(probe: Self, x: Self) -> Self {
+                probe + (x - x)
+            }
+            #[inline(always)]
+            fn probe_ok(probe: Self) -> bool {
+                probe == 0.0
+            }
+
+            #[inline(always)]
+            fn mul_acc(acc: Self, a: Self, b: Self) -> Self {
+                acc + a * b
+            }
+            #[inline(always)]
+            fn from_acc(acc: Self) -> Self {
+                acc
+            }
+            #[inline(always)]
             fn from_f64(v: f64) -> Self {
-                v as $t
-            }
-            #[inline(always)]
-            fn from_f32(v: f32) -> Self {
-                v as $t
-            }
-            #[inline(always)]
-            fn from_usize(v: usize) -> Self {
                 v as $t
             }
             #[inline(always)]
@@ -108,138 +192,85 @@ macro_rules! impl_scalar {
                 self as f64
             }
             #[inline(always)]
-            fn tanh(self) -> Self {
-                $tanh(self)
-            }
-            #[inline(always)]
-            fn sqrt(self) -> Self {
-                $sqrt(self)
-            }
-            #[inline(always)]
-            fn abs(self) -> Self {
-                <$t>::abs(self)
-            }
-            #[inline(always)]
-            fn powi(self, n: i32) -> Self {
-                $powi(self, n)
+            fn from_usize(n: usize) -> Self {
+                n as $t
             }
             #[inline(always)]
             fn is_finite(self) -> bool {
                 <$t>::is_finite(self)
             }
             #[inline(always)]
-            fn max(self, other: Self) -> Self {
-                <$t>::max(self, other)
+            fn abs(self) -> Self {
+                <$t>::abs(self)
             }
             #[inline(always)]
-            fn to_bits_u64(self) -> u64 {
-                <$bits>::from(self.to_bits()) as u64
+            fn sqrt(self) -> Self {
+                $sqrt(self)
+            }
+            #[inline(always)]
+            fn to_bits(self) -> u64 {
+                u64::from(<$t>::to_bits(self))
+            }
+            #[inline(always)]
+            fn from_bits(bits: u64) -> Self {
+                // Truncation keeps the low bytes, which hold the value.
+                <$t>::from_bits(bits as $bits)
             }
         }
     };
 }
 
-/// `sqrtf(f32(2/pi))`, checked against `libm::sqrtf` in the tests below.
-const SQRT_2_OVER_PI_F32: f32 = 0.797_884_5;
-
-impl_scalar!(
-    f32,
-    SQRT_2_OVER_PI_F32,
-    tanh_f32,
-    libm::sqrtf,
-    powi_f32,
-    u32
-);
-impl_scalar!(
-    f64,
-    0.797_884_560_802_865_4,
-    libm::tanh,
-    libm::sqrt,
-    powi_f64,
-    u64
-);
-
-#[cfg(not(feature = "micromath"))]
-#[inline(always)]
-fn tanh_f32(x: f32) -> f32 {
-    libm::tanhf(x)
-}
-
-#[cfg(feature = "micromath")]
-#[inline(always)]
-fn tanh_f32(x: f32) -> f32 {
-    use micromath::F32Ext;
-    // tanh(x) = 1 - 2 / (exp(2x) + 1): exp overflowing to +inf gives exactly 1, and exp
-    // underflowing to 0 gives exactly -1, so the result stays in [-1, 1] for every input.
-    if x.is_nan() {
-        return x;
-    }
-    1.0 - 2.0 / ((2.0 * x).exp() + 1.0)
-}
-
-macro_rules! impl_powi {
-    ($name:ident, $t:ty) => {
-        #[inline]
-        fn $name(x: $t, n: i32) -> $t {
-            let mut base = if n < 0 { 1.0 / x } else { x };
-            let mut e = n.unsigned_abs();
-            let mut acc: $t = 1.0;
-            while e > 0 {
-                if e & 1 == 1 {
-                    acc *= base;
-                }
-                base *= base;
-                e >>= 1;
-            }
-            acc
-        }
-    };
-}
-impl_powi!(powi_f32, f32);
-impl_powi!(powi_f64, f64);
+impl_float_scalar!(f32, Format::F32, libm::sqrtf, u32);
+impl_float_scalar!(f64, Format::F64, libm::sqrt, u64);
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn sqrt_2_over_pi_f32_matches_torch_construction() {
-        // torch.sqrt(torch.tensor(2.0 / torch.pi)): f64 division, rounded to f32, sqrt in f32.
-        let c = libm::sqrtf((2.0f64 / core::f64::consts::PI) as f32);
-        assert_eq!(c.to_bits(), <f32 as Scalar>::SQRT_2_OVER_PI.to_bits());
+    fn formats_round_trip_through_their_codes() {
+        for f in [Format::F32, Format::F64, Format::Q16_16] {
+            assert_eq!(Format::from_code(f.code()), Some(f));
+        }
+        assert_eq!(Format::from_code(0), None);
+        assert_eq!(<f32 as Scalar>::FORMAT.bytes(), 4);
+        assert_eq!(<f64 as Scalar>::FORMAT.bytes(), 8);
     }
 
     #[test]
-    fn sqrt_2_over_pi_f64_is_correctly_rounded() {
-        let c = libm::sqrt(2.0f64 / core::f64::consts::PI);
-        assert_eq!(c.to_bits(), <f64 as Scalar>::SQRT_2_OVER_PI.to_bits());
-    }
-
-    #[test]
-    fn powi_table() {
-        let cases: [(f64, i32, f64); 6] = [
-            (2.0, 0, 1.0),
-            (2.0, 1, 2.0),
-            (2.0, 10, 1024.0),
-            (0.9, 2, 0.81),
-            (0.5, -2, 4.0),
-            (-3.0, 3, -27.0),
-        ];
-        for (x, n, want) in cases {
-            let got = Scalar::powi(x, n);
-            assert!(
-                (got - want).abs() <= 1e-15 * want.abs(),
-                "{x}^{n} = {got}, want {want}"
+    fn bits_round_trip() {
+        for v in [0.0f32, -0.0, 1.5, f32::MIN_POSITIVE, f32::MAX] {
+            assert_eq!(
+                <f32 as Scalar>::from_bits(Scalar::to_bits(v)).to_bits(),
+                v.to_bits()
             );
         }
+        let v = -1.25e-300f64;
+        assert_eq!(<f64 as Scalar>::from_bits(Scalar::to_bits(v)), v);
     }
 
     #[test]
-    fn tanh_saturates_without_nan() {
-        for x in [f32::MAX, -f32::MAX, 1e30, -1e30, 20.0, -20.0] {
-            let t = Scalar::tanh(x);
-            assert!(t.is_finite() && t.abs() <= 1.0, "tanh({x}) = {t}");
+    fn probe_finds_every_non_finite_value() {
+        let fold = |xs: &[f32]| f32::probe_ok(xs.iter().fold(f32::PROBE, |p, x| f32::probe(p, *x)));
+        assert!(fold(&[]));
+        assert!(fold(&[
+            0.0,
+            -0.0,
+            f32::MAX,
+            -f32::MAX,
+            f32::MIN_POSITIVE,
+            1e-45
+        ]));
+        for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            assert!(!fold(&[1.0, bad, 2.0]), "{bad}");
+            assert!(!fold(&[bad]), "{bad}");
         }
-        assert_eq!(Scalar::tanh(f32::INFINITY), 1.0);
+    }
+
+    #[test]
+    fn max_and_min_keep_the_first_on_ties() {
+        assert_eq!(Scalar::max(1.0f32, 2.0), 2.0);
+        assert_eq!(Scalar::min(1.0f32, 2.0), 1.0);
+        assert_eq!(Scalar::max(0.0f64, -0.0).to_bits(), 0.0f64.to_bits());
     }
 }

@@ -5,11 +5,12 @@
 //! one block type `K` times (a deep residual stack is `[Residual<Block>; K]`). Both name their
 //! children by index, as `nn.Sequential` and `nn.ModuleList` do.
 
-use crate::init::TorchInit;
-use crate::module::{Module, Zeroed};
-use crate::name::ParamName;
-use crate::params::Params;
+use crate::batch::{Batch, BatchModule};
+use crate::data::Data;
+use crate::module::Module;
+use crate::params::{Layer, Params};
 use crate::scalar::Scalar;
+use crate::walk::{Segment, Walk};
 
 macro_rules! tuple_module {
     (
@@ -18,7 +19,7 @@ macro_rules! tuple_module {
         last: $l:ident $li:tt;
         rev: $($r:ident $ri:tt),*;
     ) => {
-        impl<X, $f: Module<X>, $($m: Module<$p::Output>),*> Module<X> for ($f, $($m),*) {
+        impl<X: Data, $f: Module<X>, $($m: Module<$p::Output>),*> Module<X> for ($f, $($m),*) {
             type Output = $l::Output;
             type Cache = ($f::Cache, $($m::Cache),*);
 
@@ -37,9 +38,55 @@ macro_rules! tuple_module {
             }
 
             #[inline]
-            fn backward(&self, cache: &Self::Cache, dy: &Self::Output, grads: &mut Self) -> X {
+            fn backward(&self, cache: &Self::Cache, dy: &Self::Output, grads: &mut Self::Grads) -> X {
                 let d = self.$li.backward(&cache.$li, dy, &mut grads.$li);
                 $(let d = self.$ri.backward(&cache.$ri, &d, &mut grads.$ri);)*
+                d
+            }
+
+            #[inline]
+            fn backward_input(&self, cache: &Self::Cache, dy: &Self::Output) -> X {
+                let d = self.$li.backward_input(&cache.$li, dy);
+                $(let d = self.$ri.backward_input(&cache.$ri, &d);)*
+                d
+            }
+        }
+
+        impl<X: Data, const B: usize, $f: BatchModule<X, B>, $($m: BatchModule<$p::Output, B>),*>
+            BatchModule<X, B> for ($f, $($m),*)
+        {
+            type BatchCache = ($f::BatchCache, $($m::BatchCache),*);
+
+            #[inline]
+            fn forward_batch(&self, x: &Batch<X, B>, cache: &mut Self::BatchCache) -> Batch<Self::Output, B> {
+                let y = self.$fi.forward_batch(x, &mut cache.$fi);
+                $(let y = self.$i.forward_batch(&y, &mut cache.$i);)*
+                y
+            }
+
+            #[inline]
+            fn infer_batch(&self, x: &Batch<X, B>) -> Batch<Self::Output, B> {
+                let y = self.$fi.infer_batch(x);
+                $(let y = self.$i.infer_batch(&y);)*
+                y
+            }
+
+            #[inline]
+            fn backward_batch(
+                &self,
+                cache: &Self::BatchCache,
+                dy: &Batch<Self::Output, B>,
+                grads: &mut Self::Grads,
+            ) -> Batch<X, B> {
+                let d = self.$li.backward_batch(&cache.$li, dy, &mut grads.$li);
+                $(let d = self.$ri.backward_batch(&cache.$ri, &d, &mut grads.$ri);)*
+                d
+            }
+
+            #[inline]
+            fn backward_batch_input(&self, cache: &Self::BatchCache, dy: &Batch<Self::Output, B>) -> Batch<X, B> {
+                let d = self.$li.backward_batch_input(&cache.$li, dy);
+                $(let d = self.$ri.backward_batch_input(&cache.$ri, &d);)*
                 d
             }
         }
@@ -48,71 +95,16 @@ macro_rules! tuple_module {
 
 macro_rules! tuple_params {
     ($($m:ident $i:tt),*) => {
-        impl<$($m: Zeroed),*> Zeroed for ($($m,)*) {
-            #[inline(always)]
-            fn zeroed() -> Self {
-                ($($m::zeroed(),)*)
-            }
+        impl<$($m: Layer),*> Layer for ($($m,)*) {
+            type Grads = ($($m::Grads,)*);
         }
 
         impl<T: Scalar, $($m: Params<T>),*> Params<T> for ($($m,)*) {
             const LEN: usize = 0 $(+ $m::LEN)*;
+            const TRAINABLE: usize = 0 $(+ $m::TRAINABLE)*;
 
-            #[inline(always)]
-            fn for_each_tensor(&self, f: &mut impl FnMut(&[T])) {
-                $(self.$i.for_each_tensor(f);)*
-            }
-            #[inline(always)]
-            fn for_each_tensor_mut(&mut self, f: &mut impl FnMut(&mut [T])) {
-                $(self.$i.for_each_tensor_mut(f);)*
-            }
-            fn visit_named(&self, name: &mut ParamName, f: &mut impl FnMut(&ParamName, &[T])) {
-                $(
-                    let len = name.push_index($i);
-                    self.$i.visit_named(name, f);
-                    name.restore(len);
-                )*
-            }
-            fn visit_named_mut(
-                &mut self,
-                name: &mut ParamName,
-                f: &mut impl FnMut(&ParamName, &mut [T]),
-            ) {
-                $(
-                    let len = name.push_index($i);
-                    self.$i.visit_named_mut(name, f);
-                    name.restore(len);
-                )*
-            }
-            #[inline(always)]
-            fn zip2(&mut self, a: &Self, f: &mut impl FnMut(&mut [T], &[T])) {
-                $(self.$i.zip2(&a.$i, f);)*
-            }
-            #[inline(always)]
-            fn zip2_mut(&mut self, a: &mut Self, f: &mut impl FnMut(&mut [T], &mut [T])) {
-                $(self.$i.zip2_mut(&mut a.$i, f);)*
-            }
-            #[inline(always)]
-            fn zip3(
-                &mut self,
-                a: &Self,
-                b: &mut Self,
-                f: &mut impl FnMut(&mut [T], &[T], &mut [T]),
-            ) {
-                $(self.$i.zip3(&a.$i, &mut b.$i, f);)*
-            }
-            #[inline(always)]
-            fn zip4(
-                &mut self,
-                a: &Self,
-                b: &mut Self,
-                c: &mut Self,
-                f: &mut impl FnMut(&mut [T], &[T], &mut [T], &mut [T]),
-            ) {
-                $(self.$i.zip4(&a.$i, &mut b.$i, &mut c.$i, f);)*
-            }
-            fn reset_parameters(&mut self, init: &mut TorchInit) {
-                $(self.$i.reset_parameters(init);)*
+            fn walk<W: Walk<Self, T>>(w: &mut W) {
+                $(crate::child!(w, Segment::Index($i), $i);)*
             }
         }
     };
@@ -198,13 +190,13 @@ tuple_module!(
     rev: M10 10, M9 9, M8 8, M7 7, M6 6, M5 5, M4 4, M3 3, M2 2, M1 1, M0 0;
 );
 
-impl<X: Clone, M: Module<X, Output = X>, const K: usize> Module<X> for [M; K] {
+impl<X: Data, M: Module<X, Output = X>, const K: usize> Module<X> for [M; K] {
     type Output = X;
     type Cache = [M::Cache; K];
 
     #[inline]
     fn forward(&self, x: &X, cache: &mut Self::Cache) -> X {
-        let mut y = x.clone();
+        let mut y = *x;
         for (m, c) in self.iter().zip(cache.iter_mut()) {
             y = m.forward(&y, c);
         }
@@ -213,7 +205,7 @@ impl<X: Clone, M: Module<X, Output = X>, const K: usize> Module<X> for [M; K] {
 
     #[inline]
     fn infer(&self, x: &X) -> X {
-        let mut y = x.clone();
+        let mut y = *x;
         for m in self {
             y = m.infer(&y);
         }
@@ -221,102 +213,105 @@ impl<X: Clone, M: Module<X, Output = X>, const K: usize> Module<X> for [M; K] {
     }
 
     #[inline]
-    fn backward(&self, cache: &Self::Cache, dy: &X, grads: &mut Self) -> X {
-        let mut d = dy.clone();
+    fn backward(&self, cache: &Self::Cache, dy: &X, grads: &mut [M::Grads; K]) -> X {
+        let mut d = *dy;
         for ((m, c), g) in self.iter().zip(cache).zip(grads.iter_mut()).rev() {
             d = m.backward(c, &d, g);
         }
         d
     }
+
+    #[inline]
+    fn backward_input(&self, cache: &Self::Cache, dy: &X) -> X {
+        let mut d = *dy;
+        for (m, c) in self.iter().zip(cache).rev() {
+            d = m.backward_input(c, &d);
+        }
+        d
+    }
+}
+
+impl<X: Data, const B: usize, M: BatchModule<X, B, Output = X>, const K: usize> BatchModule<X, B>
+    for [M; K]
+{
+    type BatchCache = [M::BatchCache; K];
+
+    #[inline]
+    fn forward_batch(&self, x: &Batch<X, B>, cache: &mut Self::BatchCache) -> Batch<X, B> {
+        let mut y = *x;
+        for (m, c) in self.iter().zip(cache.iter_mut()) {
+            y = m.forward_batch(&y, c);
+        }
+        y
+    }
+
+    #[inline]
+    fn infer_batch(&self, x: &Batch<X, B>) -> Batch<X, B> {
+        let mut y = *x;
+        for m in self {
+            y = m.infer_batch(&y);
+        }
+        y
+    }
+
+    #[inline]
+    fn backward_batch(
+        &self,
+        cache: &Self::BatchCache,
+        dy: &Batch<X, B>,
+        grads: &mut [M::Grads; K],
+    ) -> Batch<X, B> {
+        let mut d = *dy;
+        for ((m, c), g) in self.iter().zip(cache).zip(grads.iter_mut()).rev() {
+            d = m.backward_batch(c, &d, g);
+        }
+        d
+    }
+
+    #[inline]
+    fn backward_batch_input(&self, cache: &Self::BatchCache, dy: &Batch<X, B>) -> Batch<X, B> {
+        let mut d = *dy;
+        for (m, c) in self.iter().zip(cache).rev() {
+            d = m.backward_batch_input(c, &d);
+        }
+        d
+    }
+}
+
+impl<M: Layer, const K: usize> Layer for [M; K] {
+    type Grads = [M::Grads; K];
 }
 
 impl<T: Scalar, M: Params<T>, const K: usize> Params<T> for [M; K] {
     const LEN: usize = K * M::LEN;
+    const TRAINABLE: usize = K * M::TRAINABLE;
 
-    #[inline(always)]
-    fn for_each_tensor(&self, f: &mut impl FnMut(&[T])) {
-        self.iter().for_each(|m| m.for_each_tensor(f));
-    }
-    #[inline(always)]
-    fn for_each_tensor_mut(&mut self, f: &mut impl FnMut(&mut [T])) {
-        self.iter_mut().for_each(|m| m.for_each_tensor_mut(f));
-    }
-    fn visit_named(&self, name: &mut ParamName, f: &mut impl FnMut(&ParamName, &[T])) {
-        for (i, m) in self.iter().enumerate() {
-            let len = name.push_index(i);
-            m.visit_named(name, f);
-            name.restore(len);
-        }
-    }
-    fn visit_named_mut(&mut self, name: &mut ParamName, f: &mut impl FnMut(&ParamName, &mut [T])) {
-        for (i, m) in self.iter_mut().enumerate() {
-            let len = name.push_index(i);
-            m.visit_named_mut(name, f);
-            name.restore(len);
-        }
-    }
-    #[inline(always)]
-    fn zip2(&mut self, a: &Self, f: &mut impl FnMut(&mut [T], &[T])) {
-        for (m, a) in self.iter_mut().zip(a) {
-            m.zip2(a, f);
-        }
-    }
-    #[inline(always)]
-    fn zip2_mut(&mut self, a: &mut Self, f: &mut impl FnMut(&mut [T], &mut [T])) {
-        for (m, a) in self.iter_mut().zip(a.iter_mut()) {
-            m.zip2_mut(a, f);
-        }
-    }
-    #[inline(always)]
-    fn zip3(&mut self, a: &Self, b: &mut Self, f: &mut impl FnMut(&mut [T], &[T], &mut [T])) {
-        for ((m, a), b) in self.iter_mut().zip(a).zip(b.iter_mut()) {
-            m.zip3(a, b, f);
-        }
-    }
-    #[inline(always)]
-    fn zip4(
-        &mut self,
-        a: &Self,
-        b: &mut Self,
-        c: &mut Self,
-        f: &mut impl FnMut(&mut [T], &[T], &mut [T], &mut [T]),
-    ) {
-        for (((m, a), b), c) in self.iter_mut().zip(a).zip(b.iter_mut()).zip(c.iter_mut()) {
-            m.zip4(a, b, c, f);
-        }
-    }
-    fn reset_parameters(&mut self, init: &mut TorchInit) {
-        self.iter_mut().for_each(|m| m.reset_parameters(init));
+    fn walk<W: Walk<Self, T>>(w: &mut W) {
+        w.each(|a| a, |a| a, |g| g, |g| g);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Gelu, Linear, Residual};
+    use crate::walk::visit_named;
+    use crate::{Gelu, Linear, Residual, TorchInit, Zeroed};
 
     type Block = (Linear<f64, 2, 2>, Gelu);
 
     #[test]
     fn tuple_chains_and_names_by_index() {
-        let net = (
-            Linear::<f64, 3, 2>::zeroed(),
-            Gelu,
-            Linear::<f64, 2, 1>::zeroed(),
-        );
+        let net = (Linear::<f64, 3, 2>::ZERO, Gelu, Linear::<f64, 2, 1>::ZERO);
         let mut n = 0;
-        let mut names = [""; 4];
         let mut buf: [heapless::String<32>; 4] = Default::default();
-        net.visit_named(&mut ParamName::with_prefix("net"), &mut |name, t| {
+        let mut prefix = crate::ParamName::with_prefix("net");
+        crate::walk::visit_named_under(&net, &mut prefix, &mut |name, _, _: &[f64]| {
             if let Some(b) = buf.get_mut(n) {
                 let _ = b.push_str(name.as_str());
             }
             n += 1;
-            let _ = t;
         });
-        for (s, b) in names.iter_mut().zip(&buf) {
-            *s = b.as_str();
-        }
+        let names = buf.each_ref().map(|b| b.as_str());
         assert_eq!(
             names,
             ["net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias"]
@@ -327,6 +322,11 @@ mod tests {
         );
         let y: [f64; 1] = net.infer(&[1.0, 2.0, 3.0]);
         assert_eq!(y, [0.0]);
+        let mut count = 0;
+        visit_named(&[Linear::<f64, 1, 1>::ZERO; 3], |name, _, _| {
+            count += usize::from(name.as_str().starts_with(['0', '1', '2']));
+        });
+        assert_eq!(count, 6);
     }
 
     #[test]
@@ -335,17 +335,17 @@ mod tests {
         let arr: [Residual<Block>; 3] = Params::torch_init(&mut init);
         let tup = (arr[0], arr[1], arr[2]);
         let x = [0.3, -0.7];
-        let (mut ca, mut ct) = (Zeroed::zeroed(), Zeroed::zeroed());
+        let (mut ca, mut ct) = (Zeroed::ZERO, Zeroed::ZERO);
         let ya = arr.forward(&x, &mut ca);
         let yt = tup.forward(&x, &mut ct);
         assert_eq!(ya, yt);
-        let (mut ga, mut gt) = (
-            <[Residual<Block>; 3]>::zeroed(),
-            <(Residual<Block>, Residual<Block>, Residual<Block>)>::zeroed(),
-        );
+        let mut ga = <[Residual<Block>; 3]>::ZERO;
+        let mut gt = <(Residual<Block>, Residual<Block>, Residual<Block>)>::ZERO;
         let dxa = arr.backward(&ca, &[1.0, -1.0], &mut ga);
         let dxt = tup.backward(&ct, &[1.0, -1.0], &mut gt);
         assert_eq!(dxa, dxt);
+        assert_eq!(arr.backward_input(&ca, &[1.0, -1.0]), dxa);
+        assert_eq!(tup.backward_input(&ct, &[1.0, -1.0]), dxt);
         assert_eq!(ga[0], gt.0);
         assert_eq!(ga[2], gt.2);
     }

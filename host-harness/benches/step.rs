@@ -18,8 +18,8 @@ use skipgrad_harness::notebook::WithShortcut;
 /// Both implementations must produce the same bits, or the comparison is meaningless.
 fn assert_bit_identical(initial: &WithShortcut<f32>) {
     let mut net = *initial;
-    let mut grads = WithShortcut::<f32>::zeroed();
-    let mut cache = SkipCache::<f32>::zeroed();
+    let mut grads = WithShortcut::<f32>::ZERO;
+    let mut cache = SkipCache::<f32>::ZERO;
     let mut hand = HandNet::from_model(initial);
     let mut cached = hand;
     let (mut hg, mut hc) = (HandNet::default(), HandCache::default());
@@ -41,8 +41,8 @@ fn bench_step(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("notebook_sgd_4_steps");
     group.bench_function("skipgrad", |b| {
-        let mut grads = WithShortcut::<f32>::zeroed();
-        let mut cache = SkipCache::<f32>::zeroed();
+        let mut grads = WithShortcut::<f32>::ZERO;
+        let mut cache = SkipCache::<f32>::ZERO;
         b.iter(|| {
             let mut net = *black_box(&initial);
             for (x, t) in black_box(&SAMPLES) {

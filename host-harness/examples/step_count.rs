@@ -29,8 +29,8 @@ fn main() {
     let weights = match which.as_str() {
         "skipgrad" => {
             let mut net = initial;
-            let mut grads = WithShortcut::<f32>::zeroed();
-            let mut cache = SkipCache::<f32>::zeroed();
+            let mut grads = WithShortcut::<f32>::ZERO;
+            let mut cache = SkipCache::<f32>::ZERO;
             for (x, t) in black_box(&SAMPLES).iter().cycle().take(n) {
                 skipgrad_step(&mut net, &mut grads, &mut cache, x, *t, LR);
             }

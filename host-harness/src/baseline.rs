@@ -11,18 +11,20 @@
 //! [`HandNet::step_cached_tanh`] reuses the tanh kept by the forward pass, as the core's
 //! `Gelu` does by caching its derivative (half the `tanhf` calls). Both give the same bits.
 
-use skipgrad::{Module, Mse, Params, Scalar};
+use skipgrad::walk::{self, Mut, Ref};
+use skipgrad::{Float, Loss, Module, Mse, Params, Scalar};
 
 use crate::notebook::WithShortcut;
 
 /// The cache `skipgrad` keeps for the network with shortcuts.
 pub type SkipCache<T> = <WithShortcut<T> as Module<[T; 3]>>::Cache;
 
-/// One training step with `skipgrad`: forward, MSE gradient, backward, plain SGD
-/// (`p -= lr * g` through [`Params::zip2`]), then the gradients are zeroed. Returns the
-/// prediction made before the update.
+/// One training step with `skipgrad`'s layers and walks, unguarded: forward, MSE gradient,
+/// backward, plain SGD (`p -= lr * g` through [`walk::zip`]), then the gradients are zeroed.
+/// Returns the prediction made before the update. (The guarded step of
+/// [`Trainer`](skipgrad::Trainer) is measured beside it by the benchmark.)
 #[inline]
-pub fn skipgrad_step<T: Scalar>(
+pub fn skipgrad_step<T: Float>(
     net: &mut WithShortcut<T>,
     grads: &mut WithShortcut<T>,
     cache: &mut SkipCache<T>,
@@ -31,9 +33,9 @@ pub fn skipgrad_step<T: Scalar>(
     lr: T,
 ) -> T {
     let y = net.forward(x, cache);
-    let dy = Mse::gradient(&y, &[target]);
+    let dy = Mse.sample_gradient(&y, &[target]);
     net.backward(cache, &dy, grads);
-    net.zip2(grads, &mut |p, g| {
+    walk::zip::<(Mut, Ref), _, T, _>((&mut *net, &*grads), |_, (p, g)| {
         p.iter_mut().zip(g).for_each(|(p, g)| *p -= lr * *g);
     });
     grads.zero();
@@ -252,9 +254,7 @@ impl HandNet {
 
 /// Every parameter of a `skipgrad` model in registration order.
 pub fn flat<T: Scalar, M: Params<T>>(m: &M) -> Vec<T> {
-    let mut v = Vec::new();
-    m.for_each_tensor(&mut |t| v.extend_from_slice(t));
-    v
+    crate::gradcheck::flatten(m)
 }
 
 /// The samples the benchmark cycles through: the notebook's input and a few others, with
@@ -282,8 +282,8 @@ mod tests {
     /// bit on every prediction and every weight.
     fn both_ways(seed: u64, steps: usize) {
         let mut net: WithShortcut<f32> = Params::torch_init(&mut TorchInit::new(seed));
-        let mut grads = WithShortcut::<f32>::zeroed();
-        let mut cache = SkipCache::<f32>::zeroed();
+        let mut grads = WithShortcut::<f32>::ZERO;
+        let mut cache = SkipCache::<f32>::ZERO;
         let mut hand = HandNet::from_model(&net);
         let mut cached = hand;
         let (mut hg, mut hc) = (HandNet::default(), HandCache::default());

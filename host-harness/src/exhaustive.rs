@@ -24,7 +24,8 @@
 //! [`DERIVATIVE_MIXED_BOUND`]), and the sampled test and the exhaustive run both hold the
 //! implementation to it.
 
-use skipgrad::{Gelu, Scalar};
+use skipgrad::activation::ElementWise;
+use skipgrad::{Float, Gelu};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
@@ -180,11 +181,11 @@ impl Summary {
         }
         let x64 = f64::from(x);
         self.checked += 1;
-        let (v, d) = Gelu::value_and_derivative(x);
-        let (v64, d64) = Gelu::value_and_derivative(x64);
+        let (v, d) = Gelu.value_and_derivative(x);
+        let (v64, d64) = Gelu.value_and_derivative(x64);
         self.value.record(bits, v, v64);
         self.derivative.record(bits, d, d64);
-        self.tanh.record(bits, Scalar::tanh(x), Scalar::tanh(x64));
+        self.tanh.record(bits, Float::tanh(x), Float::tanh(x64));
     }
 
     /// Merges the summary of another part of the range.

@@ -1,16 +1,16 @@
 //! Gradient checking: analytic gradients against finite differences, in `f64`.
 //!
 //! [`check`] takes any `f64` model of the core, a batch of inputs and targets, and the MSE
-//! loss averaged over the batch (as [`Mse::batch_loss`]). It computes the analytic gradient
-//! the way training does (one forward/backward pair per sample, [`Mse::gradient_in_batch`]
-//! as `dy`, parameter gradients accumulated into one model-shaped value) and compares every
-//! parameter element and every input element with a finite-difference estimate of the same
-//! derivative of the batch loss.
+//! loss averaged over the batch (as [`Loss::batch_loss`]). It computes the analytic gradient
+//! the way training does (one forward/backward pair per sample, each sample's share of the
+//! batch mean ([`Loss::gradient`]) as `dy`, parameter gradients accumulated into one value of
+//! the model's gradient type) and compares every parameter element and every input element
+//! with a finite-difference estimate of the same derivative of the batch loss.
 //!
 //! # The finite difference
 //!
-//! Each element `p` is perturbed in a clone of the model (through
-//! [`Params::for_each_tensor_mut`]), the batch loss is re-evaluated, and the original value
+//! Each element `p` is perturbed in a clone of the model (through [`walk::zip`]), the batch
+//! loss is re-evaluated, and the original value
 //! is written back bit for bit before the next element. The estimate is a
 //! Richardson-extrapolated central difference:
 //!
@@ -43,7 +43,8 @@
 //! `torch.autograd.gradcheck`'s `|a - n| <= atol + rtol * |n|` with `rtol = 1e-6` and
 //! `atol = 1e-9`, expressed as a single number that can be reported and compared.
 
-use skipgrad::{Module, Mse, ParamName, Params, Zeroed};
+use skipgrad::walk::{self, Mut, Ref};
+use skipgrad::{Layer, Loss, Module, Mse, ParamName, Params, Zeroed};
 
 /// The bound the project holds every `f64` gradient to (worst [`rel_error`]).
 pub const BOUND: f64 = 1e-6;
@@ -138,7 +139,7 @@ impl Report {
     }
 }
 
-/// The batch loss: [`Mse::batch_loss`] of the model's outputs.
+/// The batch loss: [`Loss::batch_loss`] of [`Mse`] on the model's outputs.
 pub fn batch_loss<M, const I: usize, const O: usize, const B: usize>(
     model: &M,
     inputs: &[[f64; I]; B],
@@ -147,30 +148,28 @@ pub fn batch_loss<M, const I: usize, const O: usize, const B: usize>(
 where
     M: Module<[f64; I], Output = [f64; O]>,
 {
-    let outputs: [[f64; O]; B] = core::array::from_fn(|b| {
-        inputs
-            .get(b)
-            .map_or([0.0; O], |x: &[f64; I]| model.infer(x))
-    });
-    Mse::batch_loss(&outputs, targets)
+    let outputs = inputs.map(|x| model.infer(&x));
+    Mse.batch_loss(&outputs, targets)
 }
 
 /// The analytic gradient of [`batch_loss`]: parameter gradients (a value of the model's
-/// type) and the gradient with respect to each input sample, computed as training does.
+/// gradient type) and the gradient with respect to each input sample, computed as training
+/// does (one forward/backward pair per sample, each sample's share of the batch mean).
 pub fn analytic<M, const I: usize, const O: usize, const B: usize>(
     model: &M,
     inputs: &[[f64; I]; B],
     targets: &[[f64; O]; B],
-) -> (M, [[f64; I]; B])
+) -> (M::Grads, [[f64; I]; B])
 where
-    M: Module<[f64; I], Output = [f64; O]> + Params<f64>,
+    M: Module<[f64; I], Output = [f64; O]>,
 {
-    let mut grads = M::zeroed();
+    let terms = std::num::NonZeroUsize::new(B * O).unwrap_or(std::num::NonZeroUsize::MIN);
+    let mut grads = <M as Layer>::Grads::ZERO;
     let mut dx = [[0.0; I]; B];
     for ((x, t), d) in inputs.iter().zip(targets).zip(dx.iter_mut()) {
-        let mut cache = M::Cache::zeroed();
+        let mut cache = M::Cache::ZERO;
         let y = model.forward(x, &mut cache);
-        let dy = Mse::gradient_in_batch(&y, t, B);
+        let dy = Mse.gradient(&y, t, terms);
         *d = model.backward(&cache, &dy, &mut grads);
     }
     (grads, dx)
@@ -178,8 +177,16 @@ where
 
 /// Every parameter of `model`, flattened in registration order.
 pub fn flatten<T: skipgrad::Scalar, M: Params<T>>(model: &M) -> Vec<T> {
-    let mut out = Vec::with_capacity(M::LEN);
-    model.for_each_tensor(&mut |t| out.extend_from_slice(t));
+    let mut out = vec![T::ZERO; M::LEN];
+    // The buffer has exactly `M::LEN` values.
+    let _ = model.store_flat(&mut out);
+    out
+}
+
+/// Every value of a gradient value of the model `M`, flattened in registration order.
+pub fn flatten_grads<T: skipgrad::Scalar, M: Params<T>>(grads: &M::Grads) -> Vec<T> {
+    let mut out = Vec::with_capacity(M::TRAINABLE);
+    walk::zip_grads::<M, Ref, T, _>(grads, |_, t| out.extend_from_slice(t));
     out
 }
 
@@ -188,7 +195,7 @@ pub fn flatten<T: skipgrad::Scalar, M: Params<T>>(model: &M) -> Vec<T> {
 pub fn load<T: skipgrad::Scalar, M: Params<T>>(model: &mut M, values: &[f64]) -> usize {
     let mut it = values.iter();
     let mut used = 0;
-    model.for_each_tensor_mut(&mut |t| {
+    walk::zip::<Mut, M, T, _>(model, |_, t| {
         for (p, v) in t.iter_mut().zip(it.by_ref()) {
             *p = T::from_f64(*v);
             used += 1;
@@ -206,7 +213,7 @@ fn with_param<M: Params<f64>, R>(
 ) -> Option<R> {
     let mut offset = 0;
     let mut out = None;
-    model.for_each_tensor_mut(&mut |t| {
+    walk::zip::<Mut, M, f64, _>(model, |_, t| {
         if out.is_none() && index >= offset && index < offset + t.len() {
             out = t.get_mut(index - offset).map(&mut f);
         }
@@ -244,15 +251,19 @@ pub fn check<M, const I: usize, const O: usize, const B: usize>(
     config: &Config,
 ) -> Report
 where
-    M: Module<[f64; I], Output = [f64; O]> + Params<f64> + Clone,
+    M: Module<[f64; I], Output = [f64; O]> + Clone,
 {
     let (grads, dx) = analytic(model, inputs, targets);
 
     let mut tensors = Vec::new();
-    model.visit_named(&mut ParamName::with_prefix(prefix), &mut |name, t| {
-        tensors.push(TensorReport::new(name.as_str().to_owned(), t.len()));
-    });
-    let analytic_params = flatten(&grads);
+    walk::visit_named_under(
+        model,
+        &mut ParamName::with_prefix(prefix),
+        &mut |name, _, t: &[f64]| {
+            tensors.push(TensorReport::new(name.as_str().to_owned(), t.len()));
+        },
+    );
+    let analytic_params = flatten_grads::<f64, M>(&grads);
 
     let mut work = model.clone();
     let mut index = 0;
@@ -313,16 +324,17 @@ pub fn f32_agreement<M, M32, const I: usize, const O: usize, const B: usize>(
     floor: f64,
 ) -> F32Agreement
 where
-    M: Module<[f64; I], Output = [f64; O]> + Params<f64>,
-    M32: Module<[f32; I], Output = [f32; O]> + Params<f32>,
+    M: Module<[f64; I], Output = [f64; O]>,
+    M32: Module<[f32; I], Output = [f32; O]> + Zeroed,
 {
-    let mut m32 = M32::zeroed();
+    let mut m32 = M32::ZERO;
     load(&mut m32, &flatten(model));
     let x32 = inputs.map(|x| x.map(|v| v as f32));
     let t32 = targets.map(|t| t.map(|v| v as f32));
+    let terms = std::num::NonZeroUsize::new(B * O).unwrap_or(std::num::NonZeroUsize::MIN);
 
     let (g64, dx64) = analytic(model, inputs, targets);
-    let mut g32 = M32::zeroed();
+    let mut g32 = <M32 as Layer>::Grads::ZERO;
     let mut dx32 = [[0.0f32; I]; B];
     let mut y32 = [[0.0f32; O]; B];
     for (((x, t), d), y) in x32
@@ -331,16 +343,19 @@ where
         .zip(dx32.iter_mut())
         .zip(y32.iter_mut())
     {
-        let mut cache = M32::Cache::zeroed();
+        let mut cache = M32::Cache::ZERO;
         *y = m32.forward(x, &mut cache);
-        let dy = Mse::gradient_in_batch(y, t, B);
+        let dy = Mse.gradient(y, t, terms);
         *d = m32.backward(&cache, &dy, &mut g32);
     }
     let y64 = inputs.map(|x| model.infer(&x));
 
-    let mut a: Vec<f64> = flatten(&g64);
+    let mut a: Vec<f64> = flatten_grads::<f64, M>(&g64);
     a.extend(dx64.as_flattened());
-    let mut b: Vec<f64> = flatten(&g32).into_iter().map(f64::from).collect();
+    let mut b: Vec<f64> = flatten_grads::<f32, M32>(&g32)
+        .into_iter()
+        .map(f64::from)
+        .collect();
     b.extend(dx32.as_flattened().iter().map(|v| f64::from(*v)));
     let y64: Vec<f64> = y64.as_flattened().to_vec();
     let y32: Vec<f64> = y32.as_flattened().iter().map(|v| f64::from(*v)).collect();
@@ -458,8 +473,17 @@ mod tests {
     struct Broken(Linear<f64, 3, 2>);
 
     impl Zeroed for Broken {
-        fn zeroed() -> Self {
-            Broken(Linear::zeroed())
+        const ZERO: Self = Broken(Linear::ZERO);
+    }
+
+    impl Layer for Broken {
+        type Grads = Self;
+    }
+
+    impl Params<f64> for Broken {
+        const LEN: usize = 8;
+        fn walk<W: skipgrad::walk::Walk<Self, f64>>(w: &mut W) {
+            skipgrad::child!(w, 0);
         }
     }
 
@@ -473,49 +497,6 @@ mod tests {
             let dx = self.0.backward(c, dy, &mut g.0);
             g.0.bias[1] *= 1.0 + 1e-5;
             dx
-        }
-    }
-
-    impl Params<f64> for Broken {
-        const LEN: usize = 8;
-        fn for_each_tensor(&self, f: &mut impl FnMut(&[f64])) {
-            self.0.for_each_tensor(f)
-        }
-        fn for_each_tensor_mut(&mut self, f: &mut impl FnMut(&mut [f64])) {
-            self.0.for_each_tensor_mut(f)
-        }
-        fn visit_named(&self, n: &mut ParamName, f: &mut impl FnMut(&ParamName, &[f64])) {
-            self.0.visit_named(n, f)
-        }
-        fn visit_named_mut(
-            &mut self,
-            n: &mut ParamName,
-            f: &mut impl FnMut(&ParamName, &mut [f64]),
-        ) {
-            self.0.visit_named_mut(n, f)
-        }
-        fn zip2(&mut self, a: &Self, f: &mut impl FnMut(&mut [f64], &[f64])) {
-            self.0.zip2(&a.0, f)
-        }
-        fn zip3(
-            &mut self,
-            a: &Self,
-            b: &mut Self,
-            f: &mut impl FnMut(&mut [f64], &[f64], &mut [f64]),
-        ) {
-            self.0.zip3(&a.0, &mut b.0, f)
-        }
-        fn zip4(
-            &mut self,
-            a: &Self,
-            b: &mut Self,
-            c: &mut Self,
-            f: &mut impl FnMut(&mut [f64], &[f64], &mut [f64], &mut [f64]),
-        ) {
-            self.0.zip4(&a.0, &mut b.0, &mut c.0, f)
-        }
-        fn reset_parameters(&mut self, init: &mut TorchInit) {
-            self.0.reset_parameters(init)
         }
     }
 

@@ -20,12 +20,9 @@ use std::io::Write;
 use anyhow::Context;
 use skipgrad::UniformFormula;
 
-use crate::notebook::{self, Experiment, Tables};
+use crate::notebook::{self, Experiment, Gradients, Tables};
 
-/// Caption printed before the table of the network without shortcuts.
-pub const WITHOUT_CAPTION: &str = "without shortcut:";
-/// Caption printed before the table of the network with shortcuts.
-pub const WITH_CAPTION: &str = "with shortcut:";
+pub use skipgrad_notebook::table::{WITHOUT_CAPTION, WITH_CAPTION};
 
 /// PyTorch's formula for `uniform_`, as the command line spells it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -152,12 +149,8 @@ pub fn parse_input(s: &str) -> Result<[f32; 3], String> {
 }
 
 /// The two tables as plain text: a caption line before each, a blank line between them.
-pub fn render_plain(t: &Tables) -> String {
-    format!(
-        "{WITHOUT_CAPTION}\n{}\n{WITH_CAPTION}\n{}",
-        notebook::print_table(&t.without_shortcut),
-        notebook::print_table(&t.with_shortcut)
-    )
+pub fn render_plain(g: &Gradients) -> String {
+    notebook::render_plain(g)
 }
 
 /// The two tables as one JSON object (no trailing newline).
@@ -186,7 +179,8 @@ fn check_finite(t: &Tables) -> anyhow::Result<()> {
 
 /// Runs `skipgrad seed`.
 pub fn run(args: &SeedArgs) -> anyhow::Result<()> {
-    let tables = notebook::run(&args.experiment());
+    let gradients = args.experiment().run();
+    let tables = notebook::tables(&gradients);
     check_finite(&tables)?;
     if let Some(path) = &args.plot {
         crate::plot::gradient_bars(path, &tables)
@@ -195,7 +189,7 @@ pub fn run(args: &SeedArgs) -> anyhow::Result<()> {
     let text = if args.json {
         render_json(&tables)? + "\n"
     } else {
-        render_plain(&tables)
+        render_plain(&gradients)
     };
     std::io::stdout()
         .lock()
@@ -320,7 +314,7 @@ mod tests {
 
     #[test]
     fn plain_output_has_captions_and_rows() {
-        let text = render_plain(&notebook::run(&Experiment::default()));
+        let text = render_plain(&Experiment::default().run());
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2 + 5 + 1 + 5);
         assert_eq!(lines[0], WITHOUT_CAPTION);

@@ -18,8 +18,8 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use skipgrad::{
-    train_step, Adam, Gelu, Linear, Module, Mse, Optimizer, Params, Residual, Sgd, TorchInit,
-    UniformFormula, Zeroed,
+    Adam, Buffers, Gelu, Linear, Loss, Module, Mse, NonFiniteUpdate, Optimizer, Params, Residual,
+    Sgd, TorchInit, Trainer, UniformFormula, Zeroed,
 };
 
 use crate::plot;
@@ -220,23 +220,16 @@ pub struct Curve {
 }
 
 /// Either optimizer, as one type for the training loop.
-enum AnyOptimizer<M> {
+enum AnyOptimizer<G> {
     Sgd(Sgd<f32>),
-    Adam(Box<Adam<f32, M>>),
+    Adam(Box<Adam<f32, G>>),
 }
 
-impl<M: Params<f32>> Optimizer<f32, M> for AnyOptimizer<M> {
-    fn step(&mut self, model: &mut M, grads: &M) {
+impl<M: Params<f32>> Optimizer<f32, M> for AnyOptimizer<M::Grads> {
+    fn update(&mut self, model: &mut M, grads: &mut M::Grads) -> Result<(), NonFiniteUpdate> {
         match self {
-            AnyOptimizer::Sgd(o) => o.step(model, grads),
-            AnyOptimizer::Adam(o) => o.step(model, grads),
-        }
-    }
-
-    fn step_and_zero(&mut self, model: &mut M, grads: &mut M) {
-        match self {
-            AnyOptimizer::Sgd(o) => o.step_and_zero(model, grads),
-            AnyOptimizer::Adam(o) => o.step_and_zero(model, grads),
+            AnyOptimizer::Sgd(o) => o.update(model, grads),
+            AnyOptimizer::Adam(o) => o.update(model, grads),
         }
     }
 }
@@ -248,29 +241,20 @@ fn fit<M, const I: usize, const B: usize>(
     progress: &ProgressBar,
 ) -> anyhow::Result<Curve>
 where
-    M: Module<[f32; I], Output = [f32; 1]> + Params<f32>,
+    M: Module<[f32; I], Output = [f32; 1]> + Zeroed,
 {
     let mut init = TorchInit::with_formula(cfg.seed, UniformFormula::Float64);
     let mut model: Box<M> = Box::new(M::torch_init(&mut init));
-    let mut grads: Box<M> = Box::new(M::zeroed());
-    let mut cache = Box::new(M::Cache::zeroed());
-    let mut opt = match cfg.optimizer {
-        OptimizerKind::Sgd => AnyOptimizer::Sgd(Sgd::new(cfg.lr as f32)),
-        OptimizerKind::Adam => AnyOptimizer::Adam(Box::new(Adam::new().with_lr(cfg.lr))),
+    let mut buffers: Box<Buffers<M, [f32; I]>> = Box::new(Buffers::ZERO);
+    let opt = match cfg.optimizer {
+        OptimizerKind::Sgd => AnyOptimizer::Sgd(Sgd::new(cfg.lr)?),
+        OptimizerKind::Adam => AnyOptimizer::Adam(Box::new(Adam::new().with_lr(cfg.lr)?)),
     };
+    let mut trainer = Trainer::new(&mut *model, &mut *buffers, opt, Mse);
     let mut losses = Vec::with_capacity(cfg.steps / cfg.every + 2);
     let mut at_steps = Vec::with_capacity(cfg.steps / cfg.every + 2);
     for step in 0..cfg.steps {
-        let loss = train_step(
-            &mut *model,
-            &mut *grads,
-            &mut *cache,
-            &mut opt,
-            &data.inputs,
-            &data.targets,
-            None,
-        )
-        .with_context(|| {
+        let loss = trainer.step(&data.inputs, &data.targets).with_context(|| {
             format!(
                 "step {step} refused (the model and optimizer keep their last good state); \
                  a smaller --lr may help"
@@ -282,8 +266,9 @@ where
         }
         progress.inc(1);
     }
+    drop(trainer);
     let outputs = data.inputs.map(|x| model.infer(&x));
-    let final_loss = Mse::batch_loss(&outputs, &data.targets);
+    let final_loss = Mse.batch_loss(&outputs, &data.targets);
     if !final_loss.is_finite() {
         bail!("training diverged: the final loss is {final_loss}; a smaller --lr may help");
     }

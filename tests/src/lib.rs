@@ -9,13 +9,13 @@
 //!
 //! ```compile_fail
 //! use skipgrad::{Gelu, Linear, Module, Residual, Zeroed};
-//! let head = Residual((Linear::<f32, 3, 1>::zeroed(), Gelu));
+//! let head = Residual((Linear::<f32, 3, 1>::ZERO, Gelu));
 //! let _ = head.infer(&[1.0, 0.0, -1.0]);
 //! ```
 //!
 //! ```
 //! use skipgrad::{Gelu, Linear, Module, Residual, Zeroed};
-//! let block = Residual((Linear::<f32, 3, 3>::zeroed(), Gelu));
+//! let block = Residual((Linear::<f32, 3, 3>::ZERO, Gelu));
 //! let _ = block.infer(&[1.0, 0.0, -1.0]);
 //! ```
 //!
@@ -32,7 +32,7 @@
 //!     Residual<Layer<3, 3>>,
 //!     Residual<Layer<3, 1>>,
 //! );
-//! let _ = AllShortcuts::zeroed().infer(&[1.0, 0.0, -1.0]);
+//! let _ = AllShortcuts::ZERO.infer(&[1.0, 0.0, -1.0]);
 //! ```
 //!
 //! ```
@@ -45,20 +45,20 @@
 //!     Residual<Layer<3, 3>>,
 //!     Layer<3, 1>,
 //! );
-//! let _ = WithShortcut::zeroed().infer(&[1.0, 0.0, -1.0]);
+//! let _ = WithShortcut::ZERO.infer(&[1.0, 0.0, -1.0]);
 //! ```
 //!
 //! Chaining layers whose sizes do not meet is rejected:
 //!
 //! ```compile_fail
 //! use skipgrad::{Linear, Module, Zeroed};
-//! let net = (Linear::<f32, 3, 2>::zeroed(), Linear::<f32, 3, 1>::zeroed());
+//! let net = (Linear::<f32, 3, 2>::ZERO, Linear::<f32, 3, 1>::ZERO);
 //! let _ = net.infer(&[1.0, 0.0, -1.0]);
 //! ```
 //!
 //! ```
 //! use skipgrad::{Linear, Module, Zeroed};
-//! let net = (Linear::<f32, 3, 2>::zeroed(), Linear::<f32, 2, 1>::zeroed());
+//! let net = (Linear::<f32, 3, 2>::ZERO, Linear::<f32, 2, 1>::ZERO);
 //! let _ = net.infer(&[1.0, 0.0, -1.0]);
 //! ```
 //!
@@ -66,12 +66,12 @@
 //!
 //! ```compile_fail
 //! use skipgrad::{Linear, Module, Zeroed};
-//! let _ = Linear::<f32, 3, 1>::zeroed().infer(&[1.0, 0.0]);
+//! let _ = Linear::<f32, 3, 1>::ZERO.infer(&[1.0, 0.0]);
 //! ```
 //!
 //! ```
 //! use skipgrad::{Linear, Module, Zeroed};
-//! let _ = Linear::<f32, 3, 1>::zeroed().infer(&[1.0, 0.0, -1.0]);
+//! let _ = Linear::<f32, 3, 1>::ZERO.infer(&[1.0, 0.0, -1.0]);
 //! ```
 //!
 //! Gradients must have the model's own type (here: the plain network's gradients cannot
@@ -88,10 +88,10 @@
 //!     Residual<Layer<3, 3>>,
 //!     Layer<3, 1>,
 //! );
-//! let net = WithShortcut::zeroed();
-//! let mut cache = Zeroed::zeroed();
+//! let net = WithShortcut::ZERO;
+//! let mut cache = Zeroed::ZERO;
 //! let y = net.forward(&[1.0, 0.0, -1.0], &mut cache);
-//! let mut grads = Plain::zeroed();
+//! let mut grads = Plain::ZERO;
 //! net.backward(&cache, &y, &mut grads);
 //! ```
 //!
@@ -105,9 +105,9 @@
 //!     Residual<Layer<3, 3>>,
 //!     Layer<3, 1>,
 //! );
-//! let net = WithShortcut::zeroed();
-//! let mut cache = Zeroed::zeroed();
+//! let net = WithShortcut::ZERO;
+//! let mut cache = Zeroed::ZERO;
 //! let y = net.forward(&[1.0, 0.0, -1.0], &mut cache);
-//! let mut grads = WithShortcut::zeroed();
+//! let mut grads = WithShortcut::ZERO;
 //! net.backward(&cache, &y, &mut grads);
 //! ```

@@ -35,7 +35,7 @@ mod common;
 
 use common::{case, config, Case};
 use proptest::prelude::*;
-use skipgrad::{Gelu, Linear, Module, Params, Residual};
+use skipgrad::{Gelu, Linear, Module, Residual};
 use skipgrad_harness::gradcheck::f32_agreement;
 use skipgrad_harness::notebook::{Plain, WithShortcut};
 
@@ -49,8 +49,8 @@ fn assert_agrees<M, M32, const I: usize, const O: usize, const B: usize>(
     c: &Case<M, I, O, B>,
 ) -> Result<(), TestCaseError>
 where
-    M: Module<[f64; I], Output = [f64; O]> + Params<f64>,
-    M32: Module<[f32; I], Output = [f32; O]> + Params<f32>,
+    M: Module<[f64; I], Output = [f64; O]>,
+    M32: Module<[f32; I], Output = [f32; O]> + skipgrad::Zeroed,
 {
     let a = f32_agreement::<M, M32, I, O, B>(&c.model, &c.inputs, &c.targets, FLOOR);
     if std::env::var_os("SKIPGRAD_PRINT_F32").is_some() {

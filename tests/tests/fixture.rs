@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
+use skipgrad::walk::{visit_named_mut_under, visit_named_under};
 use skipgrad::{Module, ParamName, Params, Residual, TorchInit, UniformFormula, Zeroed};
 use skipgrad_harness::notebook::{self, Experiment, Plain, WithShortcut, PREFIX};
 
@@ -48,10 +49,18 @@ fn fixture_params(key: &str) -> NamedParams {
 
 fn named<M: Params<f32>>(m: &M) -> Vec<(String, Vec<f32>)> {
     let mut out = Vec::new();
-    m.visit_named(&mut ParamName::with_prefix(PREFIX), &mut |name, t| {
-        out.push((name.as_str().to_owned(), t.to_vec()));
-    });
+    visit_named_under(
+        m,
+        &mut ParamName::with_prefix(PREFIX),
+        &mut |name, _, t: &[f32]| {
+            out.push((name.as_str().to_owned(), t.to_vec()));
+        },
+    );
     out
+}
+
+fn bits_of<M: Params<f32>>(m: &M) -> Vec<u32> {
+    bits(&skipgrad_harness::gradcheck::flatten(m))
 }
 
 fn bits(v: &[f32]) -> Vec<u32> {
@@ -77,7 +86,7 @@ const FORMULAS: [(UniformFormula, &str); 2] = [
     (UniformFormula::Float64, "float64_uniform"),
 ];
 
-fn init_matches_fixture<M: Params<f32>>() {
+fn init_matches_fixture<M: Params<f32> + Zeroed>() {
     for (formula, key) in FORMULAS {
         let want = fixture_params(key);
         let model: M = Params::torch_init(&mut TorchInit::with_formula(123, formula));
@@ -121,20 +130,22 @@ fn the_two_formulas_really_differ_somewhere() {
 fn loading_the_fixture_by_name_equals_torch_init() {
     for (formula, key) in FORMULAS {
         let want = fixture_params(key);
-        let mut loaded = WithShortcut::<f32>::zeroed();
+        let mut loaded = WithShortcut::<f32>::ZERO;
         let mut filled = 0;
-        loaded.visit_named_mut(&mut ParamName::with_prefix(PREFIX), &mut |name, t| {
-            let src = &want[name.as_str()];
-            assert_eq!(src.len(), t.len(), "{}", name.as_str());
-            t.copy_from_slice(src);
-            filled += 1;
-        });
+        visit_named_mut_under(
+            &mut loaded,
+            &mut ParamName::with_prefix(PREFIX),
+            &mut |name, _, t: &mut [f32]| {
+                let src = &want[name.as_str()];
+                assert_eq!(src.len(), t.len(), "{}", name.as_str());
+                t.copy_from_slice(src);
+                filled += 1;
+            },
+        );
         assert_eq!(filled, want.len());
         let init: WithShortcut<f32> =
             Params::torch_init(&mut TorchInit::with_formula(123, formula));
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        loaded.for_each_tensor(&mut |t| a.extend(bits(t)));
-        init.for_each_tensor(&mut |t| b.extend(bits(t)));
+        let (a, b) = (bits_of(&loaded), bits_of(&init));
         assert_eq!(a, b, "{key}");
         assert_eq!(a.len(), <WithShortcut<f32> as Params<f32>>::LEN);
     }
@@ -189,11 +200,11 @@ fn gradients_match_pytorch_2_15_within_1e_5() {
 
 #[test]
 fn named_parameters_are_pytorchs_order() {
-    let plain: Vec<String> = named(&Plain::<f32>::zeroed())
+    let plain: Vec<String> = named(&Plain::<f32>::ZERO)
         .into_iter()
         .map(|(n, _)| n)
         .collect();
-    let skip: Vec<String> = named(&WithShortcut::<f32>::zeroed())
+    let skip: Vec<String> = named(&WithShortcut::<f32>::ZERO)
         .into_iter()
         .map(|(n, _)| n)
         .collect();
@@ -201,9 +212,11 @@ fn named_parameters_are_pytorchs_order() {
     assert_eq!(skip, TORCH_NAMES);
     // The f64 model names its tensors the same way.
     let mut n64 = Vec::new();
-    Plain::<f64>::zeroed().visit_named(&mut ParamName::with_prefix(PREFIX), &mut |n, _| {
-        n64.push(n.as_str().to_owned())
-    });
+    visit_named_under(
+        &Plain::<f64>::ZERO,
+        &mut ParamName::with_prefix(PREFIX),
+        &mut |n, _, _: &[f64]| n64.push(n.as_str().to_owned()),
+    );
     assert_eq!(n64, TORCH_NAMES);
 }
 

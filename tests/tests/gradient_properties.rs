@@ -8,7 +8,7 @@ mod common;
 
 use common::{assert_gradients, case, config, torch_case, Case, Identity};
 use proptest::prelude::*;
-use skipgrad::{Gelu, Linear, Module, Mse, Residual, Zeroed};
+use skipgrad::{Gelu, Linear, Loss, Module, Mse, Residual, Zeroed};
 use skipgrad_harness::notebook::{Plain, WithShortcut};
 
 /// Twice PyTorch's initial weight range for a fan-in of `n`: `2 / sqrt(n)`.
@@ -64,10 +64,11 @@ macro_rules! size_properties {
                     let [x] = c.inputs;
                     let [t] = c.targets;
                     prop_assert_eq!(
-                        Mse::batch_loss(&c.inputs, &c.targets).to_bits(),
-                        Mse::loss(&x, &t).to_bits()
+                        Mse.batch_loss(&c.inputs, &c.targets).to_bits(),
+                        Mse.loss(&x, &t).to_bits()
                     );
-                    prop_assert_eq!(Mse::gradient_in_batch(&x, &t, 1), Mse::gradient(&x, &t));
+                    let n = std::num::NonZeroUsize::new(N).unwrap_or(std::num::NonZeroUsize::MIN);
+                    prop_assert_eq!(Mse.gradient(&x, &t, n), Mse.sample_gradient(&x, &t));
                 }
 
                 #[test]
@@ -96,13 +97,13 @@ macro_rules! size_properties {
                     let tuple = (a, b, d);
                     let [x] = c.inputs;
                     let [dy] = c.targets;
-                    let (mut ca, mut ct) = (Zeroed::zeroed(), Zeroed::zeroed());
+                    let (mut ca, mut ct) = (Zeroed::ZERO, Zeroed::ZERO);
                     let ya = arr.forward(&x, &mut ca);
                     prop_assert_eq!(ya, tuple.forward(&x, &mut ct));
                     prop_assert_eq!(ya, arr.infer(&x));
                     prop_assert_eq!(ya, tuple.infer(&x));
-                    let mut ga = <[Residual<Block>; 3]>::zeroed();
-                    let mut gt = <(Residual<Block>, Residual<Block>, Residual<Block>)>::zeroed();
+                    let mut ga = <[Residual<Block>; 3]>::ZERO;
+                    let mut gt = <(Residual<Block>, Residual<Block>, Residual<Block>)>::ZERO;
                     prop_assert_eq!(arr.backward(&ca, &dy, &mut ga), tuple.backward(&ct, &dy, &mut gt));
                     prop_assert_eq!(ga, [gt.0, gt.1, gt.2]);
                 }

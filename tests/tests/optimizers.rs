@@ -4,7 +4,8 @@
 //! float32 and float64.
 
 use serde_json::Value;
-use skipgrad::{clip_grad_norm, Adam, Linear, Optimizer, Params, Scalar, Sgd, SgdMomentum};
+use skipgrad::{clip_grad_norm, Adam, Float, Linear, Optimizer, Params, Sgd, SgdMomentum};
+use skipgrad_harness::gradcheck::{flatten, load as load_into};
 
 type Net<T> = Linear<T, 3, 2>;
 
@@ -26,22 +27,15 @@ fn numbers(v: &Value) -> Vec<f64> {
 }
 
 /// Loads 8 values (weight row-major, then bias) into a `Linear<T, 3, 2>`.
-fn load<T: Scalar>(values: &[f64]) -> Net<T> {
+fn load<T: Float>(values: &[f64]) -> Net<T> {
     assert_eq!(values.len(), <Net<T> as Params<T>>::LEN);
-    let mut net = <Net<T> as skipgrad::Zeroed>::zeroed();
-    let mut it = values.iter();
-    net.for_each_tensor_mut(&mut |t| {
-        for v in t.iter_mut() {
-            *v = T::from_f64(*it.next().expect("enough values"));
-        }
-    });
+    let mut net = <Net<T> as skipgrad::Zeroed>::ZERO;
+    assert_eq!(load_into(&mut net, values), values.len());
     net
 }
 
-fn flat<T: Scalar>(net: &Net<T>) -> Vec<f64> {
-    let mut out = Vec::new();
-    net.for_each_tensor(&mut |t| out.extend(t.iter().map(|v| v.to_f64())));
-    out
+fn flat<T: Float>(net: &Net<T>) -> Vec<f64> {
+    flatten(net).iter().map(|v| v.to_f64()).collect()
 }
 
 /// The largest relative difference `|got - want| / scale`, with `scale` the element's
@@ -55,39 +49,40 @@ fn worst_relative(got: &[f64], want: &[f64], scale: &[f64]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-fn optimizer<T: Scalar>(cfg: &Value) -> Box<dyn Optimizer<T, Net<T>>> {
+fn optimizer<T: Float>(cfg: &Value) -> Box<dyn Optimizer<T, Net<T>>> {
     let get = |k: &str, default: f64| cfg.get(k).and_then(Value::as_f64).unwrap_or(default);
-    match cfg["optimizer"].as_str().expect("optimizer") {
-        "sgd" => {
-            let lr = T::from_f64(get("lr", f64::NAN));
-            let wd = T::from_f64(get("weight_decay", 0.0));
-            let momentum = get("momentum", 0.0);
-            if momentum == 0.0 {
-                Box::new(Sgd::new(lr).with_weight_decay(wd))
-            } else {
-                Box::new(
-                    SgdMomentum::new(lr, T::from_f64(momentum))
-                        .with_dampening(T::from_f64(get("dampening", 0.0)))
-                        .with_weight_decay(wd),
-                )
+    let built: Result<Box<dyn Optimizer<T, Net<T>>>, skipgrad::HyperError> =
+        match cfg["optimizer"].as_str().expect("optimizer") {
+            "sgd" => {
+                let (lr, wd) = (get("lr", f64::NAN), get("weight_decay", 0.0));
+                let momentum = get("momentum", 0.0);
+                if momentum == 0.0 {
+                    Sgd::new(lr)
+                        .and_then(|s| s.with_weight_decay(wd))
+                        .map(|s| Box::new(s) as Box<dyn Optimizer<T, Net<T>>>)
+                } else {
+                    SgdMomentum::new(lr, momentum)
+                        .and_then(|s| s.with_dampening(get("dampening", 0.0)))
+                        .and_then(|s| s.with_weight_decay(wd))
+                        .map(|s| Box::new(s) as Box<dyn Optimizer<T, Net<T>>>)
+                }
             }
-        }
-        "adam" => {
-            let mut adam = Adam::new();
-            if let Some(lr) = cfg.get("lr").and_then(Value::as_f64) {
-                adam = adam.with_lr(lr);
+            "adam" => {
+                let mut adam = Ok(Adam::new());
+                if let Some(lr) = cfg.get("lr").and_then(Value::as_f64) {
+                    adam = adam.and_then(|a| a.with_lr(lr));
+                }
+                if let Some(b) = cfg.get("betas") {
+                    let b = numbers(b);
+                    adam = adam.and_then(|a| a.with_betas(b[0], b[1]));
+                }
+                adam.and_then(|a| a.with_eps(get("eps", 1e-8)))
+                    .and_then(|a| a.with_weight_decay(get("weight_decay", 0.0)))
+                    .map(|a| Box::new(a) as Box<dyn Optimizer<T, Net<T>>>)
             }
-            if let Some(b) = cfg.get("betas") {
-                let b = numbers(b);
-                adam = adam.with_betas(b[0], b[1]);
-            }
-            adam = adam
-                .with_eps(get("eps", 1e-8))
-                .with_weight_decay(get("weight_decay", 0.0));
-            Box::new(adam)
-        }
-        other => panic!("unknown optimizer {other}"),
-    }
+            other => panic!("unknown optimizer {other}"),
+        };
+    built.expect("the fixture's hyperparameters are valid")
 }
 
 /// Runs every config's five steps, comparing after each.
@@ -95,7 +90,7 @@ fn optimizer<T: Scalar>(cfg: &Value) -> Box<dyn Optimizer<T, Net<T>>> {
 /// The error of a parameter is taken relative to the largest magnitude it has had so far
 /// (initial value included): a step that cancels a parameter of 1e-2 down to 1e-4 keeps the
 /// absolute rounding error of the larger value, which is not an error of the optimizer.
-fn check<T: Scalar>(dtype: &str, tol: f64) {
+fn check<T: Float>(dtype: &str, tol: f64) {
     let fx = fixture();
     let configs = fx["optimizers"].as_array().expect("configs");
     assert_eq!(configs.len(), 7);
@@ -111,7 +106,7 @@ fn check<T: Scalar>(dtype: &str, tol: f64) {
         let expected = case["expected"].as_array().expect("expected");
         assert_eq!(grads.len(), 5);
         for (step, (g, want)) in grads.iter().zip(expected).enumerate() {
-            opt.step(&mut net, &load(&numbers(g)));
+            assert!(opt.update(&mut net, &mut load(&numbers(g))).is_ok());
             let want = numbers(want);
             let err = worst_relative(&flat(&net), &want, &scale);
             scale
@@ -139,7 +134,7 @@ fn optimizers_match_pytorch_f64() {
     check::<f64>("f64", TOL_F64);
 }
 
-fn check_clip<T: Scalar>(dtype: &str, tol: f64) {
+fn check_clip<T: Float>(dtype: &str, tol: f64) {
     let fx = fixture();
     let cases = fx["clip"][dtype].as_array().expect("clip cases");
     assert_eq!(cases.len(), 3);

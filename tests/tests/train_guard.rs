@@ -1,12 +1,19 @@
-//! The guarded training step under bad data: a batch with a NaN or an infinity anywhere, or
-//! gradients that overflow, is refused and leaves the model and the optimizer bit for bit as
-//! they were; a clean batch always steps, exactly as forward/backward + `Optimizer::step`.
+//! The guarded training step as a transaction, through the public `Trainer::step`:
+//!
+//! - after `Ok`, every weight and every optimizer state value is finite;
+//! - after `Err`, the model and the whole optimizer state (buffers, moments, step count,
+//!   flags, hyperparameters) are unchanged bit for bit, and the gradients are zero;
+//! - a clean batch always steps, exactly as forward/backward + `Optimizer::update`.
+//!
+//! Every optimizer (SGD with its one-pass update, momentum, Adam), with and without clipping,
+//! from warmed-up state (non-zero buffers and moments).
 
 use proptest::prelude::*;
 use skipgrad::{
-    train_step, Adam, Gelu, Linear, Module, Optimizer, Params, Residual, Sgd, SgdMomentum,
-    StepError, TorchInit, Zeroed,
+    Adam, Buffers, Gelu, Layer, Linear, Loss, Module, Mse, NonFiniteUpdate, Optimizer, Params,
+    Residual, Sgd, SgdMomentum, StepError, TorchInit, Trainer, Zeroed,
 };
+use skipgrad_harness::gradcheck::flatten;
 
 type Net = (
     Linear<f32, 2, 4>,
@@ -14,69 +21,131 @@ type Net = (
     Residual<(Linear<f32, 4, 4>, Gelu)>,
     Linear<f32, 4, 1>,
 );
-type Cache = <Net as Module<[f32; 2]>>::Cache;
 const B: usize = 4;
+type Xs = [[f32; 2]; B];
+type Ys = [[f32; 1]; B];
 
 /// The three optimizers behind one type, so one property covers them all.
 #[derive(Clone)]
 enum Opt {
     Sgd(Sgd<f32>),
     Momentum(SgdMomentum<f32, Net>),
-    Adam(Adam<f32, Net>),
+    Adam(Box<Adam<f32, Net>>),
 }
 
 impl Opt {
     fn new(kind: u8) -> Self {
-        match kind % 3 {
-            0 => Opt::Sgd(Sgd::new(0.05).with_weight_decay(1e-3)),
-            1 => Opt::Momentum(SgdMomentum::new(0.05, 0.9).with_weight_decay(1e-3)),
-            _ => Opt::Adam(Adam::new().with_lr(1e-2)),
-        }
+        Self::with(kind, 0.05, 1e-3, 0.9).expect("valid hyperparameters")
+    }
+
+    fn with(kind: u8, lr: f64, wd: f64, momentum: f64) -> Result<Self, skipgrad::HyperError> {
+        Ok(match kind % 3 {
+            0 => Opt::Sgd(Sgd::new(lr)?.with_weight_decay(wd)?),
+            1 => Opt::Momentum(SgdMomentum::new(lr, momentum)?.with_weight_decay(wd)?),
+            _ => Opt::Adam(Box::new(Adam::new().with_lr(lr)?.with_weight_decay(wd)?)),
+        })
     }
 
     /// Every bit of the optimizer's state and hyperparameters.
     fn bits(&self) -> Vec<u64> {
         match self {
             Opt::Sgd(s) => vec![
-                u64::from(s.lr.to_bits()),
-                u64::from(s.weight_decay.to_bits()),
+                u64::from(s.lr().to_bits()),
+                u64::from(s.weight_decay().to_bits()),
             ],
             Opt::Momentum(s) => {
                 let mut b = bits(s.buffer());
                 b.push(u64::from(s.started()));
-                b.extend(
-                    [s.lr, s.momentum, s.dampening, s.weight_decay].map(|v| u64::from(v.to_bits())),
-                );
+                let (lr, m, d, wd) = s.hyperparameters();
+                b.extend([lr, m, d, wd].map(|v| u64::from(v.to_bits())));
                 b
             }
             Opt::Adam(a) => {
                 let mut b = bits(a.first_moment());
                 b.extend(bits(a.second_moment()));
                 b.push(u64::from(a.steps()));
-                b.extend([a.lr, a.beta1, a.beta2, a.eps, a.weight_decay].map(f64::to_bits));
+                let (lr, b1, b2, eps, wd) = a.hyperparameters();
+                b.extend([lr, b1, b2, eps, wd].map(f64::to_bits));
                 b
             }
+        }
+    }
+
+    /// True if every state value is finite.
+    fn state_finite(&self) -> bool {
+        match self {
+            Opt::Sgd(_) => true,
+            Opt::Momentum(s) => s.buffer().all_finite(),
+            Opt::Adam(a) => a.first_moment().all_finite() && a.second_moment().all_finite(),
         }
     }
 }
 
 impl Optimizer<f32, Net> for Opt {
-    fn step(&mut self, model: &mut Net, grads: &Net) {
+    fn update(&mut self, model: &mut Net, grads: &mut Net) -> Result<(), NonFiniteUpdate> {
         match self {
-            Opt::Sgd(o) => o.step(model, grads),
-            Opt::Momentum(o) => o.step(model, grads),
-            Opt::Adam(o) => o.step(model, grads),
+            Opt::Sgd(o) => o.update(model, grads),
+            Opt::Momentum(o) => o.update(model, grads),
+            Opt::Adam(o) => o.update(model, grads),
         }
     }
 }
 
 fn bits<M: Params<f32>>(m: &M) -> Vec<u64> {
-    let mut out = Vec::new();
-    m.for_each_tensor(&mut |t| out.extend(t.iter().map(|v| u64::from(v.to_bits()))));
-    out
+    flatten(m).iter().map(|v| u64::from(v.to_bits())).collect()
 }
 
-fn batch() -> impl Strategy<Value = ([[f32; 2]; B], [[f32; 1]; B])> {
+/// A model, its buffers and an optimizer, stepped through a fresh `Trainer` each time (as a
+/// device would between samples), with or without clipping.
+struct Run {
+    model: Net,
+    buffers: Buffers<Net, [f32; 2]>,
+    opt: Opt,
+    clip: Option<f64>,
+}
+
+impl Run {
+    fn new(seed: u64, opt: Opt, clip: Option<f64>) -> Self {
+        Self {
+            model: Params::torch_init(&mut TorchInit::new(seed)),
+            buffers: Buffers::ZERO,
+            opt,
+            clip,
+        }
+    }
+
+    fn step(&mut self, xs: &Xs, ys: &Ys) -> Result<f32, StepError> {
+        let trainer = Trainer::new(&mut self.model, &mut self.buffers, &mut self.opt, Mse);
+        match self.clip {
+            None => {
+                let mut t = trainer;
+                t.step(xs, ys)
+            }
+            Some(c) => trainer
+                .with_max_grad_norm(c)
+                .expect("valid norm")
+                .step(xs, ys),
+        }
+    }
+
+    fn warm_up(&mut self, steps: usize, xs: &Xs, ys: &Ys) {
+        for _ in 0..steps {
+            let r = self.step(xs, ys);
+            assert!(r.is_ok(), "clean warm-up step refused: {r:?}");
+        }
+    }
+
+    /// `(model bits, optimizer bits)`.
+    fn snapshot(&self) -> (Vec<u64>, Vec<u64>) {
+        (bits(&self.model), self.opt.bits())
+    }
+
+    fn grads_zero(&self) -> bool {
+        bits(self.buffers.grads()).iter().all(|b| *b == 0)
+    }
+}
+
+fn batch() -> impl Strategy<Value = (Xs, Ys)> {
     (
         prop::array::uniform4(prop::array::uniform2(-3.0f32..3.0)),
         prop::array::uniform4(prop::array::uniform1(-2.0f32..2.0)),
@@ -87,23 +156,13 @@ fn bad_value() -> impl Strategy<Value = f32> {
     prop_oneof![Just(f32::NAN), Just(f32::INFINITY), Just(f32::NEG_INFINITY)]
 }
 
-/// A model after `warmup` clean steps, so that the optimizer state is not all zero.
-fn warmed_up(
-    seed: u64,
-    kind: u8,
-    warmup: usize,
-    xs: &[[f32; 2]; B],
-    ys: &[[f32; 1]; B],
-) -> (Net, Net, Cache, Opt) {
-    let mut model: Net = Params::torch_init(&mut TorchInit::new(seed));
-    let mut grads = Net::zeroed();
-    let mut cache = Cache::zeroed();
-    let mut opt = Opt::new(kind);
-    for _ in 0..warmup {
-        let r = train_step(&mut model, &mut grads, &mut cache, &mut opt, xs, ys, None);
-        assert!(r.is_ok(), "clean warm-up step refused: {r:?}");
-    }
-    (model, grads, cache, opt)
+/// Asserts the refusal promise: the model and the optimizer state as they were, gradients zero.
+fn assert_unchanged(run: &Run, before: &(Vec<u64>, Vec<u64>)) -> Result<(), TestCaseError> {
+    let now = run.snapshot();
+    prop_assert!(now.0 == before.0, "model changed");
+    prop_assert!(now.1 == before.1, "optimizer state changed");
+    prop_assert!(run.grads_zero(), "gradients left behind");
+    Ok(())
 }
 
 proptest! {
@@ -121,22 +180,51 @@ proptest! {
         sample in 0usize..B,
         feature in 0usize..2,
         bad in bad_value(),
-        clip in prop::option::of(0.1f32..10.0),
+        clip in prop::option::of(0.1f64..10.0),
     ) {
-        let (mut model, mut grads, mut cache, mut opt) = warmed_up(seed, kind, warmup, &xs, &ys);
-        let (model_before, opt_before) = (bits(&model), opt.bits());
+        let mut run = Run::new(seed, Opt::new(kind), clip);
+        run.warm_up(warmup, &xs, &ys);
+        let before = run.snapshot();
         let (mut xs, mut ys) = (xs, ys);
         let want = if in_target {
             ys[sample][0] = bad;
-            StepError::NonFiniteTarget
+            StepError::InvalidTarget { sample }
         } else {
             xs[sample][feature] = bad;
-            StepError::NonFiniteInput
+            StepError::NonFiniteInput { sample }
         };
-        let got = train_step(&mut model, &mut grads, &mut cache, &mut opt, &xs, &ys, clip);
-        prop_assert_eq!(got, Err(want));
-        prop_assert_eq!(bits(&model), model_before);
-        prop_assert_eq!(opt.bits(), opt_before);
+        prop_assert_eq!(run.step(&xs, &ys), Err(want));
+        assert_unchanged(&run, &before)?;
+    }
+
+    /// A warmed-up model with one poisoned weight (NaN, an infinity or 3e38): the loss or the
+    /// gradients are not finite, and the step is refused with nothing changed.
+    #[test]
+    fn poisoned_weight_changes_nothing(
+        seed in any::<u64>(),
+        kind in 0u8..3,
+        warmup in 1usize..4,
+        (xs, ys) in batch(),
+        index in 0usize..<Net as Params<f32>>::LEN,
+        poison in prop_oneof![Just(f32::NAN), Just(f32::INFINITY), Just(f32::NEG_INFINITY), Just(3e38f32), Just(-3e38f32)],
+        clip in prop::option::of(0.1f64..10.0),
+    ) {
+        let mut run = Run::new(seed, Opt::new(kind), clip);
+        run.warm_up(warmup, &xs, &ys);
+        let mut values = flatten(&run.model);
+        values[index] = poison;
+        prop_assert!(run.model.load_flat(&values).is_ok());
+        let before = run.snapshot();
+        let got = run.step(&xs, &ys);
+        if let Ok(loss) = got {
+            // 3e38 can leave the loss and every gradient finite (a weight whose input is
+            // zero, or a GELU that saturates): then the step is a normal one.
+            prop_assert!(poison.abs() == 3e38 && loss.is_finite(), "{got:?}");
+            prop_assert!(run.model.all_finite() && run.opt.state_finite());
+        } else {
+            prop_assert!(matches!(got, Err(StepError::NonFiniteLoss | StepError::NonFiniteGradient | StepError::NonFiniteUpdate)), "{got:?}");
+            assert_unchanged(&run, &before)?;
+        }
     }
 
     /// A clean batch always steps, and the step is exactly: gradients of the batch loss, then
@@ -148,27 +236,30 @@ proptest! {
         warmup in 0usize..3,
         (xs, ys) in batch(),
     ) {
-        let (mut model, mut grads, mut cache, mut opt) = warmed_up(seed, kind, warmup, &xs, &ys);
-        let (mut ref_model, mut ref_opt) = (model, opt.clone());
-        let got = train_step(&mut model, &mut grads, &mut cache, &mut opt, &xs, &ys, None);
+        let mut run = Run::new(seed, Opt::new(kind), None);
+        run.warm_up(warmup, &xs, &ys);
+        let (mut ref_model, mut ref_opt) = (run.model, run.opt.clone());
+        let got = run.step(&xs, &ys);
         prop_assert!(got.is_ok_and(f32::is_finite), "{:?}", got);
 
-        let mut ref_grads = Net::zeroed();
+        let mut ref_grads = Net::ZERO;
+        let terms = std::num::NonZeroUsize::new(B).expect("B > 0");
         for (x, t) in xs.iter().zip(&ys) {
-            let mut c = Cache::zeroed();
+            let mut c = Zeroed::ZERO;
             let y = ref_model.forward(x, &mut c);
-            ref_model.backward(&c, &skipgrad::Mse::gradient_in_batch(&y, t, B), &mut ref_grads);
+            ref_model.backward(&c, &Mse.gradient(&y, t, terms), &mut ref_grads);
         }
-        ref_opt.step(&mut ref_model, &ref_grads);
-        prop_assert_eq!(bits(&model), bits(&ref_model));
-        prop_assert_eq!(opt.bits(), ref_opt.bits());
-        prop_assert_ne!(bits(&model), bits(&warmed_up(seed, kind, warmup, &xs, &ys).0));
+        prop_assert!(ref_opt.update(&mut ref_model, &mut ref_grads).is_ok());
+        prop_assert_eq!(bits(&run.model), bits(&ref_model));
+        prop_assert_eq!(run.opt.bits(), ref_opt.bits());
+        prop_assert!(run.grads_zero());
     }
 
     /// Huge but finite weights: the hidden activations are 1e38..3e38 and a tiny output
     /// weight brings the prediction back to 0.2..6, so the loss is finite, but the output
     /// weight's gradient (the sum over 4 samples of activation x output gradient, each output
-    /// gradient at least 2 in magnitude and of the same sign) overflows.
+    /// gradient at least 2 in magnitude and of the same sign) overflows: refused as a
+    /// non-finite gradient, from warmed-up optimizer state, with and without clipping.
     #[test]
     fn overflowing_gradients_change_nothing(
         kind in 0u8..3,
@@ -176,40 +267,99 @@ proptest! {
         w2 in prop::array::uniform2(1e-39f32..1e-38),
         xs in prop::array::uniform4(prop::array::uniform2(5e8f32..1e9)),
         ys in prop::array::uniform4(prop::array::uniform1(10.0f32..20.0)),
+        clip in prop::option::of(0.1f64..10.0),
     ) {
         type Chain = (Linear<f32, 2, 2>, Linear<f32, 2, 1>);
         #[derive(Clone)]
         enum ChainOpt { Sgd(Sgd<f32>), Momentum(SgdMomentum<f32, Chain>), Adam(Adam<f32, Chain>) }
         impl Optimizer<f32, Chain> for ChainOpt {
-            fn step(&mut self, model: &mut Chain, grads: &Chain) {
+            fn update(&mut self, model: &mut Chain, grads: &mut Chain) -> Result<(), NonFiniteUpdate> {
                 match self {
-                    ChainOpt::Sgd(o) => o.step(model, grads),
-                    ChainOpt::Momentum(o) => o.step(model, grads),
-                    ChainOpt::Adam(o) => o.step(model, grads),
+                    ChainOpt::Sgd(o) => o.update(model, grads),
+                    ChainOpt::Momentum(o) => o.update(model, grads),
+                    ChainOpt::Adam(o) => o.update(model, grads),
                 }
             }
         }
-        let mut opt = match kind {
-            0 => ChainOpt::Sgd(Sgd::new(0.1)),
-            1 => ChainOpt::Momentum(SgdMomentum::new(0.1, 0.9)),
+        let opt = match kind {
+            0 => ChainOpt::Sgd(Sgd::new(0.1).expect("valid")),
+            1 => ChainOpt::Momentum(SgdMomentum::new(0.1, 0.9).expect("valid")),
             _ => ChainOpt::Adam(Adam::new()),
         };
+        let state = |o: &ChainOpt| match o {
+            ChainOpt::Sgd(_) => Vec::new(),
+            ChainOpt::Momentum(o) => { let mut b = bits(o.buffer()); b.push(u64::from(o.started())); b }
+            ChainOpt::Adam(o) => { let mut b = bits(o.first_moment()); b.extend(bits(o.second_moment())); b.push(u64::from(o.steps())); b }
+        };
+        // Warm up on a benign batch, so that the optimizer state is not zero.
+        let mut model: Chain = Params::torch_init(&mut TorchInit::new(1));
+        let mut buffers = Buffers::<Chain, [f32; 2]>::ZERO;
+        let mut opt = opt;
+        {
+            let mut t = Trainer::new(&mut model, &mut buffers, &mut opt, Mse);
+            prop_assert!(t.step(&[[1.0, -1.0]; 4], &[[0.5]; 4]).is_ok());
+        }
         // Both hidden units see the same huge activation, positive inputs only.
-        let mut model: Chain = (
-            Linear::new([w1, w1], [0.0; 2]),
-            Linear::new([w2], [0.0]),
-        );
-        let before = bits(&model);
-        let mut grads = Chain::zeroed();
-        let mut cache = Zeroed::zeroed();
-        let got = train_step(&mut model, &mut grads, &mut cache, &mut opt, &xs, &ys, None);
+        model = (Linear::new([w1, w1], [0.0; 2]), Linear::new([w2], [0.0]));
+        let (before, state_before) = (bits(&model), state(&opt));
+        let got = {
+            let t = Trainer::new(&mut model, &mut buffers, &mut opt, Mse);
+            match clip {
+                None => { let mut t = t; t.step(&xs, &ys) }
+                Some(c) => t.with_max_grad_norm(c).expect("valid").step(&xs, &ys),
+            }
+        };
         prop_assert_eq!(got, Err(StepError::NonFiniteGradient));
         prop_assert_eq!(bits(&model), before);
-        let untouched = match &opt {
-            ChainOpt::Sgd(_) => true,
-            ChainOpt::Momentum(o) => !o.started() && bits(o.buffer()) == bits(&Chain::zeroed()),
-            ChainOpt::Adam(o) => o.steps() == 0 && bits(o.first_moment()) == bits(&Chain::zeroed()),
-        };
-        prop_assert!(untouched);
+        prop_assert_eq!(state(&opt), state_before);
+        prop_assert!(bits(buffers.grads()).iter().all(|b| *b == 0));
     }
+
+    /// Random hyperparameters (learning rates up to 1e38, any momentum and weight decay),
+    /// weights scaled up to near overflow and hostile batches (huge, tiny, subnormal values),
+    /// through every optimizer with and without clipping: after `Ok`, every weight and state
+    /// value is finite; after `Err`, nothing changed.
+    #[test]
+    fn hostile_steps_keep_the_transaction(
+        seed in any::<u64>(),
+        kind in 0u8..3,
+        lr_exp in -8.0f64..38.0,
+        wd in prop_oneof![Just(0.0f64), 0.0f64..10.0],
+        momentum in 0.0f64..0.999,
+        weight_scale_exp in 0.0f32..37.0,
+        xs in prop::array::uniform4(prop::array::uniform2(prop_oneof![-1e38f32..1e38, -3.0f32..3.0, Just(1e-45f32), Just(0.0f32)])),
+        ys in prop::array::uniform4(prop::array::uniform1(prop_oneof![-1e38f32..1e38, -3.0f32..3.0])),
+        clip in prop::option::of(0.0f64..1e30),
+        steps in 1usize..4,
+    ) {
+        let lr = 10f64.powf(lr_exp);
+        let opt = Opt::with(kind, lr, wd, momentum).expect("valid hyperparameters");
+        let mut run = Run::new(seed, opt, clip);
+        let scale = 10f32.powf(weight_scale_exp);
+        let values: Vec<f32> = flatten(&run.model).iter().map(|v| v * scale).collect();
+        prop_assert!(run.model.load_flat(&values).is_ok());
+        for _ in 0..steps {
+            let before = run.snapshot();
+            match run.step(&xs, &ys) {
+                Ok(_) => {
+                    prop_assert!(run.model.all_finite(), "a weight is not finite after Ok");
+                    prop_assert!(run.opt.state_finite(), "a state value is not finite after Ok");
+                    prop_assert!(run.grads_zero());
+                }
+                Err(_) => assert_unchanged(&run, &before)?,
+            }
+        }
+    }
+}
+
+/// Gradients are zero between steps by construction: `Buffers` start at zero, and a trainer
+/// only hands out a read-only view.
+#[test]
+fn fresh_buffers_hold_zero_gradients() {
+    let buffers = Buffers::<Net, [f32; 2]>::ZERO;
+    assert!(bits(buffers.grads()).iter().all(|b| *b == 0));
+    assert_eq!(
+        <Net as Params<f32>>::TRAINABLE,
+        <<Net as Layer>::Grads as Params<f32>>::LEN
+    );
 }

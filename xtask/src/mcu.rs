@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use anyhow::Context as _;
-use skipgrad_scenario as scenario;
+use skipgrad::Params;
+use skipgrad_notebook::demo::{self, DEMO_BEGIN, DEMO_END};
+use skipgrad_notebook::minimal::{self, MinimalOutcome, MINIMAL_STEPS, MODEL_BYTES};
+use skipgrad_notebook::network::{WithShortcut, INITIAL_WITH_SHORTCUT, SEED};
 
 use crate::elf;
 use crate::qemu;
@@ -38,7 +41,7 @@ pub fn run(json: bool) -> anyhow::Result<()> {
     }
     check_initial_weights()?;
     let expected_demo = host_demo()?;
-    let expected_minimal = scenario::minimal_run();
+    let expected_minimal = minimal::run().context("the host's minimal run")?;
     let installed = toolchain::rustup_targets();
 
     let plan = TARGETS
@@ -87,13 +90,13 @@ pub fn run(json: bool) -> anyhow::Result<()> {
         );
         let words = MinimalWords::parse(&minimal.stdout)
             .with_context(|| format!("{}: minimal trainer output\n{}", t.triple, minimal.stdout))?;
-        let got = scenario::MinimalOutcome {
+        let got = MinimalOutcome {
             first_loss_bits: words.first_loss,
             last_loss_bits: words.last_loss,
             weights_hash: words.weights_hash,
         };
         anyhow::ensure!(
-            got == expected_minimal && words.steps == u64::from(scenario::MINIMAL_STEPS),
+            got == expected_minimal && words.steps == u64::from(MINIMAL_STEPS),
             "{}: the minimal trainer differs from the host: device {got:x?}, host \
              {expected_minimal:x?}",
             t.triple
@@ -199,27 +202,32 @@ fn prove_no_panic(
     build(tc, firmware, &[triple], target_dir, &[])
 }
 
-/// The initial-weight constant the minimal trainer starts from equals `TorchInit`'s output.
+/// The initial-weight constant the minimal trainer starts from equals `TorchInit`'s output,
+/// bit for bit.
 fn check_initial_weights() -> anyhow::Result<()> {
-    use skipgrad::{Params, TorchInit};
-    let constant = scenario::initial_with_shortcut();
-    let fresh: scenario::WithShortcut = Params::torch_init(&mut TorchInit::new(scenario::SEED));
+    use skipgrad::TorchInit;
+    let constant: WithShortcut<f32> = INITIAL_WITH_SHORTCUT;
+    let fresh: WithShortcut<f32> = Params::torch_init(&mut TorchInit::new(SEED));
+    let bits = |m: &WithShortcut<f32>| {
+        let mut v = vec![0.0f32; <WithShortcut<f32> as Params<f32>>::LEN];
+        let _ = m.store_flat(&mut v);
+        v.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+    };
     anyhow::ensure!(
-        scenario::weights_hash(&constant) == scenario::weights_hash(&fresh) && constant == fresh,
-        "the minimal trainer's initial weights differ from TorchInit::new({})",
-        scenario::SEED
+        bits(&constant) == bits(&fresh),
+        "the minimal trainer's initial weights differ from TorchInit::new({SEED})"
     );
     Ok(())
 }
 
 fn host_demo() -> anyhow::Result<Vec<String>> {
     let mut text = String::new();
-    let outcome = scenario::demo(&mut text).map_err(|_| anyhow::anyhow!("formatting the demo"))?;
+    let outcome = demo::demo(&mut text).map_err(|_| anyhow::anyhow!("formatting the demo"))?;
     anyhow::ensure!(
         outcome.reached,
         "on the host, the demo did not reach loss {} in {} steps",
-        scenario::LOSS_THRESHOLD,
-        scenario::MAX_STEPS
+        demo::LOSS_THRESHOLD,
+        demo::MAX_STEPS
     );
     report_lines(&text).context("the host's demo report")
 }
@@ -227,8 +235,8 @@ fn host_demo() -> anyhow::Result<Vec<String>> {
 /// The lines from the demo's begin marker to its end marker, inclusive.
 fn report_lines(text: &str) -> Option<Vec<String>> {
     let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
-    let begin = lines.iter().position(|l| *l == scenario::DEMO_BEGIN)?;
-    let end = lines.iter().position(|l| *l == scenario::DEMO_END)?;
+    let begin = lines.iter().position(|l| *l == DEMO_BEGIN)?;
+    let end = lines.iter().position(|l| *l == DEMO_END)?;
     (begin < end).then(|| lines[begin..=end].iter().map(|l| (*l).to_owned()).collect())
 }
 
@@ -317,7 +325,7 @@ fn to_json(rows: &[Row]) -> String {
                 r.sizes.flash(),
                 r.sizes.static_ram(),
                 r.peak_stack,
-                scenario::MODEL_BYTES,
+                MODEL_BYTES,
             )
         })
         .collect();
@@ -343,8 +351,8 @@ fn to_markdown(rows: &[Row]) -> String {
             r.sizes.flash(),
             r.sizes.static_ram(),
             r.peak_stack,
-            scenario::MODEL_BYTES,
-            (r.sizes.static_ram() + r.peak_stack).saturating_sub(scenario::MODEL_BYTES as u64),
+            MODEL_BYTES,
+            (r.sizes.static_ram() + r.peak_stack).saturating_sub(MODEL_BYTES as u64),
             r.instructions_per_step
                 .map_or_else(|| "n/a".to_owned(), |n| n.to_string()),
         );
@@ -362,14 +370,13 @@ mod tests {
     fn report_lines_are_cut_at_the_markers() {
         let text = format!(
             "boot noise\n{}\ngrad a 1 0x3f800000\n{}\ntrailing\n",
-            scenario::DEMO_BEGIN,
-            scenario::DEMO_END
+            DEMO_BEGIN, DEMO_END
         );
         let lines = report_lines(&text).expect("markers present");
         assert_eq!(lines.len(), 3);
         assert_eq!(lines[1], "grad a 1 0x3f800000");
         assert_eq!(report_lines("no markers"), None);
-        let reversed = format!("{}\n{}\n", scenario::DEMO_END, scenario::DEMO_BEGIN);
+        let reversed = format!("{}\n{}\n", DEMO_END, DEMO_BEGIN);
         assert_eq!(report_lines(&reversed), None);
     }
 
@@ -449,7 +456,7 @@ mod tests {
 
     #[test]
     fn the_host_run_trains() {
-        assert!(scenario::minimal_run().trained());
+        assert!(minimal::run().is_some_and(|o| o.trained()));
         assert!(host_demo().is_ok());
         check_initial_weights().expect("constant equals TorchInit");
     }

@@ -1,5 +1,5 @@
-//! The full demo: the notebook's gradient tables for both networks, then SGD until the loss
-//! falls below the threshold, printed over semihosting (decimal and f32 bits).
+//! The full demo: the notebook's gradient tables for both networks, then training with the
+//! core's guarded step until the loss falls below the threshold, printed over semihosting.
 #![no_std]
 #![no_main]
 
@@ -9,6 +9,6 @@ use skipgrad_firmware::semihosting::{self, Console};
 #[cfg_attr(target_arch = "riscv32", riscv_rt::entry)]
 fn main() -> ! {
     let mut console = Console::open();
-    let reached = skipgrad_scenario::demo(&mut console).is_ok_and(|o| o.reached);
+    let reached = skipgrad_notebook::demo::demo(&mut console).is_ok_and(|o| o.reached);
     semihosting::exit(reached)
 }

@@ -3,7 +3,8 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
-use skipgrad::{Module, ParamName, Params, TorchInit, Zeroed};
+use skipgrad::walk::{visit_named_under, Walk};
+use skipgrad::{Layer, Module, ParamName, Params, TorchInit, Zeroed};
 use skipgrad_harness::gradcheck::{self, Config, BOUND};
 use std::fmt;
 
@@ -59,12 +60,15 @@ impl<M: Params<f64>, const I: usize, const O: usize, const B: usize> fmt::Debug
         )?;
         writeln!(f, "  weights:")?;
         let mut result = Ok(());
-        self.model
-            .visit_named(&mut ParamName::new(), &mut |name, t| {
+        visit_named_under(
+            &self.model,
+            &mut ParamName::new(),
+            &mut |name, _, t: &[f64]| {
                 if result.is_ok() {
                     result = writeln!(f, "    {name} = {t:?}");
                 }
-            });
+            },
+        );
         result?;
         writeln!(f, "  inputs: {:?}", self.inputs)?;
         writeln!(f, "  targets: {:?}", self.targets)?;
@@ -80,7 +84,7 @@ pub fn case<M, const I: usize, const O: usize, const B: usize>(
     scale: f64,
 ) -> impl Strategy<Value = Case<M, I, O, B>>
 where
-    M: Params<f64> + Clone + 'static,
+    M: Params<f64> + Zeroed + Clone + 'static,
 {
     (
         proptest::collection::vec(-scale..scale, M::LEN),
@@ -88,7 +92,7 @@ where
         proptest::array::uniform::<_, B>(proptest::array::uniform::<_, O>(-2.0..2.0f64)),
     )
         .prop_map(|(w, inputs, targets)| {
-            let mut model = M::zeroed();
+            let mut model = M::ZERO;
             gradcheck::load(&mut model, &w);
             Case {
                 model,
@@ -103,7 +107,7 @@ where
 pub fn torch_case<M, const I: usize, const O: usize, const B: usize>(
 ) -> impl Strategy<Value = Case<M, I, O, B>>
 where
-    M: Params<f64> + Clone + 'static,
+    M: Params<f64> + Zeroed + Clone + 'static,
 {
     (
         any::<u64>(),
@@ -122,7 +126,7 @@ pub fn assert_gradients<M, const I: usize, const O: usize, const B: usize>(
     c: &Case<M, I, O, B>,
 ) -> Result<(), TestCaseError>
 where
-    M: Module<[f64; I], Output = [f64; O]> + Params<f64> + Clone,
+    M: Module<[f64; I], Output = [f64; O]> + Clone,
 {
     let r = gradcheck::check(&c.model, &c.inputs, &c.targets, "", &Config::default());
     let worst = r
@@ -134,18 +138,25 @@ where
         "worst relative error {:e} > {BOUND:e}: {worst:?}",
         r.max_rel_error
     );
-    prop_assert_eq!(r.checked, M::LEN + I * B);
+    prop_assert_eq!(r.checked, <M as Params<f64>>::LEN + I * B);
     Ok(())
 }
 
-/// The identity map on `[f64; N]`: with it, the checker tests `Mse` alone.
+/// The identity map on `[f64; N]`: with it, the checker tests a loss alone.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Identity;
 
 impl Zeroed for Identity {
-    fn zeroed() -> Self {
-        Identity
-    }
+    const ZERO: Self = Identity;
+}
+
+impl Layer for Identity {
+    type Grads = Self;
+}
+
+impl Params<f64> for Identity {
+    const LEN: usize = 0;
+    fn walk<W: Walk<Self, f64>>(_: &mut W) {}
 }
 
 impl<const N: usize> Module<[f64; N]> for Identity {
@@ -157,24 +168,4 @@ impl<const N: usize> Module<[f64; N]> for Identity {
     fn backward(&self, _: &(), dy: &[f64; N], _: &mut Self) -> [f64; N] {
         *dy
     }
-}
-
-impl Params<f64> for Identity {
-    const LEN: usize = 0;
-    fn for_each_tensor(&self, _: &mut impl FnMut(&[f64])) {}
-    fn for_each_tensor_mut(&mut self, _: &mut impl FnMut(&mut [f64])) {}
-    fn visit_named(&self, _: &mut ParamName, _: &mut impl FnMut(&ParamName, &[f64])) {}
-    fn visit_named_mut(&mut self, _: &mut ParamName, _: &mut impl FnMut(&ParamName, &mut [f64])) {}
-    fn zip2(&mut self, _: &Self, _: &mut impl FnMut(&mut [f64], &[f64])) {}
-    fn zip3(&mut self, _: &Self, _: &mut Self, _: &mut impl FnMut(&mut [f64], &[f64], &mut [f64])) {
-    }
-    fn zip4(
-        &mut self,
-        _: &Self,
-        _: &mut Self,
-        _: &mut Self,
-        _: &mut impl FnMut(&mut [f64], &[f64], &mut [f64], &mut [f64]),
-    ) {
-    }
-    fn reset_parameters(&mut self, _: &mut TorchInit) {}
 }
