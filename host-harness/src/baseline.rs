@@ -2,7 +2,7 @@
 //! plain fixed-size arrays, next to the same step written with `skipgrad`.
 //!
 //! Both compute the same formula in the same operation order (sequential dot products,
-//! `tanhf` from `libm`, gradients accumulated into zeroed buffers, `p -= lr * g`), so after
+//! the core's `f32` tanh, gradients accumulated into zeroed buffers, `p -= lr * g`), so after
 //! any number of steps their weights are identical bit for bit (checked by the tests below)
 //! and `benches/step.rs` compares only what the abstractions cost.
 //!
@@ -79,7 +79,7 @@ const GELU_COEFF: f32 = 0.044_715;
 
 #[inline(always)]
 fn inner_tanh(x: f32) -> f32 {
-    libm::tanhf(SQRT_2_OVER_PI * (x + GELU_COEFF * (x * x * x)))
+    Float::tanh(SQRT_2_OVER_PI * (x + GELU_COEFF * (x * x * x)))
 }
 
 #[inline(always)]
