@@ -1,10 +1,23 @@
-//! The guarded training step under bad data: a batch with a NaN or an infinity anywhere, or
-//! gradients that overflow, is refused and leaves the model and the optimizer bit for bit as
-//! they were; a clean batch always steps, exactly as forward/backward + `Optimizer::step`.
+//! The guarded training step under bad data and bad weights, through the public
+//! [`train_step`] with each optimizer's own `step_and_zero` (so `Sgd`'s fused update runs,
+//! as it does for users):
+//!
+//! - a batch with a NaN or an infinity anywhere is refused before anything is computed;
+//! - a warmed-up model with a poisoned parameter (NaN, an infinity, or a huge finite value
+//!   that overflows the loss or the gradients) is refused with `NonFiniteLoss` or
+//!   `NonFiniteGradient`, each seen for every optimizer;
+//! - a refusal leaves the model and the whole optimizer state (momentum buffer and its flag,
+//!   Adam's two moments and step count, every hyperparameter) bit for bit as they were, and
+//!   the gradients zero;
+//! - a clean batch always steps, exactly as forward/backward + `Optimizer::step`.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 use proptest::prelude::*;
+use proptest::test_runner::TestRunner;
 use skipgrad::{
-    train_step, Adam, Gelu, Linear, Module, Optimizer, Params, Residual, Sgd, SgdMomentum,
+    train_step, Adam, Gelu, Linear, Module, Mse, Optimizer, Params, Residual, Sgd, SgdMomentum,
     StepError, TorchInit, Zeroed,
 };
 
@@ -19,13 +32,15 @@ const B: usize = 4;
 
 /// The three optimizers behind one type, so one property covers them all.
 #[derive(Clone)]
-enum Opt {
+enum Opt<M> {
     Sgd(Sgd<f32>),
-    Momentum(SgdMomentum<f32, Net>),
-    Adam(Adam<f32, Net>),
+    Momentum(SgdMomentum<f32, M>),
+    Adam(Adam<f32, M>),
 }
 
-impl Opt {
+const KINDS: [&str; 3] = ["Sgd", "SgdMomentum", "Adam"];
+
+impl<M: Params<f32>> Opt<M> {
     fn new(kind: u8) -> Self {
         match kind % 3 {
             0 => Opt::Sgd(Sgd::new(0.05).with_weight_decay(1e-3)),
@@ -60,12 +75,22 @@ impl Opt {
     }
 }
 
-impl Optimizer<f32, Net> for Opt {
-    fn step(&mut self, model: &mut Net, grads: &Net) {
+/// Forwards both `step` and `step_and_zero`, so `train_step` runs each optimizer's own fused
+/// path (`Sgd` overrides it), not the trait's default.
+impl<M: Params<f32>> Optimizer<f32, M> for Opt<M> {
+    fn step(&mut self, model: &mut M, grads: &M) {
         match self {
             Opt::Sgd(o) => o.step(model, grads),
             Opt::Momentum(o) => o.step(model, grads),
             Opt::Adam(o) => o.step(model, grads),
+        }
+    }
+
+    fn step_and_zero(&mut self, model: &mut M, grads: &mut M) {
+        match self {
+            Opt::Sgd(o) => o.step_and_zero(model, grads),
+            Opt::Momentum(o) => o.step_and_zero(model, grads),
+            Opt::Adam(o) => o.step_and_zero(model, grads),
         }
     }
 }
@@ -74,6 +99,11 @@ fn bits<M: Params<f32>>(m: &M) -> Vec<u64> {
     let mut out = Vec::new();
     m.for_each_tensor(&mut |t| out.extend(t.iter().map(|v| u64::from(v.to_bits()))));
     out
+}
+
+/// True when every gradient is exactly `+0.0`.
+fn all_zero<M: Params<f32>>(g: &M) -> bool {
+    bits(g).iter().all(|b| *b == 0)
 }
 
 fn batch() -> impl Strategy<Value = ([[f32; 2]; B], [[f32; 1]; B])> {
@@ -94,7 +124,7 @@ fn warmed_up(
     warmup: usize,
     xs: &[[f32; 2]; B],
     ys: &[[f32; 1]; B],
-) -> (Net, Net, Cache, Opt) {
+) -> (Net, Net, Cache, Opt<Net>) {
     let mut model: Net = Params::torch_init(&mut TorchInit::new(seed));
     let mut grads = Net::zeroed();
     let mut cache = Cache::zeroed();
@@ -104,6 +134,149 @@ fn warmed_up(
         assert!(r.is_ok(), "clean warm-up step refused: {r:?}");
     }
     (model, grads, cache, opt)
+}
+
+/// Sets the `index`-th parameter (in registration order) to `value`.
+fn poison<M: Params<f32>>(model: &mut M, index: usize, value: f32) {
+    let mut i = 0;
+    model.for_each_tensor_mut(&mut |t| {
+        for v in t.iter_mut() {
+            if i == index {
+                *v = value;
+            }
+            i += 1;
+        }
+    });
+}
+
+/// What `train_step` must answer for this model and batch, worked out independently: the
+/// batch loss and gradients sample by sample, then the two checks in order.
+fn expected(model: &Net, xs: &[[f32; 2]; B], ys: &[[f32; 1]; B]) -> Result<f32, StepError> {
+    let mut grads = Net::zeroed();
+    let mut outputs = [[0.0f32; 1]; B];
+    for ((x, t), out) in xs.iter().zip(ys).zip(&mut outputs) {
+        let mut c = Cache::zeroed();
+        let y = model.forward(x, &mut c);
+        model.backward(&c, &Mse::gradient_in_batch(&y, t, B), &mut grads);
+        *out = y;
+    }
+    let loss = Mse::batch_loss(&outputs, ys);
+    let mut squares = 0.0f32;
+    grads.for_each_tensor(&mut |t| t.iter().for_each(|g| squares += g * g));
+    if !loss.is_finite() {
+        Err(StepError::NonFiniteLoss)
+    } else if !squares.is_finite() {
+        Err(StepError::NonFiniteGradient)
+    } else {
+        Ok(loss)
+    }
+}
+
+/// How a parameter is poisoned.
+#[derive(Clone, Copy, Debug)]
+enum Poison {
+    /// NaN or an infinity in any parameter: the output, and so the loss, is not finite.
+    NonFinite(f32),
+    /// `±3e38` in any parameter: the loss overflows, or (a unit GELU turns off) the step
+    /// is valid.
+    Huge(f32),
+    /// A huge value (`1e20` to `3e38`) in the first layer, and the head's weights scaled down
+    /// by `1e-30`: the hidden activations are huge, the prediction stays small, and the
+    /// head's gradients (activation x output gradient) overflow when squared.
+    HugeQuietHead(f32),
+}
+
+fn poison_strategy() -> impl Strategy<Value = Poison> {
+    let sign = prop_oneof![Just(1.0f32), Just(-1.0f32)];
+    prop_oneof![
+        bad_value().prop_map(Poison::NonFinite),
+        sign.clone().prop_map(|s| Poison::Huge(s * 3e38)),
+        (sign, 20.0f32..38.4).prop_map(|(s, e)| Poison::HugeQuietHead(s * 10f32.powf(e))),
+    ]
+}
+
+/// The first layer's parameter count: its 8 weights and 4 biases come first.
+const FIRST_LAYER: usize = 2 * 4 + 4;
+
+/// One poisoned-weights case: returns the error `train_step` gave (`None` for a valid step)
+/// after checking everything the refusal promises.
+fn check_poisoned(
+    seed: u64,
+    kind: u8,
+    warmup: usize,
+    (xs, ys): ([[f32; 2]; B], [[f32; 1]; B]),
+    site: usize,
+    how: Poison,
+    clip: Option<f32>,
+) -> Result<Option<StepError>, TestCaseError> {
+    let (mut model, mut grads, mut cache, mut opt) = warmed_up(seed, kind, warmup, &xs, &ys);
+    match how {
+        Poison::NonFinite(v) | Poison::Huge(v) => poison(&mut model, site % Net::LEN, v),
+        Poison::HugeQuietHead(v) => {
+            poison(&mut model, site % FIRST_LAYER, v);
+            for row in &mut model.3.weight {
+                row.iter_mut().for_each(|w| *w *= 1e-30);
+            }
+        }
+    }
+    let want = expected(&model, &xs, &ys);
+    if let Poison::NonFinite(_) = how {
+        prop_assert_eq!(want, Err(StepError::NonFiniteLoss));
+    }
+    let (model_before, opt_before) = (bits(&model), opt.bits());
+    prop_assert!(all_zero(&grads), "gradients not zero on entry");
+    let got = train_step(&mut model, &mut grads, &mut cache, &mut opt, &xs, &ys, clip);
+    prop_assert!(all_zero(&grads), "gradients not zero after {:?}", got);
+    match want {
+        Ok(loss) => {
+            prop_assert_eq!(got.map(f32::to_bits), Ok(loss.to_bits()));
+            Ok(None)
+        }
+        Err(e) => {
+            prop_assert_eq!(got, Err(e));
+            prop_assert_eq!(bits(&model), model_before, "model changed on {:?}", e);
+            prop_assert_eq!(opt.bits(), opt_before, "optimizer state changed on {:?}", e);
+            Ok(Some(e))
+        }
+    }
+}
+
+/// Poisoned weights, in a warmed-up model, for every optimizer: each refusal changes nothing,
+/// and both the loss and the gradient refusal are seen for each optimizer.
+#[test]
+fn poisoned_weights_change_nothing() {
+    let cases = ProptestConfig::default().cases.max(512);
+    let mut runner = TestRunner::new(ProptestConfig::with_cases(cases));
+    let seen: RefCell<BTreeMap<(usize, String), u32>> = RefCell::default();
+    let strategy = (
+        any::<u64>(),
+        0u8..3,
+        1usize..4,
+        batch(),
+        any::<usize>(),
+        poison_strategy(),
+        prop::option::of(0.1f32..10.0),
+    );
+    let result = runner.run(&strategy, |(seed, kind, warmup, data, site, how, clip)| {
+        let outcome = check_poisoned(seed, kind, warmup, data, site, how, clip)?;
+        let name = outcome.map_or_else(|| "stepped".to_owned(), |e| format!("{e:?}"));
+        *seen
+            .borrow_mut()
+            .entry((usize::from(kind), name))
+            .or_default() += 1;
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    let seen = seen.into_inner();
+    eprintln!("outcomes (optimizer, result): {seen:?}");
+    for (kind, name) in KINDS.iter().enumerate() {
+        for e in [StepError::NonFiniteLoss, StepError::NonFiniteGradient] {
+            let n = seen.get(&(kind, format!("{e:?}"))).copied().unwrap_or(0);
+            assert!(n > 0, "{name}: no case reached {e:?} ({seen:?})");
+        }
+    }
 }
 
 proptest! {
@@ -137,6 +310,7 @@ proptest! {
         prop_assert_eq!(got, Err(want));
         prop_assert_eq!(bits(&model), model_before);
         prop_assert_eq!(opt.bits(), opt_before);
+        prop_assert!(all_zero(&grads));
     }
 
     /// A clean batch always steps, and the step is exactly: gradients of the batch loss, then
@@ -162,6 +336,7 @@ proptest! {
         ref_opt.step(&mut ref_model, &ref_grads);
         prop_assert_eq!(bits(&model), bits(&ref_model));
         prop_assert_eq!(opt.bits(), ref_opt.bits());
+        prop_assert!(all_zero(&grads));
         prop_assert_ne!(bits(&model), bits(&warmed_up(seed, kind, warmup, &xs, &ys).0));
     }
 
@@ -178,22 +353,7 @@ proptest! {
         ys in prop::array::uniform4(prop::array::uniform1(10.0f32..20.0)),
     ) {
         type Chain = (Linear<f32, 2, 2>, Linear<f32, 2, 1>);
-        #[derive(Clone)]
-        enum ChainOpt { Sgd(Sgd<f32>), Momentum(SgdMomentum<f32, Chain>), Adam(Adam<f32, Chain>) }
-        impl Optimizer<f32, Chain> for ChainOpt {
-            fn step(&mut self, model: &mut Chain, grads: &Chain) {
-                match self {
-                    ChainOpt::Sgd(o) => o.step(model, grads),
-                    ChainOpt::Momentum(o) => o.step(model, grads),
-                    ChainOpt::Adam(o) => o.step(model, grads),
-                }
-            }
-        }
-        let mut opt = match kind {
-            0 => ChainOpt::Sgd(Sgd::new(0.1)),
-            1 => ChainOpt::Momentum(SgdMomentum::new(0.1, 0.9)),
-            _ => ChainOpt::Adam(Adam::new()),
-        };
+        let mut opt = Opt::<Chain>::new(kind);
         // Both hidden units see the same huge activation, positive inputs only.
         let mut model: Chain = (
             Linear::new([w1, w1], [0.0; 2]),
@@ -205,11 +365,7 @@ proptest! {
         let got = train_step(&mut model, &mut grads, &mut cache, &mut opt, &xs, &ys, None);
         prop_assert_eq!(got, Err(StepError::NonFiniteGradient));
         prop_assert_eq!(bits(&model), before);
-        let untouched = match &opt {
-            ChainOpt::Sgd(_) => true,
-            ChainOpt::Momentum(o) => !o.started() && bits(o.buffer()) == bits(&Chain::zeroed()),
-            ChainOpt::Adam(o) => o.steps() == 0 && bits(o.first_moment()) == bits(&Chain::zeroed()),
-        };
-        prop_assert!(untouched);
+        prop_assert_eq!(opt.bits(), Opt::<Chain>::new(kind).bits());
+        prop_assert!(all_zero(&grads));
     }
 }
