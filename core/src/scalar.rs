@@ -62,10 +62,12 @@ pub trait Scalar:
     /// `x = 0.23329562`, bits `0x3e6ee50c`; measured by `skipgrad exhaustive-gelu`).
     ///
     /// With the `micromath` feature, `f32` computes `1 - 2 / (exp(2x) + 1)` with micromath's
-    /// `exp`: faster on cores without an FPU, but approximate, with an absolute error of up
-    /// to about 1.1e-3 (sampled over one in 1021 finite `f32` patterns by
-    /// `skipgrad exhaustive-gelu --micromath --stride 1021`). Results then differ from
-    /// PyTorch's and from the default build.
+    /// `exp` for `|x| <= 9.5`, and exactly `±1` beyond (where the correctly rounded result is
+    /// `±1` too); NaN stays NaN. It is faster on cores without an FPU, but approximate: over
+    /// every finite `f32` its absolute error is at most 1.060e-3 (at `x = -0.34657326`, bits
+    /// `0xbeb1720d`), and it is never NaN for a finite input (measured by
+    /// `skipgrad exhaustive-gelu --micromath --stride 1`; CI samples it). Results then differ
+    /// from PyTorch's and from the default build.
     fn tanh(self) -> Self;
     /// Square root (correctly rounded).
     fn sqrt(self) -> Self;
@@ -165,16 +167,29 @@ fn tanh_f32(x: f32) -> f32 {
     libm::tanhf(x)
 }
 
+/// Beyond this magnitude the `micromath` `tanh` returns exactly `±1`. The correctly rounded
+/// `f32` tanh is `±1` already from `13 ln 2 ~ 9.01` on (`1 - tanh(x) < 2^-25` there), so
+/// saturating costs no accuracy; and it keeps `exp` away from the inputs where micromath 2.1's
+/// `exp` returns NaN (its exponent lands on 128: `2x` in about `[20.12, 20.18]` and
+/// `[88.7, 89.4]`).
+#[cfg(feature = "micromath")]
+const MICROMATH_TANH_SATURATION: f32 = 9.5;
+
 #[cfg(feature = "micromath")]
 #[inline(always)]
 fn tanh_f32(x: f32) -> f32 {
     use micromath::F32Ext;
-    // tanh(x) = 1 - 2 / (exp(2x) + 1): exp overflowing to +inf gives exactly 1, and exp
-    // underflowing to 0 gives exactly -1, so the result stays in [-1, 1] for every input.
+    // tanh(x) = 1 - 2 / (exp(2x) + 1) for |x| <= 9.5, exactly ±1 beyond; NaN stays NaN.
     if x.is_nan() {
-        return x;
+        x
+    } else if x > MICROMATH_TANH_SATURATION {
+        1.0
+    } else if x < -MICROMATH_TANH_SATURATION {
+        -1.0
+    } else {
+        // Called through the trait: a test build links std, whose inherent `exp` would win.
+        1.0 - 2.0 / (F32Ext::exp(2.0 * x) + 1.0)
     }
-    1.0 - 2.0 / ((2.0 * x).exp() + 1.0)
 }
 
 macro_rules! impl_powi {
@@ -232,6 +247,22 @@ mod tests {
                 "{x}^{n} = {got}, want {want}"
             );
         }
+    }
+
+    /// The inputs where micromath 2.1's `exp` gave NaN inside `tanh` (`x` in about
+    /// `[10.06, 10.09]` and `[44.36, 44.71]`), and the edges of the saturation.
+    #[test]
+    fn tanh_is_finite_where_micromath_exp_was_not() {
+        let mut x = 10.0f32;
+        while x <= 45.0 {
+            let t = Scalar::tanh(x);
+            assert!(t.is_finite() && t <= 1.0, "tanh({x}) = {t}");
+            x += 1.0 / 1024.0;
+        }
+        for x in [9.49f32, 9.5, 9.51] {
+            assert!((Scalar::tanh(x) - 1.0f32).abs() < 1e-6, "tanh({x})");
+        }
+        assert!(Scalar::tanh(f32::NAN).is_nan());
     }
 
     #[test]
