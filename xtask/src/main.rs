@@ -2,10 +2,12 @@
 //!
 //! - `cargo xtask mcu [--json]`: builds the firmware for every emulated microcontroller, runs
 //!   it under QEMU, checks that the device's gradients, losses and weights equal the host's
-//!   bit for bit, checks that the Cortex-M4F trainer has no panic path, and prints the
-//!   footprint table (Markdown, or one JSON array with `--json`).
+//!   bit for bit, checks that the Cortex-M4F trainer has no panic path and meets its stated
+//!   goals (`goals.rs`), checks the demo's gradient table against the notebook, and prints
+//!   the footprint table (Markdown, or one JSON array with `--json`).
 
 mod elf;
+mod goals;
 mod mcu;
 mod qemu;
 mod targets;
