@@ -7,8 +7,8 @@
 //!   the footprint table (Markdown, or one JSON array with `--json`).
 //! - `cargo xtask callgrind`: instructions per SGD step on the host, under valgrind's
 //!   callgrind, for the core and for the hand-written step.
-//! - `cargo xtask mutants [FILE...]`: mutation testing of the core with cargo-mutants, and
-//!   its caught / missed / unviable / timeout counts.
+//! - `cargo xtask mutants [--workspace-tests] [FILE...]`: mutation testing of the core with
+//!   cargo-mutants, and its caught / missed / unviable / timeout counts.
 
 mod callgrind;
 mod elf;
@@ -21,7 +21,8 @@ mod toolchain;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask mcu [--json] | callgrind | mutants [FILE...]";
+const USAGE: &str =
+    "usage: cargo xtask mcu [--json] | callgrind | mutants [--workspace-tests] [FILE...]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -1,9 +1,11 @@
-//! `cargo xtask mutants [FILE...]`: mutation testing of the core with `cargo-mutants`
-//! (`cargo install cargo-mutants`), and the figures README quotes: mutants caught, missed,
-//! unviable and timed out, with every missed mutant listed.
+//! `cargo xtask mutants [--workspace-tests] [FILE...]`: mutation testing of the core with
+//! `cargo-mutants` (`cargo install cargo-mutants`), and the figures README quotes: mutants
+//! caught, missed, unviable and timed out, with every missed mutant listed.
 //!
-//! Only the core's own tests run against each mutant (`--package skipgrad`: unit tests and
-//! doc tests), so a mutant counts as caught only when the core's tests see it.
+//! By default only the core's own tests run against each mutant (unit tests and doc tests:
+//! about 4 minutes for the default files on 2 cores), so a mutant counts as caught only when
+//! the core's tests see it. `--workspace-tests` runs every test of the workspace against each
+//! mutant (the cross-crate tests in `tests/` too), which takes hours.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -37,17 +39,25 @@ pub struct Counts {
     pub missed_names: Vec<String>,
 }
 
-/// Runs cargo-mutants on `files` (or [`FILES`]) and prints the counts.
-pub fn run(root: &Path, files: &[String]) -> anyhow::Result<()> {
+/// Runs cargo-mutants on the files (or [`FILES`]) and prints the counts; `args` are the
+/// command's arguments: `--workspace-tests` first, if given, then the files.
+pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     toolchain::require(
         "cargo-mutants",
         "cargo-mutants (cargo install cargo-mutants)",
     )?;
+    let (workspace_tests, files) = match args {
+        [flag, rest @ ..] if flag == "--workspace-tests" => (true, rest),
+        rest => (false, rest),
+    };
     let out = root.join("target/mutants");
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.current_dir(root)
         .args(["mutants", "--package", "skipgrad", "--output"])
         .arg(&out);
+    if workspace_tests {
+        cmd.arg("--test-workspace=true");
+    }
     let defaults: Vec<String> = FILES.iter().map(|f| (*f).to_owned()).collect();
     for f in if files.is_empty() { &defaults } else { files } {
         cmd.args(["--file", f]);
