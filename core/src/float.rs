@@ -166,21 +166,49 @@ fn tanh_f32(x: f32) -> f32 {
     tanh::tanh_f32(x)
 }
 
+/// Beyond this magnitude the `micromath` tanh returns exactly `±1`: micromath 2.1's `exp`
+/// returns a NaN pattern when its exponent lands on 128 (`x` in about `[10.06, 10.09]` and
+/// `[44.36, 44.71]`), and the correctly rounded `f32` tanh is `±1` from about 9.01 on.
+#[cfg(feature = "micromath")]
+const MICROMATH_TANH_SATURATION: f32 = 9.5;
+
 #[cfg(feature = "micromath")]
 #[inline(always)]
 fn tanh_f32(x: f32) -> f32 {
     use micromath::F32Ext;
-    // tanh(x) = 1 - 2 / (exp(2x) + 1): exp overflowing to +inf gives exactly 1, and exp
-    // underflowing to 0 gives exactly -1, so the result stays in [-1, 1] for every input.
+    // tanh(x) = 1 - 2 / (exp(2x) + 1) for |x| <= 9.5, exactly ±1 beyond; NaN stays NaN.
     if x.is_nan() {
-        return x;
+        x
+    } else if x > MICROMATH_TANH_SATURATION {
+        1.0
+    } else if x < -MICROMATH_TANH_SATURATION {
+        -1.0
+    } else {
+        // Called through the trait: a test build links std, whose inherent `exp` would win.
+        1.0 - 2.0 / (F32Ext::exp(2.0 * x) + 1.0)
     }
-    1.0 - 2.0 / ((2.0 * x).exp() + 1.0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The inputs where micromath 2.1's `exp` gave NaN inside `tanh` (`x` in about
+    /// `[10.06, 10.09]` and `[44.36, 44.71]`), and the edges of the saturation: finite and in
+    /// `[-1, 1]` in every build.
+    #[test]
+    fn tanh_is_finite_where_micromath_exp_was_not() {
+        let mut x = 10.0f32;
+        while x <= 45.0 {
+            let t = Float::tanh(x);
+            assert!(t.is_finite() && t <= 1.0, "tanh({x}) = {t}");
+            x += 1.0 / 1024.0;
+        }
+        for x in [9.49f32, 9.5, 9.51] {
+            assert!((Float::tanh(x) - 1.0f32).abs() < 1e-6, "tanh({x})");
+        }
+        assert!(Float::tanh(f32::NAN).is_nan());
+    }
 
     #[test]
     fn tanh_saturates_without_nan() {

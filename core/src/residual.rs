@@ -14,16 +14,17 @@ use crate::zeroed::Zeroed;
 /// `[T; N]`), so the notebook's runtime test `x.shape == layer_output.shape` is a compile-time
 /// fact here:
 ///
-/// ```compile_fail,E0271
+/// ```compile_fail,E0599
 /// use skipgrad::{Linear, Module, Residual, Zeroed};
 /// // A 3 -> 1 layer cannot have a shortcut: this does not compile.
 /// let r = Residual(Linear::<f32, 3, 1>::ZERO);
 /// let _ = r.infer(&[1.0, 2.0, 3.0]);
 /// ```
 ///
+/// Its twin, a 3 -> 3 layer, differs only by the layer's size and compiles:
+///
 /// ```
 /// use skipgrad::{Linear, Module, Residual, Zeroed};
-/// // A 3 -> 3 layer can.
 /// let r = Residual(Linear::<f32, 3, 3>::ZERO);
 /// let _ = r.infer(&[1.0, 2.0, 3.0]);
 /// ```

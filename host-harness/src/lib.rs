@@ -13,3 +13,4 @@ pub mod plot;
 pub mod seed;
 pub mod task;
 pub mod train;
+pub mod usage;

@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use skipgrad_harness::seed;
 use skipgrad_harness::train;
+use skipgrad_harness::usage;
 use skipgrad_harness::{exhaustive, gradcheck_cmd};
 
 /// Runs the skipgrad core on a desktop.
@@ -40,7 +41,9 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
+            // 2 for a flag the command cannot run with (as clap exits for one it cannot
+            // parse), 1 for a failure while running.
+            std::process::ExitCode::from(usage::exit_status(&e))
         }
     }
 }

@@ -175,7 +175,7 @@ impl TrainArgs {
     /// Checks the flags and resolves defaults.
     pub fn config(&self) -> anyhow::Result<Config> {
         if !DEPTHS.contains(&self.depth) || !WIDTHS.contains(&self.width) {
-            bail!(
+            crate::usage_bail!(
                 "unsupported shape: depth {}, width {}; the compiled shapes are {}",
                 self.depth,
                 self.width,
@@ -184,13 +184,13 @@ impl TrainArgs {
         }
         let lr = self.lr.unwrap_or(self.optimizer.default_lr());
         if !(lr.is_finite() && lr > 0.0) {
-            bail!("--lr must be a positive number, got {lr}");
+            crate::usage_bail!("--lr must be a positive number, got {lr}");
         }
         if self.steps == 0 {
-            bail!("--steps must be at least 1");
+            crate::usage_bail!("--steps must be at least 1");
         }
         if self.every == 0 {
-            bail!("--every must be at least 1");
+            crate::usage_bail!("--every must be at least 1");
         }
         Ok(Config {
             task: self.task,

@@ -4,6 +4,7 @@
 use std::process::{Command, Output};
 
 use serde_json::Value;
+use skipgrad_harness::notebook::{NOTEBOOK_BOUND, PYTORCH_2_15_BOUND};
 
 const BIN: &str = env!("CARGO_BIN_EXE_skipgrad");
 const TABLES: [&str; 2] = ["without_shortcut", "with_shortcut"];
@@ -122,12 +123,25 @@ fn worst_relative_error(got: &Means, want: &Means) -> f64 {
     worst
 }
 
+/// Bound on the relative error of the PyTorch 2.15 cases in `tests/fixtures/seed-cases.json`:
+/// measured 3.85e-6 (seed 1, whose first-layer mean is 1.3e-6 without shortcuts; the test
+/// prints it), the bound about 1.5 times that.
+const SEED_CASES_BOUND: f64 = 6e-6;
+
 #[test]
-fn default_run_prints_the_notebook_tables_within_1e_6() {
+#[cfg_attr(
+    feature = "micromath",
+    ignore = "micromath's approximate tanh is not PyTorch's"
+)]
+fn default_run_prints_the_notebook_tables() {
     let text = stdout_of(&[]);
     let got = parse_plain(&text);
     let worst = worst_relative_error(&got, &reference("seed_notebook_gradients"));
-    assert!(worst <= 1e-6, "worst relative error {worst:e}\n{text}");
+    eprintln!("the notebook's tables: worst relative error {worst:.3e}");
+    assert!(
+        worst <= NOTEBOOK_BOUND,
+        "worst relative error {worst:e} > {NOTEBOOK_BOUND:e}\n{text}"
+    );
     // `skipgrad` alone is `skipgrad seed` with its defaults.
     assert_eq!(stdout_of(&["seed"]), text);
     let explicit = stdout_of(&[
@@ -153,19 +167,32 @@ fn json_is_one_object_with_the_same_numbers() {
 }
 
 #[test]
-fn float64_uniform_matches_pytorch_2_15_within_1e_5() {
+#[cfg_attr(
+    feature = "micromath",
+    ignore = "micromath's approximate tanh is not PyTorch's"
+)]
+fn float64_uniform_matches_pytorch_2_15() {
     let got = parse_json(&stdout_of(&["seed", "--init", "float64-uniform", "--json"]));
     let worst = worst_relative_error(&got, &reference("pytorch_2_15_gradients"));
-    assert!(worst <= 1e-5, "worst relative error {worst:e}");
+    eprintln!("PyTorch 2.15 tables: worst relative error {worst:.3e}");
+    assert!(
+        worst <= PYTORCH_2_15_BOUND,
+        "worst relative error {worst:e} > {PYTORCH_2_15_BOUND:e}"
+    );
 }
 
 /// Cases written by `tests/fixtures/seed_cases.py` with PyTorch 2.15, including negative
 /// inputs and targets typed as a user would.
 #[test]
+#[cfg_attr(
+    feature = "micromath",
+    ignore = "micromath's approximate tanh is not PyTorch's"
+)]
 fn pytorch_cases_with_negative_and_tiny_values() {
     let f = read_fixture("seed-cases.json");
     let cases = f["cases"].as_array().expect("cases");
     assert!(cases.len() >= 4);
+    let mut worst_of_all: f64 = 0.0;
     for case in cases {
         let seed = case["seed"].to_string();
         let input = case["input"]
@@ -199,10 +226,15 @@ fn pytorch_cases_with_negative_and_tiny_values() {
         ];
         let json = parse_json(&stdout_of(&[&args[..], &["--json"]].concat()));
         let worst = worst_relative_error(&json, &want);
-        assert!(worst <= 1e-5, "{args:?}: worst relative error {worst:e}");
+        worst_of_all = worst_of_all.max(worst);
+        assert!(
+            worst <= SEED_CASES_BOUND,
+            "{args:?}: worst relative error {worst:e} > {SEED_CASES_BOUND:e}"
+        );
         let plain = parse_plain(&stdout_of(&args));
         assert_eq!(plain, json, "{args:?}");
     }
+    eprintln!("PyTorch 2.15 seed cases: worst relative error {worst_of_all:.3e}");
 }
 
 #[test]
@@ -218,6 +250,10 @@ fn negative_values_are_accepted_as_typed() {
 }
 
 #[test]
+#[cfg_attr(
+    feature = "micromath",
+    ignore = "micromath's approximate tanh is not PyTorch's"
+)]
 fn small_means_print_like_python() {
     // Seed 1 gives a first-layer mean of about 1.33e-06 without shortcuts; Python's repr,
     // and so the notebook's f-string, prints it in scientific notation.
@@ -229,9 +265,11 @@ fn small_means_print_like_python() {
     );
 }
 
+/// Every bad flag exits with status 2 (a usage error, as clap's own), prints nothing on
+/// stdout, and names the problem on stderr.
 #[test]
-fn bad_flags_fail_with_a_clear_message() {
-    let cases: [(&[&str], &str); 13] = [
+fn bad_flags_exit_2_with_a_clear_message() {
+    let cases: [(&[&str], &str); 14] = [
         (
             &["seed", "--input", "1,2"],
             "expected 3 comma-separated numbers",
@@ -262,17 +300,34 @@ fn bad_flags_fail_with_a_clear_message() {
             &["seed", "--frobnicate"],
             "unexpected argument '--frobnicate'",
         ),
-        // Finite input whose gradients overflow float32.
-        (
-            &["seed", "--input", "3e38,3e38,3e38", "--json"],
-            "float32 overflowed",
-        ),
+        (&["gradcheck", "--seed", "x"], "invalid value 'x'"),
+        (&["exhaustive-gelu", "--stride", "0"], "invalid value '0'"),
     ];
     for (args, want) in cases {
         let out = skipgrad(args);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "{args:?} succeeded");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
         assert!(stderr.contains(want), "{args:?}: stderr is {stderr}");
     }
+}
+
+/// `--micromath` asks for a build the binary is not: a usage error.
+#[cfg(not(feature = "micromath"))]
+#[test]
+fn micromath_flag_without_the_feature_exits_2() {
+    let out = skipgrad(&["exhaustive-gelu", "--micromath", "--stride", "100000"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--features micromath"), "{stderr}");
+}
+
+/// Valid flags whose computation fails are a runtime error: status 1, not 2.
+#[test]
+fn overflowing_gradients_exit_1() {
+    let out = skipgrad(&["seed", "--input", "3e38,3e38,3e38", "--json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(stderr.contains("float32 overflowed"), "{stderr}");
 }

@@ -90,18 +90,27 @@ fn plot_compares_both_variants() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Every bad flag exits with status 2, whether clap rejects it or the command's own checks do.
 #[test]
-fn bad_flags_fail_with_a_clear_message() {
-    let cases: [(&[&str], &str); 5] = [
+fn bad_flags_exit_2_with_a_clear_message() {
+    let cases: [(&[&str], &str); 8] = [
         (&["--depth", "3"], "depth {2, 4, 8, 16} x width {8, 16}"),
         (&["--width", "32"], "depth {2, 4, 8, 16} x width {8, 16}"),
         (&["--lr", "-1"], "--lr must be a positive number"),
         (&["--steps", "0"], "--steps must be at least 1"),
         (&["--task", "xor"], "invalid value 'xor'"),
+        (&["--every", "0"], "--every must be at least 1"),
+        (&["--lr", "nan"], "--lr must be a positive number"),
+        (&["--optimizer", "rmsprop"], "invalid value 'rmsprop'"),
     ];
     for (args, message) in cases {
         let out = skipgrad(args);
-        assert!(!out.status.success(), "{args:?} succeeded");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(message), "{args:?}: {stderr}");
@@ -113,7 +122,8 @@ fn a_diverging_run_is_an_error_not_a_nan_curve() {
     let out = skipgrad(&[
         "--steps", "200", "--lr", "1e6", "--depth", "2", "--width", "8",
     ]);
-    assert!(!out.status.success());
+    // A runtime failure, not a usage error.
+    assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("refused") || stderr.contains("diverged"),

@@ -2,12 +2,15 @@
 //!
 //! The doc tests below are the type-level checks: each mistake that must not compile is
 //! shown next to its correct twin, which differs only by the mistake and does compile (so a
-//! `compile_fail` test cannot pass for an unrelated reason, such as a typo).
+//! `compile_fail` test cannot pass for an unrelated reason, such as a typo). Each
+//! `compile_fail` test also pins the error code it must fail with (rustdoc checks it):
+//! `E0599` where a method's trait bounds are not met (a shape that has no `Module` impl),
+//! `E0308` where a value has the wrong type.
 //!
 //! A shortcut around a layer whose input and output sizes differ (the notebook's 3 -> 1
 //! head) is rejected:
 //!
-//! ```compile_fail
+//! ```compile_fail,E0599
 //! use skipgrad::{Gelu, Linear, Module, Residual, Zeroed};
 //! let head = Residual((Linear::<f32, 3, 1>::ZERO, Gelu));
 //! let _ = head.infer(&[1.0, 0.0, -1.0]);
@@ -22,7 +25,7 @@
 //! The notebook's network with a shortcut on every layer, including the head, is rejected
 //! as a whole:
 //!
-//! ```compile_fail
+//! ```compile_fail,E0599
 //! use skipgrad::{Gelu, Linear, Module, Residual, Zeroed};
 //! type Layer<const I: usize, const O: usize> = (Linear<f32, I, O>, Gelu);
 //! type AllShortcuts = (
@@ -50,7 +53,7 @@
 //!
 //! Chaining layers whose sizes do not meet is rejected:
 //!
-//! ```compile_fail
+//! ```compile_fail,E0599
 //! use skipgrad::{Linear, Module, Zeroed};
 //! let net = (Linear::<f32, 3, 2>::ZERO, Linear::<f32, 3, 1>::ZERO);
 //! let _ = net.infer(&[1.0, 0.0, -1.0]);
@@ -64,7 +67,7 @@
 //!
 //! An input of the wrong size is rejected:
 //!
-//! ```compile_fail
+//! ```compile_fail,E0308
 //! use skipgrad::{Linear, Module, Zeroed};
 //! let _ = Linear::<f32, 3, 1>::ZERO.infer(&[1.0, 0.0]);
 //! ```
@@ -77,7 +80,7 @@
 //! Gradients must have the model's own type (here: the plain network's gradients cannot
 //! receive the shortcut network's backward pass, though both hold 52 numbers):
 //!
-//! ```compile_fail
+//! ```compile_fail,E0308
 //! use skipgrad::{Gelu, Linear, Module, Residual, Zeroed};
 //! type Layer<const I: usize, const O: usize> = (Linear<f32, I, O>, Gelu);
 //! type Plain = (Layer<3, 3>, Layer<3, 3>, Layer<3, 3>, Layer<3, 3>, Layer<3, 1>);

@@ -6,7 +6,8 @@
 //!
 //! The measure is the normwise relative error in the infinity norm,
 //! `max |g32 - g64| / max(max |g64|, 1e-2)`, over every parameter and input gradient (and
-//! separately over the outputs). It must stay below [`F32_BOUND`] `= 2^-8 ~ 3.9e-3`.
+//! separately over the outputs). It must stay below [`F32_BOUND`] `= 1.4e-3`, well inside
+//! the `2^-8 ~ 3.9e-3` that the analysis below allows.
 //!
 //! Why that size. Each weight, input and target is rounded once (relative error
 //! `u = 2^-24`), and a value on a path from the loss back to a parameter passes through about
@@ -26,10 +27,21 @@
 //!   rounding by the ratio of term size to result size; the normwise measure divides by the
 //!   largest gradient, not each element, so only cancellation across a whole gradient counts.
 //!
-//! Measured: over 5000 cases of each property (35 000 networks, `SKIPGRAD_PRINT_F32=1
-//! PROPTEST_CASES=5000 cargo test --release -p skipgrad-tests --test f32_agreement --
-//! --nocapture`), the worst gradient figure was `4.8e-4` and the worst output figure
-//! `1.8e-5`; the bound leaves a factor of 8 over that.
+//! Measured: over 100,000 cases of each property (700,000 networks), the worst gradient
+//! figure was `9.38e-4` and the worst output figure `4.7e-5`; the bound is about 1.5 times the
+//! gradient figure. The tail is thin but long (54 of the 700,000 gradient figures were above
+//! `3e-4`; the worst of 35,000 was `4.2e-4`), which is why the figure is taken over so many
+//! networks. The command prints both figures (about 40 s):
+//!
+//! ```text
+//! PROPTEST_RNG_SEED=15 PROPTEST_CASES=100000 SKIPGRAD_PRINT_F32=1 \
+//!     cargo test --release -p skipgrad-tests --test f32_agreement -- --nocapture --test-threads 1 \
+//!     2>&1 | awk '/^f32-agreement/ { n++; if ($2 > g) g = $2; if ($3 > o) o = $3 }
+//!                 END { print n " networks: worst gradient " g ", worst output " o }'
+//! ```
+//!
+//! The `2^-8` of the analysis above is what `f32` can promise in general; the bound is what
+//! this implementation achieves.
 
 mod common;
 
@@ -39,8 +51,9 @@ use skipgrad::{Gelu, Linear, Module, Residual};
 use skipgrad_harness::gradcheck::f32_agreement;
 use skipgrad_harness::notebook::{Plain, WithShortcut};
 
-/// The bound on the normwise relative difference of the `f32` and `f64` paths.
-const F32_BOUND: f64 = 1.0 / 256.0;
+/// The bound on the normwise relative difference of the `f32` and `f64` paths: about 1.5
+/// times the worst figure measured over 700,000 networks (`9.38e-4`).
+const F32_BOUND: f64 = 1.4e-3;
 
 /// The floor of the normwise measure.
 const FLOOR: f64 = 1e-2;

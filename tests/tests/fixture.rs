@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use skipgrad::walk::{visit_named_mut_under, visit_named_under};
 use skipgrad::{Module, ParamName, Params, Residual, TorchInit, UniformFormula, Zeroed};
-use skipgrad_harness::notebook::{self, Experiment, Plain, WithShortcut, PREFIX};
+use skipgrad_harness::notebook::{
+    self, Experiment, Plain, WithShortcut, NOTEBOOK_BOUND, PREFIX, PYTORCH_2_15_BOUND,
+};
 
 /// Parameters by PyTorch name, flattened row-major, as float32.
 type NamedParams = BTreeMap<String, Vec<f32>>;
@@ -187,15 +189,21 @@ fn worst_relative_error(formula: UniformFormula, key: &str) -> f64 {
 }
 
 #[test]
-fn gradients_match_the_notebook_within_1e_6() {
+fn gradients_match_the_notebook() {
     let worst = worst_relative_error(UniformFormula::Float32, "seed_notebook_gradients");
-    assert!(worst <= 1e-6, "worst relative error {worst:e}");
+    assert!(
+        worst <= NOTEBOOK_BOUND,
+        "worst relative error {worst:e} > {NOTEBOOK_BOUND:e}"
+    );
 }
 
 #[test]
-fn gradients_match_pytorch_2_15_within_1e_5() {
+fn gradients_match_pytorch_2_15() {
     let worst = worst_relative_error(UniformFormula::Float64, "pytorch_2_15_gradients");
-    assert!(worst <= 1e-5, "worst relative error {worst:e}");
+    assert!(
+        worst <= PYTORCH_2_15_BOUND,
+        "worst relative error {worst:e} > {PYTORCH_2_15_BOUND:e}"
+    );
 }
 
 #[test]
@@ -248,6 +256,10 @@ fn models_and_caches_are_exactly_their_numbers() {
     assert_eq!(size_of::<SkipCache>(), 28 * 4);
 }
 
+/// Bound on the relative difference of the `f32` tables from the same experiment in `f64`:
+/// measured 2.37e-7 (the test prints it), the bound about 1.5 times that.
+const F32_VS_F64_BOUND: f64 = 3.5e-7;
+
 #[test]
 fn f64_model_agrees_with_f32_tables_to_float32_precision() {
     // The same experiment in f64 (weights widened from the same float32 draws) differs from
@@ -258,6 +270,7 @@ fn f64_model_agrees_with_f32_tables_to_float32_precision() {
     let skip: WithShortcut<f64> = Params::torch_init(&mut TorchInit::new(e.seed));
     let x = e.input.map(f64::from);
     let t = f64::from(e.target);
+    let mut worst: f64 = 0.0;
     for (rows32, rows64) in [
         (
             &t32.without_shortcut,
@@ -271,8 +284,9 @@ fn f64_model_agrees_with_f32_tables_to_float32_precision() {
         for (a, b) in rows32.iter().zip(&rows64) {
             assert_eq!(a.name, b.name);
             let rel = (a.mean_abs_grad - b.mean_abs_grad).abs() / b.mean_abs_grad;
+            worst = worst.max(rel);
             assert!(
-                rel <= 1e-5,
+                rel <= F32_VS_F64_BOUND,
                 "{}: {} vs {}",
                 a.name,
                 a.mean_abs_grad,
@@ -280,4 +294,5 @@ fn f64_model_agrees_with_f32_tables_to_float32_precision() {
             );
         }
     }
+    eprintln!("f32 tables against f64: worst relative difference {worst:.3e}");
 }

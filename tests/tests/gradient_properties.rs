@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{assert_gradients, case, config, torch_case, Case, Identity};
+use common::{assert_gradients, case, config, torch_case, wide_case, Case, Identity};
 use proptest::prelude::*;
 use skipgrad::{Gelu, Linear, Loss, Module, Mse, Residual, Zeroed};
 use skipgrad_harness::notebook::{Plain, WithShortcut};
@@ -42,8 +42,10 @@ macro_rules! size_properties {
                     assert_gradients(&c)?;
                 }
 
+                /// Inputs in `±10` and a log-scale tail to `±10^4`: the saturated tails too
+                /// (GELU is `x` far right and `0` far left).
                 #[test]
-                fn gelu(c in case::<Gelu, N, N, 3>(1.0)) {
+                fn gelu(c in wide_case::<Gelu, N, 3>(|x| x.max(0.0))) {
                     assert_gradients(&c)?;
                 }
 
@@ -53,7 +55,7 @@ macro_rules! size_properties {
                 }
 
                 #[test]
-                fn residual_gelu(c in case::<Residual<Gelu>, N, N, 3>(1.0)) {
+                fn residual_gelu(c in wide_case::<Residual<Gelu>, N, 3>(|x| x + x.max(0.0))) {
                     assert_gradients(&c)?;
                 }
 

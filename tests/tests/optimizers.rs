@@ -9,10 +9,19 @@ use skipgrad_harness::gradcheck::{flatten, load as load_into};
 
 type Net<T> = Linear<T, 3, 2>;
 
-/// Relative agreement required with PyTorch, per dtype: 1e-6 for `f32` (PyTorch fuses some
-/// multiply-adds, we do not), 1e-13 for `f64`.
-const TOL_F32: f64 = 1e-6;
-const TOL_F64: f64 = 1e-13;
+/// Relative agreement required with PyTorch over the seven configurations, in `f32`
+/// (PyTorch fuses some multiply-adds, we do not): measured 1.01e-7 (the test prints it), the
+/// bound about 1.5 times that.
+const TOL_F32: f64 = 1.5e-7;
+/// The same in `f64`: measured 2.43e-16, the bound about 1.5 times that.
+const TOL_F64: f64 = 3.6e-16;
+/// Clipping against `clip_grad_norm_`, in `f32` (the norm and every clipped element):
+/// measured 1.61e-7 (the test prints it), the bound about 1.5 times that. The norm is a
+/// scaled sum of squares (it cannot overflow before the true norm does), which rounds
+/// differently from PyTorch's plain one: 1.29e-7 and 2.20e-16 with the plain sum.
+const CLIP_TOL_F32: f64 = 2.4e-7;
+/// Clipping in `f64`: measured 3.87e-16.
+const CLIP_TOL_F64: f64 = 5.8e-16;
 
 fn fixture() -> Value {
     serde_json::from_str(include_str!("../fixtures/optimizers.json")).expect("valid JSON")
@@ -138,20 +147,24 @@ fn check_clip<T: Float>(dtype: &str, tol: f64) {
     let fx = fixture();
     let cases = fx["clip"][dtype].as_array().expect("clip cases");
     assert_eq!(cases.len(), 3);
+    let mut worst = 0.0f64;
     for case in cases {
         let max_norm = case["max_norm"].as_f64().expect("max_norm");
         let mut g: Net<T> = load(&numbers(&case["grads"]));
         let norm = clip_grad_norm(&mut g, T::from_f64(max_norm)).to_f64();
         let want = case["norm"].as_f64().expect("norm");
-        assert!((norm - want).abs() <= tol * want, "{norm} vs {want}");
+        let norm_err = (norm - want).abs() / want;
+        assert!(norm_err <= tol, "{norm} vs {want}: {norm_err:e}");
         let clipped = numbers(&case["clipped"]);
         let err = worst_relative(&flat(&g), &clipped, &clipped);
         assert!(err <= tol, "max_norm {max_norm} ({dtype}): {err:e}");
+        worst = worst.max(err).max(norm_err);
     }
+    eprintln!("clipping ({dtype}): worst relative error against PyTorch {worst:e}");
 }
 
 #[test]
 fn clipping_matches_pytorch() {
-    check_clip::<f32>("f32", TOL_F32);
-    check_clip::<f64>("f64", TOL_F64);
+    check_clip::<f32>("f32", CLIP_TOL_F32);
+    check_clip::<f64>("f64", CLIP_TOL_F64);
 }

@@ -37,6 +37,56 @@ fn relative(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs()
 }
 
+/// One calibration run's bounds on its relative difference from PyTorch, each about 1.5
+/// times the figure measured for that run (the test prints the figures): the first loss (the
+/// same initial weights and data, so float32 rounding only), the worst over the first 100
+/// steps (losses 0, 10, ..., 100), and the final loss.
+struct RunBounds {
+    optimizer: &'static str,
+    shortcut: bool,
+    first: f64,
+    early: f64,
+    last: f64,
+}
+
+/// Measured with `cargo test --release -p skipgrad-tests --test training -- --nocapture`.
+const RUN_BOUNDS: [RunBounds; 4] = [
+    // Measured: first 7.41e-8, steps 0..=100 1.90e-6, final 4.18e-2 (6.11e-5 vs 5.87e-5).
+    // SGD with shortcuts goes through a loss spike near step 110 whose exact timing
+    // amplifies the rounding differences, hence the percent-level final difference.
+    RunBounds {
+        optimizer: "sgd",
+        shortcut: true,
+        first: 1.1e-7,
+        early: 2.9e-6,
+        last: 6.3e-2,
+    },
+    // Measured: first 1.21e-7, steps 0..=100 3.03e-7, final 6.06e-8 (both stall at 0.492).
+    RunBounds {
+        optimizer: "sgd",
+        shortcut: false,
+        first: 1.8e-7,
+        early: 4.5e-7,
+        last: 9.1e-8,
+    },
+    // Measured: first 7.41e-8, steps 0..=100 1.89e-6, final 4.52e-5 (2.09e-6 both).
+    RunBounds {
+        optimizer: "adam",
+        shortcut: true,
+        first: 1.1e-7,
+        early: 2.8e-6,
+        last: 6.8e-5,
+    },
+    // Measured: first 1.21e-7, steps 0..=100 4.15e-7, final 4.87e-4 (5.24e-6 vs 5.23e-6).
+    RunBounds {
+        optimizer: "adam",
+        shortcut: false,
+        first: 1.8e-7,
+        early: 6.2e-7,
+        last: 7.3e-4,
+    },
+];
+
 #[test]
 fn calibration_runs_match_pytorch() {
     let fx = reference();
@@ -44,65 +94,85 @@ fn calibration_runs_match_pytorch() {
         (
             fx["depth"].as_u64(),
             fx["width"].as_u64(),
-            fx["steps"].as_u64()
+            fx["steps"].as_u64(),
+            fx["every"].as_u64(),
         ),
-        (Some(8), Some(16), Some(2000))
+        (Some(8), Some(16), Some(2000), Some(10))
     );
-    for r in fx["runs"].as_array().expect("runs") {
-        let optimizer = match r["optimizer"].as_str() {
-            Some("sgd") => OptimizerKind::Sgd,
-            Some("adam") => OptimizerKind::Adam,
+    let runs = fx["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), RUN_BOUNDS.len());
+    for (r, bounds) in runs.iter().zip(&RUN_BOUNDS) {
+        let name = r["optimizer"].as_str().expect("optimizer");
+        let shortcut = r["shortcut"].as_bool().expect("shortcut");
+        assert_eq!((name, shortcut), (bounds.optimizer, bounds.shortcut));
+        let optimizer = match name {
+            "sgd" => OptimizerKind::Sgd,
+            "adam" => OptimizerKind::Adam,
             other => panic!("optimizer {other:?}"),
         };
-        let shortcut = r["shortcut"].as_bool().expect("shortcut");
         let want = numbers(&r["losses"]);
         let curve = run(optimizer, shortcut);
         let got: Vec<f64> = curve.losses.iter().map(|l| f64::from(*l)).collect();
         assert_eq!(got.len(), want.len());
-        let label = format!("{optimizer:?}, shortcut {shortcut}");
+        let label = format!("{name}, shortcut {shortcut}");
 
-        // The same initial weights and data: the first loss agrees to float32 rounding.
-        assert!(
-            relative(got[0], want[0]) < 1e-6,
-            "{label}: {} vs {}",
-            got[0],
-            want[0]
-        );
-        // The first 100 steps stay within 1e-5 (measured: 2e-6 at worst). Later, SGD with
-        // shortcuts goes through a loss spike near step 110 whose exact timing amplifies the
-        // rounding differences, so only the outcome is compared.
-        for (i, (g, w)) in got.iter().zip(&want).take(11).enumerate() {
-            assert!(
-                relative(*g, *w) < 1e-5,
-                "{label}, step {}: {g} vs {w}",
-                10 * i
-            );
-        }
-        // The end: within 20% (measured: 4% for SGD with shortcuts, 0.05% or less otherwise),
-        // which still separates the outcomes by orders of magnitude.
+        let first = relative(got[0], want[0]);
+        let early = got
+            .iter()
+            .zip(&want)
+            .take(11)
+            .map(|(g, w)| relative(*g, *w))
+            .fold(0.0, f64::max);
         let (g, w) = (
             f64::from(curve.final_loss),
             r["final_loss"].as_f64().expect("final"),
         );
-        assert!(relative(g, w) < 0.2, "{label}: final {g} vs PyTorch {w}");
-        eprintln!("{label}: final loss {g:.4e}, PyTorch {w:.4e}");
+        let last = relative(g, w);
+        eprintln!(
+            "{label}: relative to PyTorch: first loss {first:.2e}, steps 0..=100 {early:.2e}, \
+             final {last:.2e} ({g:.4e} vs {w:.4e})"
+        );
+        assert!(
+            first <= bounds.first,
+            "{label}: first loss {} vs {}: {first:e}",
+            got[0],
+            want[0]
+        );
+        assert!(
+            early <= bounds.early,
+            "{label}: steps 0..=100 differ by {early:e}"
+        );
+        assert!(
+            last <= bounds.last,
+            "{label}: final {g} vs PyTorch {w}: {last:e}"
+        );
     }
 }
 
-/// The issue's point, measured: with SGD the residual network trains and the plain one
-/// stalls at the loss of predicting the mean (0.49); Adam trains both.
+/// The issue's point, measured (the README's figures): with SGD the residual network falls
+/// from 1.61 to 6.1e-5 and the plain one stalls at 0.492, the loss of predicting the mean;
+/// Adam trains both, to 2.1e-6 and 5.2e-6. Each final loss is held within 1.5 times its
+/// figure (and the stall above 0.49, so it is a stall).
 #[test]
 fn shortcuts_rescue_sgd_and_adam_rescues_the_plain_net() {
-    let sgd_res = run(OptimizerKind::Sgd, true).final_loss;
+    let sgd_res = run(OptimizerKind::Sgd, true);
     let sgd_plain = run(OptimizerKind::Sgd, false).final_loss;
     let adam_res = run(OptimizerKind::Adam, true).final_loss;
     let adam_plain = run(OptimizerKind::Adam, false).final_loss;
-    assert!(sgd_res < 1e-4, "{sgd_res}");
-    assert!((0.48..0.50).contains(&sgd_plain), "{sgd_plain}");
-    assert!(
-        adam_res < 1e-5 && adam_plain < 1e-5,
-        "{adam_res} {adam_plain}"
+    eprintln!(
+        "final losses: sgd {:.3e} (from {:.3e}), sgd plain {sgd_plain:.4}, adam {adam_res:.3e}, \
+         adam plain {adam_plain:.3e}",
+        sgd_res.final_loss, sgd_res.losses[0]
     );
+    assert!(
+        (1.6..1.62).contains(&sgd_res.losses[0]),
+        "{}",
+        sgd_res.losses[0]
+    );
+    assert!(sgd_res.final_loss <= 1.5 * 6.1e-5, "{}", sgd_res.final_loss);
+    assert!((0.49..=0.4925).contains(&sgd_plain), "{sgd_plain}");
+    assert!(adam_res <= 1.5 * 2.1e-6, "{adam_res}");
+    assert!(adam_plain <= 1.5 * 5.2e-6, "{adam_plain}");
 }
 
 #[test]

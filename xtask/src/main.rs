@@ -2,18 +2,27 @@
 //!
 //! - `cargo xtask mcu [--json]`: builds the firmware for every emulated microcontroller, runs
 //!   it under QEMU, checks that the device's gradients, losses and weights equal the host's
-//!   bit for bit, checks that the Cortex-M4F trainer has no panic path, and prints the
-//!   footprint table (Markdown, or one JSON array with `--json`).
+//!   bit for bit, checks that the Cortex-M4F trainer has no panic path and meets its stated
+//!   goals (`goals.rs`), checks the demo's gradient table against the notebook, and prints
+//!   the footprint table (Markdown, or one JSON array with `--json`).
+//! - `cargo xtask callgrind`: instructions per SGD step on the host, under valgrind's
+//!   callgrind, for the core and for the hand-written step.
+//! - `cargo xtask mutants [--workspace-tests] [FILE...]`: mutation testing of the core with
+//!   cargo-mutants, and its caught / missed / unviable / timeout counts.
 
+mod callgrind;
 mod elf;
+mod goals;
 mod mcu;
+mod mutants;
 mod qemu;
 mod targets;
 mod toolchain;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask mcu [--json]";
+const USAGE: &str =
+    "usage: cargo xtask mcu [--json] | callgrind | mutants [--workspace-tests] [FILE...]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,6 +34,14 @@ fn main() -> ExitCode {
                 "unknown argument(s) {other:?} for `mcu`\n{USAGE}"
             )),
         },
+        Some("callgrind") => match args.get(1..).unwrap_or_default() {
+            [] => mcu::workspace_root().and_then(|root| callgrind::run(&root)),
+            other => Err(anyhow::anyhow!(
+                "unknown argument(s) {other:?} for `callgrind`\n{USAGE}"
+            )),
+        },
+        Some("mutants") => mcu::workspace_root()
+            .and_then(|root| mutants::run(&root, args.get(1..).unwrap_or_default())),
         Some(other) => Err(anyhow::anyhow!("unknown command `{other}`\n{USAGE}")),
         None => Err(anyhow::anyhow!("no command given\n{USAGE}")),
     };

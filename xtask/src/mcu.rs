@@ -12,6 +12,7 @@ use skipgrad_notebook::minimal::{self, MinimalOutcome, MINIMAL_STEPS, MODEL_BYTE
 use skipgrad_notebook::network::{WithShortcut, INITIAL_WITH_SHORTCUT, SEED};
 
 use crate::elf;
+use crate::goals;
 use crate::qemu;
 use crate::targets::{Target, TARGETS};
 use crate::toolchain::{self, Toolchain};
@@ -41,6 +42,14 @@ pub fn run(json: bool) -> anyhow::Result<()> {
     }
     check_initial_weights()?;
     let expected_demo = host_demo()?;
+    let notebook = notebook_means(&root)?;
+    let worst = goals::check_demo_gradients(&expected_demo, &notebook)?;
+    eprintln!(
+        "== the demo's gradient lines match the notebook within {worst:.2e} relative \
+         (bound {:e}); {} steps to the loss threshold",
+        goals::NOTEBOOK_BOUND,
+        goals::DEMO_STEPS
+    );
     let expected_minimal = minimal::run().context("the host's minimal run")?;
     let installed = toolchain::rustup_targets();
 
@@ -74,6 +83,8 @@ pub fn run(json: bool) -> anyhow::Result<()> {
             )
         })?;
         compare(t, "demo", &expected_demo, &demo_lines)?;
+        goals::check_demo_gradients(&demo_lines, &notebook)
+            .with_context(|| format!("{}: the demo's gradient table", t.triple))?;
         anyhow::ensure!(
             demo.success,
             "{}: the demo exited with failure (loss threshold not reached?)",
@@ -116,13 +127,15 @@ pub fn run(json: bool) -> anyhow::Result<()> {
             prove_no_panic(&tc, &firmware, t.triple, &target_dir)?;
             eprintln!("   no panic path in the minimal trainer (proof build linked)");
         }
-        rows.push(Row {
+        let row = Row {
             target: t,
             bit_identical: true,
             sizes: elf::sizes(&bin.join("minimal"))?,
             peak_stack: words.peak_stack,
             instructions_per_step,
-        });
+        };
+        goals::check(&row.measured())?;
+        rows.push(row);
         eprintln!(
             "   bit-identical to the host; {} instructions per timer tick",
             fmt_ratio(instructions_per_tick)
@@ -136,7 +149,32 @@ pub fn run(json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn workspace_root() -> anyhow::Result<PathBuf> {
+impl Row {
+    /// RAM beyond the model: static RAM plus peak stack, less the model's own bytes.
+    fn ram_beyond_model(&self) -> u64 {
+        (self.sizes.static_ram() + self.peak_stack).saturating_sub(MODEL_BYTES as u64)
+    }
+
+    fn measured(&self) -> goals::Measured<'static> {
+        goals::Measured {
+            triple: self.target.triple,
+            flash: self.sizes.flash(),
+            ram_beyond_model: self.ram_beyond_model(),
+            instructions_per_step: self.instructions_per_step,
+        }
+    }
+}
+
+/// The notebook's printed gradient means, from the committed seed fixture.
+fn notebook_means(root: &Path) -> anyhow::Result<goals::NotebookMeans> {
+    let path = root.join("tests/fixtures/seed-123-parameters.json");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    goals::notebook_means(&text)
+}
+
+/// The workspace's root directory (the parent of `xtask/`).
+pub fn workspace_root() -> anyhow::Result<PathBuf> {
     let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
@@ -229,6 +267,7 @@ fn host_demo() -> anyhow::Result<Vec<String>> {
         demo::LOSS_THRESHOLD,
         demo::MAX_STEPS
     );
+    goals::check_demo_steps(outcome.steps)?;
     report_lines(&text).context("the host's demo report")
 }
 
@@ -352,7 +391,7 @@ fn to_markdown(rows: &[Row]) -> String {
             r.sizes.static_ram(),
             r.peak_stack,
             MODEL_BYTES,
-            (r.sizes.static_ram() + r.peak_stack).saturating_sub(MODEL_BYTES as u64),
+            r.ram_beyond_model(),
             r.instructions_per_step
                 .map_or_else(|| "n/a".to_owned(), |n| n.to_string()),
         );
@@ -457,7 +496,11 @@ mod tests {
     #[test]
     fn the_host_run_trains() {
         assert!(minimal::run().is_some_and(|o| o.trained()));
-        assert!(host_demo().is_ok());
+        let demo = host_demo().expect("the host demo");
+        let root = workspace_root().expect("root");
+        let notebook = notebook_means(&root).expect("the fixture");
+        let worst = goals::check_demo_gradients(&demo, &notebook).expect("the notebook's numbers");
+        eprintln!("demo gradients against the notebook: worst relative error {worst:.3e}");
         check_initial_weights().expect("constant equals TorchInit");
     }
 }

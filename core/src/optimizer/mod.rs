@@ -19,7 +19,8 @@
 //!
 //! Each follows the order of operations of PyTorch's single-tensor (CPU) implementation of
 //! `torch.optim.SGD` / `torch.optim.Adam`, so the same parameters and gradients give the same
-//! update up to rounding (`tests/tests/optimizers.rs` compares them with PyTorch).
+//! update up to rounding (`tests/tests/optimizers.rs` compares them with PyTorch to 1.5e-7
+//! relative in `f32` and 3.6e-16 in `f64`).
 
 mod adam;
 mod momentum;

@@ -102,6 +102,46 @@ where
         })
 }
 
+/// One input for an element-wise activation: uniform in `±10` (GELU's curved part and the
+/// start of both saturated tails) half of the time, otherwise log-uniform in magnitude from
+/// 10 to 10^4 with either sign (deep in the tails, where `tanh` is `±1` in `f64` and the
+/// cubic term dominates).
+pub fn wide_input() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        -10.0..10.0f64,
+        (any::<bool>(), 1.0..4.0f64)
+            .prop_map(|(neg, e)| if neg { -1.0 } else { 1.0 } * 10f64.powf(e)),
+    ]
+}
+
+/// [`case`] for a parameter-free, element-wise model, with inputs from [`wide_input`] and
+/// each target `approx(x) + u`, `u` uniform in `±2`, where `approx` follows the model's
+/// tails. A target far from a tail's output would make the loss of order `x^2`, and the
+/// finite differences of every other element would then lose about `eps x^2 / h` to
+/// cancellation: an error of the checker, not of the gradient.
+pub fn wide_case<M, const N: usize, const B: usize>(
+    approx: fn(f64) -> f64,
+) -> impl Strategy<Value = Case<M, N, N, B>>
+where
+    M: Params<f64> + Zeroed + Clone + 'static,
+{
+    (
+        proptest::array::uniform::<_, B>(proptest::array::uniform::<_, N>(wide_input())),
+        proptest::array::uniform::<_, B>(proptest::array::uniform::<_, N>(-2.0..2.0f64)),
+    )
+        .prop_map(move |(inputs, offsets)| {
+            let mut targets = offsets;
+            for (t, x) in targets.iter_mut().flatten().zip(inputs.iter().flatten()) {
+                *t += approx(*x);
+            }
+            Case {
+                model: M::ZERO,
+                inputs,
+                targets,
+            }
+        })
+}
+
 /// A model initialised as PyTorch would from a random seed, with random inputs: the
 /// distribution the notebook's experiment draws from.
 pub fn torch_case<M, const I: usize, const O: usize, const B: usize>(
