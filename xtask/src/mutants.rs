@@ -14,14 +14,19 @@ use anyhow::Context as _;
 
 use crate::toolchain;
 
-/// The core's layer, loss and initialisation code: mutated when no file is named.
-pub const FILES: [&str; 6] = [
-    "core/src/activation.rs",
+/// The core's layer, loss, initialisation and training-step code: mutated when no file is
+/// named (cargo-mutants globs).
+pub const FILES: [&str; 10] = [
+    "core/src/activation/*.rs",
     "core/src/linear.rs",
+    "core/src/layer_norm.rs",
     "core/src/residual.rs",
     "core/src/sequential.rs",
-    "core/src/loss.rs",
+    "core/src/loss/*.rs",
     "core/src/init.rs",
+    "core/src/optimizer/*.rs",
+    "core/src/clip.rs",
+    "core/src/train.rs",
 ];
 
 /// The counts of one run.
@@ -125,5 +130,23 @@ mod tests {
         assert_eq!((c.caught, c.missed, c.unviable, c.timeout), (2, 1, 1, 1));
         assert_eq!(c.missed_names, ["core/src/a.rs:2: replace g -> 1"]);
         assert!(counts("{}").is_err());
+    }
+
+    /// A renamed file must not silently drop out of the default set.
+    #[test]
+    fn every_default_pattern_names_a_file() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for pattern in FILES {
+            let found = match pattern.split_once("*.rs") {
+                Some((dir, _)) => std::fs::read_dir(root.join(dir))
+                    .map(|d| {
+                        d.flatten()
+                            .any(|e| e.path().extension().is_some_and(|x| x == "rs"))
+                    })
+                    .unwrap_or(false),
+                None => root.join(pattern).is_file(),
+            };
+            assert!(found, "{pattern} matches no file");
+        }
     }
 }
