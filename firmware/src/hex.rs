@@ -15,9 +15,14 @@ pub fn digits(v: u32) -> [u8; 8] {
 }
 
 /// Prints `minimal <label> 0x<v>` and a newline.
-#[inline(never)]
 pub fn print_word(label: &[u8], v: u32) {
-    semihosting::write(b"minimal ");
+    print_prefixed(b"minimal ", label, v);
+}
+
+/// Prints `<prefix><label> 0x<v>` and a newline.
+#[inline(never)]
+pub fn print_prefixed(prefix: &[u8], label: &[u8], v: u32) {
+    semihosting::write(prefix);
     semihosting::write(label);
     let mut hex = *b" 0x00000000\n";
     for (d, x) in hex.iter_mut().skip(3).zip(digits(v)) {

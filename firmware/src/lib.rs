@@ -1,12 +1,14 @@
 //! Device support for the skipgrad firmware: semihosting output and exit, stack painting, and
-//! a timer for counting instructions under QEMU. Shared by the `demo` and `minimal` binaries,
-//! which run the scenario of [`skipgrad_scenario`] on the device.
+//! a timer for counting instructions under QEMU. Shared by the `demo` and `minimal` binaries
+//! (the notebook's runs, from `skipgrad-notebook`) and by one binary per device scenario of
+//! `skipgrad-scenarios` ([`scenario::run`]).
 //!
 //! Targets: Cortex-M (`thumbv6m`, `thumbv7em`, `thumbv8m.main`) and RISC-V (`riscv32imac`).
 #![no_std]
 #![deny(missing_docs)]
 
 pub mod hex;
+pub mod scenario;
 pub mod semihosting;
 pub mod stack;
 pub mod timer;

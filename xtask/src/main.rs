@@ -3,8 +3,9 @@
 //! - `cargo xtask mcu [--json]`: builds the firmware for every emulated microcontroller, runs
 //!   it under QEMU, checks that the device's gradients, losses and weights equal the host's
 //!   bit for bit, checks that the Cortex-M4F trainer has no panic path and meets its stated
-//!   goals (`goals.rs`), checks the demo's gradient table against the notebook, and prints
-//!   the footprint table (Markdown, or one JSON array with `--json`).
+//!   goals (`goals.rs`), checks the demo's gradient table against the notebook, runs every
+//!   device scenario of `skipgrad-scenarios` the same way, and prints the footprint tables
+//!   (Markdown, or one JSON array with `--json`: one object per scenario and target).
 //! - `cargo xtask callgrind`: instructions per SGD step on the host, under valgrind's
 //!   callgrind, for the core and for the hand-written step.
 //! - `cargo xtask mutants [--workspace-tests] [FILE...]`: mutation testing of the core with
@@ -16,6 +17,8 @@ mod goals;
 mod mcu;
 mod mutants;
 mod qemu;
+mod report;
+mod scenarios;
 mod targets;
 mod toolchain;
 

@@ -14,6 +14,8 @@ use skipgrad_notebook::network::{WithShortcut, INITIAL_WITH_SHORTCUT, SEED};
 use crate::elf;
 use crate::goals;
 use crate::qemu;
+use crate::report;
+use crate::scenarios;
 use crate::targets::{Target, TARGETS};
 use crate::toolchain::{self, Toolchain};
 
@@ -21,14 +23,28 @@ use crate::toolchain::{self, Toolchain};
 /// two instructions.
 const CALIBRATION_INSTRUCTIONS: u64 = 2 * 100_000;
 
-/// One row of the report.
+/// One row of the report: one scenario (the minimal trainer, or a device scenario) on one
+/// target.
 #[derive(Clone, Debug)]
-struct Row {
-    target: &'static Target,
-    bit_identical: bool,
-    sizes: elf::Sizes,
-    peak_stack: u64,
-    instructions_per_step: Option<u64>,
+pub struct Row {
+    /// `"minimal"`, or the device scenario's name.
+    pub scenario: &'static str,
+    /// The number type it trains in.
+    pub number: &'static str,
+    /// The target.
+    pub target: &'static Target,
+    /// True when the device's report equals the host's (a difference is an error).
+    pub bit_identical: bool,
+    /// The binary's sections.
+    pub sizes: elf::Sizes,
+    /// Peak stack, in bytes.
+    pub peak_stack: u64,
+    /// Bytes of the model, its gradients, caches and optimizer state.
+    pub model_bytes: u64,
+    /// Instructions per training step, on targets that count them.
+    pub instructions_per_step: Option<u64>,
+    /// The scenario's `metric` lines.
+    pub metrics: Vec<(String, f64)>,
 }
 
 /// Runs every target; fails on the first build error, run failure or bit difference.
@@ -51,6 +67,7 @@ pub fn run(json: bool) -> anyhow::Result<()> {
         goals::DEMO_STEPS
     );
     let expected_minimal = minimal::run().context("the host's minimal run")?;
+    let expected_scenarios = scenarios::host_reports()?;
     let installed = toolchain::rustup_targets();
 
     let plan = TARGETS
@@ -76,13 +93,13 @@ pub fn run(json: bool) -> anyhow::Result<()> {
         let bin = target_dir.join(t.triple).join("release");
 
         let demo = qemu::run(t, &bin.join("demo"), false)?;
-        let demo_lines = report_lines(&demo.stdout).with_context(|| {
+        let demo_lines = demo_lines(&demo.stdout).with_context(|| {
             format!(
                 "{}: no complete demo report\n{}{}",
                 t.triple, demo.stdout, demo.stderr
             )
         })?;
-        compare(t, "demo", &expected_demo, &demo_lines)?;
+        report::compare(t, "demo", &expected_demo, &demo_lines)?;
         goals::check_demo_gradients(&demo_lines, &notebook)
             .with_context(|| format!("{}: the demo's gradient table", t.triple))?;
         anyhow::ensure!(
@@ -128,14 +145,23 @@ pub fn run(json: bool) -> anyhow::Result<()> {
             eprintln!("   no panic path in the minimal trainer (proof build linked)");
         }
         let row = Row {
+            scenario: "minimal",
+            number: "f32",
             target: t,
             bit_identical: true,
             sizes: elf::sizes(&bin.join("minimal"))?,
             peak_stack: words.peak_stack,
+            model_bytes: MODEL_BYTES as u64,
             instructions_per_step,
+            metrics: Vec::new(),
         };
         goals::check(&row.measured())?;
         rows.push(row);
+        for (scenario, host) in &expected_scenarios {
+            let row = scenarios::run_on(t, &bin, scenario, host, instructions_per_tick)?;
+            eprintln!("   {}: bit-identical to the host", scenario.name);
+            rows.push(row);
+        }
         eprintln!(
             "   bit-identical to the host; {} instructions per timer tick",
             fmt_ratio(instructions_per_tick)
@@ -152,7 +178,7 @@ pub fn run(json: bool) -> anyhow::Result<()> {
 impl Row {
     /// RAM beyond the model: static RAM plus peak stack, less the model's own bytes.
     fn ram_beyond_model(&self) -> u64 {
-        (self.sizes.static_ram() + self.peak_stack).saturating_sub(MODEL_BYTES as u64)
+        (self.sizes.static_ram() + self.peak_stack).saturating_sub(self.model_bytes)
     }
 
     fn measured(&self) -> goals::Measured<'static> {
@@ -268,34 +294,12 @@ fn host_demo() -> anyhow::Result<Vec<String>> {
         demo::MAX_STEPS
     );
     goals::check_demo_steps(outcome.steps)?;
-    report_lines(&text).context("the host's demo report")
+    demo_lines(&text).context("the host's demo report")
 }
 
 /// The lines from the demo's begin marker to its end marker, inclusive.
-fn report_lines(text: &str) -> Option<Vec<String>> {
-    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
-    let begin = lines.iter().position(|l| *l == DEMO_BEGIN)?;
-    let end = lines.iter().position(|l| *l == DEMO_END)?;
-    (begin < end).then(|| lines[begin..=end].iter().map(|l| (*l).to_owned()).collect())
-}
-
-fn compare(t: &Target, what: &str, host: &[String], device: &[String]) -> anyhow::Result<()> {
-    for (i, (h, d)) in host.iter().zip(device).enumerate() {
-        anyhow::ensure!(
-            h == d,
-            "{}: {what} line {} differs from the host\n  host:   {h}\n  device: {d}",
-            t.triple,
-            i + 1
-        );
-    }
-    anyhow::ensure!(
-        host.len() == device.len(),
-        "{}: {what} has {} lines on the device, {} on the host",
-        t.triple,
-        device.len(),
-        host.len()
-    );
-    Ok(())
+fn demo_lines(text: &str) -> Option<Vec<String>> {
+    report::lines_between(text, DEMO_BEGIN, DEMO_END)
 }
 
 /// The hex words the minimal trainer prints.
@@ -312,34 +316,41 @@ struct MinimalWords {
 
 impl MinimalWords {
     fn parse(text: &str) -> anyhow::Result<Self> {
-        let mut w = Self::default();
-        let mut seen = 0;
-        for line in text.lines() {
-            let Some(rest) = line.trim().strip_prefix("minimal ") else {
-                continue;
-            };
-            let (key, value) = rest.split_once(' ').context("a line without a value")?;
-            let v = u32::from_str_radix(value.trim().trim_start_matches("0x"), 16)
-                .with_context(|| format!("`{value}` is not a hex word"))?;
-            match key {
-                "steps" => w.steps = v.into(),
-                "first_loss" => w.first_loss = v,
-                "last_loss" => w.last_loss = v,
-                "weights_hash" => w.weights_hash = v,
-                "peak_stack" => w.peak_stack = v.into(),
-                "step_ticks" => w.step_ticks = v.into(),
-                "calibration_ticks" => w.calibration_ticks = v.into(),
-                other => anyhow::bail!("unknown word `{other}`"),
-            }
-            seen += 1;
+        let words = report::hex_words(text, "minimal ")?;
+        let get = |k: &str| {
+            words
+                .get(k)
+                .copied()
+                .with_context(|| format!("no `minimal {k}` word"))
+        };
+        if let Some(other) = words.keys().find(|k| !Self::KEYS.contains(&k.as_str())) {
+            anyhow::bail!("unknown word `{other}`");
         }
-        anyhow::ensure!(seen == 7, "expected 7 words, found {seen}");
+        let w = Self {
+            steps: get("steps")?.into(),
+            first_loss: get("first_loss")?,
+            last_loss: get("last_loss")?,
+            weights_hash: get("weights_hash")?,
+            peak_stack: get("peak_stack")?.into(),
+            step_ticks: get("step_ticks")?.into(),
+            calibration_ticks: get("calibration_ticks")?.into(),
+        };
         anyhow::ensure!(
             w.calibration_ticks > 0 && w.steps > 0,
             "zero calibration or steps"
         );
         Ok(w)
     }
+
+    const KEYS: [&'static str; 7] = [
+        "steps",
+        "first_loss",
+        "last_loss",
+        "weights_hash",
+        "peak_stack",
+        "step_ticks",
+        "calibration_ticks",
+    ];
 }
 
 fn fmt_ratio(v: f64) -> String {
@@ -354,23 +365,32 @@ fn to_json(rows: &[Row]) -> String {
             let steps = r
                 .instructions_per_step
                 .map_or_else(|| "null".to_owned(), |n| n.to_string());
+            let metrics: String = r
+                .metrics
+                .iter()
+                .map(|(k, v)| format!(", {}: {}", serde_json::Value::from(k.as_str()), v))
+                .collect();
             format!(
-                "{{\"target\": {}, \"machine\": {}, \"bit_identical\": {}, \"flash_bytes\": {}, \
-                 \"static_ram_bytes\": {}, \"peak_stack_bytes\": {}, \"model_bytes\": {}, \
-                 \"instructions_per_step\": {steps}}}",
+                "{{\"scenario\": {}, \"number\": {}, \"target\": {}, \"machine\": {}, \
+                 \"bit_identical\": {}, \"flash_bytes\": {}, \"static_ram_bytes\": {}, \
+                 \"peak_stack_bytes\": {}, \"model_bytes\": {}, \
+                 \"instructions_per_step\": {steps}{metrics}}}",
+                serde_json::Value::from(r.scenario),
+                serde_json::Value::from(r.number),
                 serde_json::Value::from(r.target.triple),
                 serde_json::Value::from(r.target.machine),
                 r.bit_identical,
                 r.sizes.flash(),
                 r.sizes.static_ram(),
                 r.peak_stack,
-                MODEL_BYTES,
+                r.model_bytes,
             )
         })
         .collect();
     format!("[{}]", objects.join(", "))
 }
 
+/// The minimal trainer's table, then one table per device scenario.
 fn to_markdown(rows: &[Row]) -> String {
     let mut s = String::new();
     s.push_str(
@@ -379,7 +399,7 @@ fn to_markdown(rows: &[Row]) -> String {
          RAM beyond the model | Instructions/step |\n",
     );
     s.push_str("|---|---|---|---|---:|---:|---:|---:|---:|---:|\n");
-    for r in rows {
+    for r in rows.iter().filter(|r| r.scenario == "minimal") {
         let _ = writeln!(
             s,
             "| `{}` | {} | `{}` | {} | {} B | {} B | {} B | {} B | {} B | {} |",
@@ -390,11 +410,56 @@ fn to_markdown(rows: &[Row]) -> String {
             r.sizes.flash(),
             r.sizes.static_ram(),
             r.peak_stack,
-            MODEL_BYTES,
+            r.model_bytes,
             r.ram_beyond_model(),
             r.instructions_per_step
                 .map_or_else(|| "n/a".to_owned(), |n| n.to_string()),
         );
+    }
+    let mut names: Vec<(&str, &str)> = Vec::new();
+    for r in rows.iter().filter(|r| r.scenario != "minimal") {
+        if !names.contains(&(r.scenario, r.number)) {
+            names.push((r.scenario, r.number));
+        }
+    }
+    for (name, number) in names {
+        let group: Vec<&Row> = rows
+            .iter()
+            .filter(|r| (r.scenario, r.number) == (name, number))
+            .collect();
+        let keys: Vec<&str> = group
+            .first()
+            .map(|r| r.metrics.iter().map(|(k, _)| k.as_str()).collect())
+            .unwrap_or_default();
+        let _ = write!(
+            s,
+            "\nScenario `{name}` ({number}):\n\n| Target | Bit-identical to host | Flash | \
+             Static RAM | Peak stack | Model | Instructions/step |"
+        );
+        for k in &keys {
+            let _ = write!(s, " {k} |");
+        }
+        s.push_str("\n|---|---|---:|---:|---:|---:|---:|");
+        s.push_str(&"---:|".repeat(keys.len()));
+        s.push('\n');
+        for r in group {
+            let _ = write!(
+                s,
+                "| `{}` | {} | {} B | {} B | {} B | {} B | {} |",
+                r.target.triple,
+                if r.bit_identical { "yes" } else { "no" },
+                r.sizes.flash(),
+                r.sizes.static_ram(),
+                r.peak_stack,
+                r.model_bytes,
+                r.instructions_per_step
+                    .map_or_else(|| "n/a".to_owned(), |n| n.to_string()),
+            );
+            for (_, v) in &r.metrics {
+                let _ = write!(s, " {v} |");
+            }
+            s.push('\n');
+        }
     }
     s
 }
@@ -404,39 +469,6 @@ mod tests {
     use super::*;
 
     const M4F: &Target = &TARGETS[1];
-
-    #[test]
-    fn report_lines_are_cut_at_the_markers() {
-        let text = format!(
-            "boot noise\n{}\ngrad a 1 0x3f800000\n{}\ntrailing\n",
-            DEMO_BEGIN, DEMO_END
-        );
-        let lines = report_lines(&text).expect("markers present");
-        assert_eq!(lines.len(), 3);
-        assert_eq!(lines[1], "grad a 1 0x3f800000");
-        assert_eq!(report_lines("no markers"), None);
-        let reversed = format!("{}\n{}\n", DEMO_END, DEMO_BEGIN);
-        assert_eq!(report_lines(&reversed), None);
-    }
-
-    #[test]
-    fn compare_fails_on_one_bit_and_on_missing_lines() {
-        let host = vec!["loss 0 0.5 0x3f000000".to_owned(), "end".to_owned()];
-        let cases: [(&[&str], bool); 4] = [
-            (&["loss 0 0.5 0x3f000000", "end"], true),
-            (&["loss 0 0.5 0x3f000001", "end"], false),
-            (&["loss 0 0.5 0x3f000000"], false),
-            (&["loss 0 0.5 0x3f000000", "end", "extra"], false),
-        ];
-        for (device, ok) in cases {
-            let device: Vec<String> = device.iter().map(|s| (*s).to_owned()).collect();
-            assert_eq!(
-                compare(M4F, "demo", &host, &device).is_ok(),
-                ok,
-                "{device:?}"
-            );
-        }
-    }
 
     #[test]
     fn minimal_words_parse_and_reject() {
@@ -458,6 +490,8 @@ mod tests {
     #[test]
     fn json_is_one_array_with_the_documented_keys_in_order() {
         let row = Row {
+            scenario: "minimal",
+            number: "f32",
             target: M4F,
             bit_identical: true,
             sizes: elf::Sizes {
@@ -467,16 +501,26 @@ mod tests {
                 bss: 320,
             },
             peak_stack: 440,
+            model_bytes: 528,
             instructions_per_step: None,
+            metrics: Vec::new(),
         };
-        let text = to_json(&[row.clone(), row]);
+        let mut layers = row.clone();
+        layers.scenario = "layers";
+        layers.metrics = vec![("final_loss".to_owned(), 1e-4)];
+        let text = to_json(&[row.clone(), row, layers]);
         let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
         let objects = value.as_array().expect("an array");
-        assert_eq!(objects.len(), 2);
+        assert_eq!(objects.len(), 3);
+        assert_eq!(objects[2]["scenario"], "layers");
+        assert_eq!(objects[2]["final_loss"], 1e-4);
+        assert!(objects[0].get("final_loss").is_none());
         assert_eq!(objects[0]["flash_bytes"], 3308);
         assert_eq!(objects[0]["static_ram_bytes"], 528);
         assert!(objects[0]["instructions_per_step"].is_null());
         let keys = [
+            "scenario",
+            "number",
             "target",
             "machine",
             "bit_identical",

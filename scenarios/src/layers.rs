@@ -1,0 +1,70 @@
+//! `layers`: the core's layers beyond the notebook's, trained on the device. A `Linear` stem,
+//! a block with a shortcut around `LayerNorm`, `Linear` and GELU, and a `Linear` head learn
+//! XOR from its four samples with Adam, as one batch per step.
+
+use core::fmt::{self, Write};
+
+use skipgrad::{
+    Adam, Buffers, Gelu, LayerNorm, Linear, Mse, Params, Residual, TorchInit, Trainer, Zeroed,
+};
+
+use crate::meter::Meter;
+use crate::report::Report;
+use crate::scenario::Scenario;
+
+/// The network: 2 -> 4, a pre-norm residual block of width 4, 4 -> 1.
+pub type Net = (
+    Linear<f32, 2, 4>,
+    Residual<(LayerNorm<f32, 4>, Linear<f32, 4, 4>, Gelu)>,
+    Linear<f32, 4, 1>,
+);
+
+/// XOR's four inputs.
+pub const INPUTS: [[f32; 2]; 4] = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+/// XOR's four targets.
+pub const TARGETS: [[f32; 1]; 4] = [[0.0], [1.0], [1.0], [0.0]];
+/// The `torch.manual_seed` the network is initialised from.
+pub const SEED: u64 = 7;
+/// Adam's learning rate.
+pub const LEARNING_RATE: f64 = 0.02;
+/// Training steps, each on the whole batch of four.
+pub const STEPS: u32 = 150;
+/// The run succeeds when the final loss is below this.
+pub const LOSS_GOAL: f32 = 1e-3;
+
+/// The scenario.
+pub const SCENARIO: Scenario = Scenario {
+    name: "layers",
+    number: "f32",
+    model_bytes: core::mem::size_of::<Net>()
+        + core::mem::size_of::<Buffers<Net, [f32; 2]>>()
+        + 2 * core::mem::size_of::<Net>(),
+    run,
+};
+
+/// Trains [`Net`] for [`STEPS`] steps and reports every tenth loss, the final loss and the
+/// final weights' hash; succeeds when the final loss is below [`LOSS_GOAL`].
+pub fn run(out: &mut dyn Write, meter: &mut dyn Meter) -> Result<bool, fmt::Error> {
+    let mut report = Report::begin(out, SCENARIO.name)?;
+    let mut net: Net = Params::torch_init(&mut TorchInit::new(SEED));
+    let mut buffers = Buffers::<Net, [f32; 2]>::ZERO;
+    let Ok(adam) = Adam::new().with_lr(LEARNING_RATE) else {
+        return Ok(false);
+    };
+    let mut trainer = Trainer::new(&mut net, &mut buffers, adam, Mse);
+    let mut losses = [0.0f32; STEPS as usize];
+    meter.start();
+    for loss in &mut losses {
+        *loss = trainer.step(&INPUTS, &TARGETS).unwrap_or(f32::NAN);
+    }
+    meter.stop(STEPS);
+    for (i, loss) in losses.iter().enumerate().step_by(10) {
+        report.value(format_args!("loss {i}"), *loss)?;
+    }
+    let last = losses.last().copied().unwrap_or(f32::NAN);
+    report.value("final_loss", last)?;
+    report.word("weights_hash", trainer.model().weights_hash().into())?;
+    report.metric("final_loss", f64::from(last))?;
+    report.end()?;
+    Ok(last < LOSS_GOAL)
+}

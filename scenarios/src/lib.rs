@@ -1,0 +1,23 @@
+//! Device scenarios: training runs written once, `no_std`, that the firmware runs on each
+//! microcontroller under QEMU and the host runs too. `cargo xtask mcu` compares the two
+//! reports line by line, bit for bit, and measures each scenario's binary.
+//!
+//! A scenario is a [`Scenario`] in [`ALL`]: a name (also the firmware binary's name), the
+//! number type it trains in, and a function that writes a [`Report`] and times its training
+//! steps with a [`Meter`]. Adding one is a module here, an entry in [`ALL`], and a three-line
+//! binary in `firmware/src/bin/`.
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs, rust_2018_idioms)]
+
+pub mod layers;
+pub mod meter;
+pub mod report;
+pub mod scenario;
+
+pub use meter::{Meter, NoMeter};
+pub use report::Report;
+pub use scenario::Scenario;
+
+/// Every scenario, in report order.
+pub const ALL: &[Scenario] = &[layers::SCENARIO];
