@@ -114,3 +114,8 @@
 //! let mut grads = WithShortcut::ZERO;
 //! net.backward(&cache, &y, &mut grads);
 //! ```
+
+/// The repository's README: its Rust examples run as doc tests, so they stay true.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct Readme;
