@@ -32,7 +32,7 @@ pub mod train;
 pub mod walk;
 pub mod zeroed;
 
-pub use activation::Gelu;
+pub use activation::{Gelu, GeluErf, LeakyRelu, Relu, Sigmoid, Silu, Tanh};
 pub use batch::{Batch, BatchModule, Batched};
 pub use clip::{clip_grad_norm, grad_norm};
 pub use data::{Data, Flat};

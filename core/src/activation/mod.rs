@@ -1,5 +1,6 @@
 //! Activations: element-wise layers, each a zero-sized type with its value and derivative
-//! side by side.
+//! side by side: [`Gelu`] (the notebook's tanh approximation), [`GeluErf`] (exact), [`Relu`],
+//! [`LeakyRelu`], [`Sigmoid`], [`Tanh`] and [`Silu`].
 //!
 //! An activation implements [`ElementWise`] (the function and its derivative) and invokes
 //! [`activation!`](crate::activation!) for the rest: it then works on any sample `[T; N]` and
@@ -30,8 +31,20 @@
 //! ```
 
 mod gelu;
+mod gelu_erf;
+mod leaky_relu;
+mod relu;
+mod sigmoid;
+mod silu;
+mod tanh;
 
 pub use gelu::Gelu;
+pub use gelu_erf::GeluErf;
+pub use leaky_relu::LeakyRelu;
+pub use relu::Relu;
+pub use sigmoid::Sigmoid;
+pub use silu::Silu;
+pub use tanh::Tanh;
 
 use crate::data::Flat;
 use crate::scalar::Scalar;
@@ -46,28 +59,32 @@ pub trait ElementWise<T: Scalar> {
 
 /// Implements [`Zeroed`](crate::Zeroed), [`Params`](crate::Params) (no tensors) and
 /// [`Module`](crate::Module) for every [`Flat`] input (a sample or a batch) for a unit struct
-/// that implements [`ElementWise`].
+/// that implements [`ElementWise`]: `activation!(Name)`, or for a unit struct with const
+/// generic parameters `activation!(impl[const N: i32] Name<N>)`.
 ///
 /// The module's cache is the derivative at each input (computed with the value in
 /// `forward`), and `backward` multiplies the output gradient by it.
 #[macro_export]
 macro_rules! activation {
     ($name:ident) => {
-        impl $crate::Zeroed for $name {
-            const ZERO: Self = $name;
+        $crate::activation!(impl[] $name);
+    };
+    (impl[$(const $g:ident : $gt:ty),*] $name:ty) => {
+        impl<$(const $g: $gt),*> $crate::Zeroed for $name {
+            const ZERO: Self = Self;
         }
 
-        impl $crate::Layer for $name {
+        impl<$(const $g: $gt),*> $crate::Layer for $name {
             type Grads = Self;
         }
 
-        impl<T: $crate::Scalar> $crate::Params<T> for $name {
+        impl<T: $crate::Scalar $(, const $g: $gt)*> $crate::Params<T> for $name {
             const LEN: usize = 0;
             #[inline(always)]
             fn walk<W: $crate::walk::Walk<Self, T>>(_: &mut W) {}
         }
 
-        impl<X: $crate::Flat> $crate::Module<X> for $name
+        impl<X: $crate::Flat $(, const $g: $gt)*> $crate::Module<X> for $name
         where
             $name: $crate::activation::ElementWise<X::Scalar>,
         {
@@ -96,7 +113,7 @@ macro_rules! activation {
         }
 
         $crate::batch_by_sample!(
-            impl[X: $crate::Flat] $name,
+            impl[X: $crate::Flat $(, const $g: $gt)*] $name,
             X,
             where [$name: $crate::activation::ElementWise<X::Scalar>]
         );
