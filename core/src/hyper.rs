@@ -36,13 +36,13 @@ impl core::fmt::Display for HyperError {
         match self {
             Self::NotFinite { name } => write!(f, "{name} must be a finite number"),
             Self::OutOfRange { name, value, range } => {
-                write!(f, "{name} must be {range}, got {value}")
+                write!(f, "{name} must be {range}, got {value:?}")
             }
             Self::RoundsToZero {
                 name,
                 value,
                 format,
-            } => write!(f, "{name} {value} rounds to zero in {format}"),
+            } => write!(f, "{name} {value:?} rounds to zero in {format}"),
         }
     }
 }

@@ -64,10 +64,10 @@ pub struct ExhaustiveArgs {
     #[arg(long)]
     pub micromath: bool,
     /// Worker threads (default: every available core).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = crate::flags::threads)]
     pub threads: Option<usize>,
     /// Check every `STRIDE`-th bit pattern only (1 = every finite `f32`).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 1, allow_hyphen_values = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub stride: u32,
     /// Print the summary as JSON.
     #[arg(long)]
@@ -313,12 +313,13 @@ pub fn run(args: &ExhaustiveArgs) -> anyhow::Result<()> {
     }
     let threads = args
         .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, crate::flags::MAX_THREADS);
     let start = std::time::Instant::now();
     let s = scan_all(args.stride, threads);
     let secs = start.elapsed().as_secs_f64();
     if args.json {
-        println!(
+        crate::outln!(
             "{}",
             serde_json::json!({
                 "tanh": if micromath { "micromath" } else { "core" },
@@ -329,7 +330,7 @@ pub fn run(args: &ExhaustiveArgs) -> anyhow::Result<()> {
             })
         );
     } else {
-        println!(
+        crate::outln!(
             "f32 GELU over {} finite inputs (every {}. bit pattern), tanh: {}, {} threads, {:.1} s",
             s.checked,
             args.stride,
@@ -341,16 +342,16 @@ pub fn run(args: &ExhaustiveArgs) -> anyhow::Result<()> {
             threads,
             secs
         );
-        print!("{}", describe("value", &s.value));
-        print!("{}", describe("derivative", &s.derivative));
-        print!("{}", describe("tanh", &s.tanh));
+        crate::out!("{}", describe("value", &s.value));
+        crate::out!("{}", describe("derivative", &s.derivative));
+        crate::out!("{}", describe("tanh", &s.tanh));
         if micromath {
-            println!(
+            crate::outln!(
                 "bounds (abs): value <= {MICROMATH_VALUE_ABS_BOUND:e}, derivative <= \
                  {MICROMATH_DERIVATIVE_ABS_BOUND:e}, tanh <= {MICROMATH_TANH_ABS_BOUND:e}"
             );
         } else {
-            println!(
+            crate::outln!(
                 "bounds (mixed units): value <= {VALUE_MIXED_BOUND}, derivative <= \
                  {DERIVATIVE_MIXED_BOUND}; tanh <= {TANH_ULP_BOUND} ulp"
             );

@@ -19,7 +19,7 @@ pub struct GradcheckArgs {
     #[arg(long)]
     pub json: bool,
     /// `torch.manual_seed` value for the networks' initial weights.
-    #[arg(long, default_value_t = 123)]
+    #[arg(long, default_value_t = 123, allow_hyphen_values = true, value_parser = crate::flags::seed)]
     pub seed: u64,
 }
 
@@ -139,9 +139,9 @@ pub fn to_table(r: &Report) -> String {
 pub fn run(args: &GradcheckArgs) -> anyhow::Result<()> {
     let r = check_all(args.seed);
     if args.json {
-        println!("{}", to_json(&r));
+        crate::outln!("{}", to_json(&r));
     } else {
-        print!("{}", to_table(&r));
+        crate::out!("{}", to_table(&r));
     }
     if r.passes(BOUND) {
         Ok(())

@@ -2,13 +2,15 @@
 //! gradients, and trains small models. Each subcommand of the `skipgrad` binary is a module
 //! here, so its logic is testable without running the binary.
 #![forbid(unsafe_code)]
-#![deny(missing_docs, rust_2018_idioms)]
+#![deny(missing_docs, rust_2018_idioms, clippy::print_stdout)]
 
 pub mod baseline;
 pub mod exhaustive;
+pub mod flags;
 pub mod gradcheck;
 pub mod gradcheck_cmd;
 pub mod notebook;
+pub mod output;
 pub mod plot;
 pub mod seed;
 pub mod task;

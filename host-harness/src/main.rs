@@ -1,4 +1,7 @@
 //! `skipgrad`: the host harness binary.
+#![deny(clippy::print_stdout)]
+
+use std::io::Write as _;
 
 use clap::{Parser, Subcommand};
 use skipgrad_harness::seed;
@@ -40,7 +43,8 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Not `eprintln!`, which panics when standard error is closed too.
+            let _ = writeln!(std::io::stderr(), "error: {e:#}");
             // 2 for a flag the command cannot run with (as clap exits for one it cannot
             // parse), 1 for a failure while running.
             std::process::ExitCode::from(usage::exit_status(&e))

@@ -15,8 +15,6 @@
 //! `--json` prints one object, `{"without_shortcut":[{"name":..,"mean_abs_grad":..},..],
 //! "with_shortcut":[..]}`, and nothing else.
 
-use std::io::Write;
-
 use anyhow::Context;
 use skipgrad::UniformFormula;
 
@@ -51,7 +49,8 @@ pub struct SeedArgs {
         long,
         value_name = "N",
         default_value_t = 123,
-        allow_negative_numbers = true
+        allow_hyphen_values = true,
+        value_parser = crate::flags::seed
     )]
     pub seed: u64,
 
@@ -191,10 +190,7 @@ pub fn run(args: &SeedArgs) -> anyhow::Result<()> {
     } else {
         render_plain(&gradients)
     };
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
-        .context("writing to stdout")?;
+    crate::out!("{text}");
     Ok(())
 }
 

@@ -22,6 +22,7 @@ use skipgrad::{
     Sgd, TorchInit, Trainer, UniformFormula, Zeroed,
 };
 
+use crate::flags;
 use crate::plot;
 use crate::task::{self, Dataset, Task};
 
@@ -29,6 +30,10 @@ use crate::task::{self, Dataset, Task};
 pub const DEPTHS: [usize; 4] = [2, 4, 8, 16];
 /// Widths compiled into the binary.
 pub const WIDTHS: [usize; 2] = [8, 16];
+/// The most steps a run takes.
+pub const MAX_STEPS: usize = 1_000_000_000;
+/// The most losses a run records (`--steps / --every`), so the curve fits in memory.
+pub const MAX_RECORDED: usize = 1_000_000;
 /// Runs at least this long show a progress bar (on a terminal, without `--json`).
 const PROGRESS_MIN_STEPS: usize = 200;
 
@@ -86,29 +91,30 @@ pub struct TrainArgs {
     #[arg(long, value_enum, default_value_t = Task::Sin)]
     pub task: Task,
     /// Number of hidden blocks: 2, 4, 8 or 16.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, allow_hyphen_values = true, value_parser = flags::count)]
     pub depth: usize,
     /// Width of the hidden blocks: 8 or 16.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 16, allow_hyphen_values = true, value_parser = flags::count)]
     pub width: usize,
-    /// Optimizer steps (full batch each).
-    #[arg(long, default_value_t = 2000)]
+    /// Optimizer steps (full batch each), at most 1,000,000,000.
+    #[arg(long, default_value_t = 2000, allow_hyphen_values = true, value_parser = flags::count)]
     pub steps: usize,
     /// The optimizer.
     #[arg(long, value_enum, default_value_t = OptimizerKind::Sgd)]
     pub optimizer: OptimizerKind,
     /// Learning rate [default: 0.01 for sgd, 1e-3 for adam].
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = flags::finite)]
     pub lr: Option<f64>,
     /// Train the plain network (no shortcut connections).
     #[arg(long)]
     pub no_shortcut: bool,
     /// `torch.manual_seed` value for the initial weights.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true, value_parser = flags::seed)]
     pub seed: u64,
     /// Record the loss every this many steps (JSON `losses` and the plot): the loss after
-    /// 0, N, 2N, ... updates, then after the last one.
-    #[arg(long, default_value_t = 10)]
+    /// 0, N, 2N, ... updates, then after the last one. At most 1,000,000 losses are
+    /// recorded: `--steps / --every` must not exceed that.
+    #[arg(long, default_value_t = 10, allow_hyphen_values = true, value_parser = flags::count)]
     pub every: usize,
     /// Also train the other variant (with/without shortcuts) and write an SVG plot of both
     /// loss curves to this file.
@@ -183,14 +189,31 @@ impl TrainArgs {
             );
         }
         let lr = self.lr.unwrap_or(self.optimizer.default_lr());
-        if !(lr.is_finite() && lr > 0.0) {
-            crate::usage_bail!("--lr must be a positive number, got {lr}");
+        // The optimizer's own checks: positive, finite, and not rounding to zero in f32.
+        let checked = match self.optimizer {
+            OptimizerKind::Sgd => Sgd::<f32>::new(lr).map(drop),
+            OptimizerKind::Adam => Adam::<f32, Linear<f32, 1, 1>>::new().with_lr(lr).map(drop),
+        };
+        if let Err(e) = checked {
+            crate::usage_bail!("--{e}");
         }
         if self.steps == 0 {
             crate::usage_bail!("--steps must be at least 1");
         }
+        if self.steps > MAX_STEPS {
+            crate::usage_bail!("--steps must be at most {MAX_STEPS}, got {}", self.steps);
+        }
         if self.every == 0 {
             crate::usage_bail!("--every must be at least 1");
+        }
+        if self.steps / self.every > MAX_RECORDED {
+            crate::usage_bail!(
+                "--steps {} with --every {} would record {} losses; at most {MAX_RECORDED} \
+                 (raise --every)",
+                self.steps,
+                self.every,
+                self.steps / self.every
+            );
         }
         Ok(Config {
             task: self.task,
@@ -457,11 +480,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
                 losses: &c.losses,
             }),
         };
-        println!("{}", serde_json::to_string(&report)?);
+        crate::outln!("{}", serde_json::to_string(&report)?);
         return Ok(());
     }
 
-    println!(
+    crate::outln!(
         "{}, {} steps of {} (lr {}), seed {}, {} blocks of width {}",
         cfg.task.name(),
         cfg.steps,
@@ -481,15 +504,15 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             .accuracy
             .map(|a| format!(", accuracy {:.1}%", 100.0 * a))
             .unwrap_or_default();
-        println!(
+        crate::outln!(
             "{:>18}: loss {first:.4e} -> final loss {:.4e}{acc}",
             variant(c.shortcut),
             curve.final_loss
         );
     }
-    println!("trained in {seconds:.2} s");
+    crate::outln!("trained in {seconds:.2} s");
     if let Some(path) = &args.plot {
-        println!("plot: {}", path.display());
+        crate::outln!("plot: {}", path.display());
     }
     Ok(())
 }

@@ -96,11 +96,11 @@ fn bad_flags_exit_2_with_a_clear_message() {
     let cases: [(&[&str], &str); 8] = [
         (&["--depth", "3"], "depth {2, 4, 8, 16} x width {8, 16}"),
         (&["--width", "32"], "depth {2, 4, 8, 16} x width {8, 16}"),
-        (&["--lr", "-1"], "--lr must be a positive number"),
-        (&["--steps", "0"], "--steps must be at least 1"),
+        (&["--lr", "-1"], "--lr must be > 0, got -1.0"),
+        (&["--steps", "0"], "'--steps <STEPS>': must be at least 1"),
         (&["--task", "xor"], "invalid value 'xor'"),
-        (&["--every", "0"], "--every must be at least 1"),
-        (&["--lr", "nan"], "--lr must be a positive number"),
+        (&["--every", "0"], "'--every <EVERY>': must be at least 1"),
+        (&["--lr", "nan"], "'--lr <LR>': must be a finite number"),
         (&["--optimizer", "rmsprop"], "invalid value 'rmsprop'"),
     ];
     for (args, message) in cases {

@@ -1,0 +1,85 @@
+//! Value parsers shared by the commands' numeric flags, with the limits each flag is checked
+//! against before anything is allocated or spawned. Every numeric flag also sets
+//! `allow_hyphen_values`, so that a negative number reaches its parser (and gets a message
+//! about its value) instead of being taken for an unknown flag.
+
+/// The most threads a command spawns.
+pub const MAX_THREADS: usize = 256;
+
+/// A whole number `>= 1` (`--steps`, `--every`).
+pub fn count(s: &str) -> Result<usize, String> {
+    match whole(s)? {
+        0 => Err("must be at least 1".to_owned()),
+        n => usize::try_from(n).map_err(|_| format!("must be at most {}", usize::MAX)),
+    }
+}
+
+/// A whole number from 0 to `2^64 - 1` (`--seed`).
+pub fn seed(s: &str) -> Result<u64, String> {
+    whole(s)
+}
+
+/// A thread count from 1 to [`MAX_THREADS`].
+pub fn threads(s: &str) -> Result<usize, String> {
+    match whole(s)? {
+        n @ 1.. if n <= MAX_THREADS as u64 => Ok(n as usize),
+        _ => Err(format!("must be from 1 to {MAX_THREADS}")),
+    }
+}
+
+/// A finite number (`--lr`; ranges are checked by the optimizer's constructor).
+pub fn finite(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| "must be a number, such as 0.01 or 1e-3".to_owned())?;
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err("must be a finite number".to_owned())
+    }
+}
+
+/// A whole number from 0 to `2^64 - 1`, with a message that says what was wrong.
+fn whole(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    if t.starts_with('-') {
+        return Err("must not be negative".to_owned());
+    }
+    t.parse::<u64>().map_err(|e| match e.kind() {
+        std::num::IntErrorKind::PosOverflow => format!("must be at most {}", u64::MAX),
+        _ => "must be a whole number, such as 100".to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table() {
+        assert_eq!(count("5"), Ok(5));
+        assert_eq!(count("0"), Err("must be at least 1".to_owned()));
+        assert_eq!(count("-1"), Err("must not be negative".to_owned()));
+        assert_eq!(
+            count("1.5"),
+            Err("must be a whole number, such as 100".to_owned())
+        );
+        assert_eq!(
+            count("99999999999999999999"),
+            Err(format!("must be at most {}", u64::MAX))
+        );
+        assert_eq!(seed("18446744073709551615"), Ok(u64::MAX));
+        assert_eq!(seed("-1"), Err("must not be negative".to_owned()));
+        assert_eq!(threads("0"), Err("must be from 1 to 256".to_owned()));
+        assert_eq!(threads("256"), Ok(256));
+        assert_eq!(
+            threads("18446744073709551615"),
+            Err("must be from 1 to 256".to_owned())
+        );
+        assert_eq!(finite("-.5"), Ok(-0.5));
+        assert_eq!(finite("-inf"), Err("must be a finite number".to_owned()));
+        assert_eq!(finite("nan"), Err("must be a finite number".to_owned()));
+        assert!(finite("abc").is_err());
+    }
+}
