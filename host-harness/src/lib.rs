@@ -5,12 +5,17 @@
 #![deny(missing_docs, rust_2018_idioms)]
 
 pub mod baseline;
+pub mod convert;
 pub mod exhaustive;
 pub mod gradcheck;
 pub mod gradcheck_cmd;
+pub mod import;
+pub mod networks;
 pub mod notebook;
 pub mod plot;
+pub mod safetensors;
 pub mod seed;
 pub mod task;
 pub mod train;
 pub mod usage;
+pub mod weights;
