@@ -99,7 +99,7 @@ pub fn f16_to_f32(h: u16) -> f32 {
 }
 
 /// Why a file was refused. Each names the tensor it is about, if any.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Error {
     /// Shorter than the 8-byte header length.
