@@ -471,7 +471,7 @@ impl<M: Params<T>, T: Scalar, S: State<T, M>> Image<M, T, S> {
         let (parameters, state_bytes) = payload
             .split_at_checked(Self::PARAMETER_BYTES)
             .unwrap_or((payload, &[]));
-        Self::check_parameters(parameters)?;
+        Self::check_parameters(model, parameters)?;
         let counter = Self::check_state(state, state_bytes)?;
         // Everything is valid: write.
         params::load_from(model, &mut Values::<T>::new(parameters));
@@ -561,12 +561,13 @@ impl<M: Params<T>, T: Scalar, S: State<T, M>> Image<M, T, S> {
         Ok(body.get(HEADER_BYTES..).unwrap_or(&[]))
     }
 
-    /// Every parameter must be finite.
-    fn check_parameters(bytes: &[u8]) -> Result<(), ImageError> {
+    /// Every parameter must be finite. The model's values are not read: its walk gives the
+    /// tensors' lengths (without building their names).
+    fn check_parameters(model: &M, bytes: &[u8]) -> Result<(), ImageError> {
         let mut rest = bytes;
         let mut result = Ok(());
         let mut tensor = 0;
-        params::visit_shapes::<M, T, _>(|_, t| {
+        walk::zip::<Ref, M, T, _>(model, |_, t| {
             let (head, tail) = rest
                 .split_at_checked(t.len() * Self::VALUE_BYTES)
                 .unwrap_or((rest, &[]));
