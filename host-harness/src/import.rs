@@ -130,6 +130,11 @@ pub fn render_plain(r: &Imported) -> String {
 pub fn run(args: &ImportArgs) -> anyhow::Result<()> {
     let bytes =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    anyhow::ensure!(
+        !bytes.starts_with(&skipgrad::image::MAGIC),
+        "{} is a device image, not safetensors: `skipgrad convert` turns it into safetensors",
+        args.file.display()
+    );
     let r = experiment(&bytes, &args.input, args.target)
         .with_context(|| format!("loading {}", args.file.display()))?;
     crate::seed::check_finite(&notebook::tables(&r.gradients))?;
