@@ -7,6 +7,7 @@
 //! ([`skipgrad::image`]). Either way every value is kept bit for bit (`F16`, `BF16` and `F64`
 //! inputs are converted as `load_state_dict` would convert them to `float32`).
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -110,13 +111,16 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<()> {
     } else {
         "safetensors file"
     };
-    println!(
-        "{} -> {} ({what}, {} bytes): {} parameters of {}",
+    let line = format!(
+        "{} -> {} ({what}, {} bytes): {} parameters of {}\n",
         args.input.display(),
         args.output.display(),
         c.bytes.len(),
         c.parameters,
         network.describe()
     );
-    Ok(())
+    std::io::stdout()
+        .lock()
+        .write_all(line.as_bytes())
+        .context("writing to stdout")
 }
