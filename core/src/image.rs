@@ -21,7 +21,7 @@
 //!
 //! Values are their raw bits ([`Scalar::to_bits`]), little-endian, [`Format::bytes`] each.
 //! The checksum comes last so that a writer can compute it as the bytes stream out
-//! ([`write`]): IEEE CRC-32, as zlib computes it, because it detects the errors storage and
+//! ([`write()`]): IEEE CRC-32, as zlib computes it, because it detects the errors storage and
 //! serial links make (every burst up to 32 bits, every one to three flipped bits) where a hash
 //! gives no guarantee, and any tool can verify it.
 //!
@@ -364,7 +364,7 @@ impl fmt::Display for ImageError {
 
 impl core::error::Error for ImageError {}
 
-/// Why [`write`] failed.
+/// Why [`write()`] failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WriteError<E> {

@@ -554,7 +554,7 @@ pub fn write<M: Params<T>, T: Scalar>(
     // the header does not matter to readers.
     let mut json = serde_json::Value::Object(header).to_string().into_bytes();
     // Pad with spaces to a multiple of 8, as safetensors' own writer does.
-    while json.len() % 8 != 0 {
+    while !json.len().is_multiple_of(8) {
         json.push(b' ');
     }
     let mut out = Vec::with_capacity(8 + json.len() + data.len());
