@@ -11,12 +11,14 @@
 
 pub mod activation;
 pub mod batch;
+pub mod checksum;
 pub mod clip;
 pub mod data;
 pub mod float;
 pub mod frozen;
 pub mod hash;
 pub mod hyper;
+pub mod image;
 pub mod init;
 pub mod layer_norm;
 pub mod linear;
@@ -39,6 +41,7 @@ pub use data::{Data, Flat};
 pub use float::Float;
 pub use frozen::{Frozen, NoGrad};
 pub use hyper::HyperError;
+pub use image::{Image, ImageError};
 pub use init::{TorchInit, UniformFormula};
 pub use layer_norm::LayerNorm;
 pub use linear::Linear;

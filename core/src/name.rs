@@ -1,7 +1,5 @@
 //! PyTorch-style parameter names (`layers.0.0.weight`) built without allocation.
 
-use core::fmt::Write;
-
 use crate::walk::Segment;
 
 /// Capacity of a [`ParamName`] in bytes.
@@ -57,12 +55,24 @@ impl ParamName {
         len
     }
 
-    /// Appends a numeric segment (a tuple or array index).
+    /// Appends a numeric segment (a tuple or array index). The digits are written by hand,
+    /// not through `core::fmt`: walks that name tensors (the shape hash an image load checks)
+    /// call this for every level of every tensor.
     pub fn push_index(&mut self, index: usize) -> usize {
-        let mut digits = heapless::String::<20>::new();
-        // 20 digits hold any usize, so this cannot fail.
-        let _ = write!(digits, "{index}");
-        self.push(digits.as_str())
+        // 20 digits hold any usize.
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        let mut n = index;
+        for d in digits.iter_mut().rev() {
+            *d = b'0' + (n % 10) as u8;
+            start -= 1;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        let text = digits.get(start..).unwrap_or_default();
+        self.push(core::str::from_utf8(text).unwrap_or_default())
     }
 
     /// Appends a path segment (nothing for `None`) and returns the length to
@@ -107,6 +117,21 @@ mod tests {
         n.restore(a);
         assert_eq!(n.as_str(), "layers");
         assert!(!n.is_truncated());
+    }
+
+    #[test]
+    fn indices_are_decimal() {
+        for (i, want) in [
+            (0usize, "0"),
+            (7, "7"),
+            (10, "10"),
+            (305, "305"),
+            (usize::MAX, "18446744073709551615"),
+        ] {
+            let mut n = ParamName::with_prefix("a");
+            n.push_index(i);
+            assert_eq!(n.as_str().strip_prefix("a."), Some(want));
+        }
     }
 
     #[test]

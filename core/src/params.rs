@@ -190,8 +190,8 @@ pub trait Params<T: Scalar>: Layer + Sized {
                 found: values.len(),
             });
         }
-        let mut loader = Load::<Self, T> { of: self, values };
-        Self::walk(&mut loader);
+        let mut source = values;
+        load_from(self, &mut source);
         Ok(())
     }
 }
@@ -242,6 +242,21 @@ pub fn visit_shapes<M: Params<T>, T: Scalar, F: FnMut(&ParamName, &Tensor)>(mut 
         _model: core::marker::PhantomData,
     };
     M::walk(&mut walker);
+}
+
+/// The name of the model's tensor number `index` (counting every tensor in registration
+/// order, from 0, as [`visit_shapes`] visits them), for example to name the tensor of an
+/// [`ImageError`](crate::image::ImageError).
+pub fn tensor_name<M: Params<T>, T: Scalar>(index: usize) -> Option<ParamName> {
+    let mut found = None;
+    let mut i = 0;
+    visit_shapes::<M, T, _>(|name, _| {
+        if i == index {
+            found = Some(name.clone());
+        }
+        i += 1;
+    });
+    found
 }
 
 /// The walker of [`visit_shapes`]: applies no getter, so it needs no value.
@@ -321,33 +336,48 @@ impl<M: Params<T>, T: Scalar, F: FnMut(&ParamName, &Tensor)> Walk<M, T> for Shap
     }
 }
 
-/// The walker of [`Params::load_flat`]: copies values in order, stepping over borrowed layers.
-struct Load<'a, 'v, M, T> {
-    of: &'a mut M,
-    values: &'v [T],
+/// Where a load takes its values from, in registration order: a slice of values
+/// ([`Params::load_flat`]) or the bytes of an [image](crate::image).
+pub(crate) trait Source<T> {
+    /// Fills `out` with the next values (as many as are left, which the callers' length
+    /// checks make enough).
+    fn fill(&mut self, out: &mut [T]);
+    /// Steps over the next `n` values (those of a borrowed layer).
+    fn skip(&mut self, n: usize);
 }
 
-impl<'v, M, T: Scalar> Load<'_, 'v, M, T> {
-    /// The next `n` values (none if fewer are left, which the length check rules out).
-    fn take(&mut self, n: usize) -> &'v [T] {
-        let (head, tail) = self.values.split_at_checked(n).unwrap_or((&[], &[]));
-        self.values = tail;
-        head
+impl<T: Copy> Source<T> for &[T] {
+    fn fill(&mut self, out: &mut [T]) {
+        let (head, tail) = self.split_at_checked(out.len()).unwrap_or((self, &[]));
+        out.iter_mut().zip(head).for_each(|(d, s)| *d = *s);
+        *self = tail;
+    }
+
+    fn skip(&mut self, n: usize) {
+        *self = self.get(n..).unwrap_or(&[]);
     }
 }
 
-impl<M: Params<T>, T: Scalar> Walk<M, T> for Load<'_, '_, M, T> {
-    fn tensor<G, GM>(&mut self, tensor: Tensor, _: G, get_mut: GM)
+/// Loads every writable parameter of `model` from `source`, in registration order, stepping
+/// over the values of borrowed layers.
+pub(crate) fn load_from<M: Params<T>, T: Scalar, S: Source<T>>(model: &mut M, source: &mut S) {
+    M::walk(&mut Load { of: model, source });
+}
+
+/// The walker of [`load_from`]: copies values in order, stepping over borrowed layers.
+struct Load<'a, 's, M, S> {
+    of: &'a mut M,
+    source: &'s mut S,
+}
+
+impl<M: Params<T>, T: Scalar, S: Source<T>> Walk<M, T> for Load<'_, '_, M, S> {
+    fn tensor<G, GM>(&mut self, _: Tensor, _: G, get_mut: GM)
     where
         M: Layer<Grads = M>,
         G: Fn(&M) -> &[T],
         GM: Fn(&mut M) -> &mut [T],
     {
-        let src = self.take(tensor.len());
-        get_mut(self.of)
-            .iter_mut()
-            .zip(src)
-            .for_each(|(d, s)| *d = *s);
+        self.source.fill(get_mut(self.of));
     }
 
     fn child<C, G, GM, GG, GGM>(
@@ -373,12 +403,11 @@ impl<M: Params<T>, T: Scalar> Walk<M, T> for Load<'_, '_, M, T> {
         G: Fn(&M) -> &C,
         GM: Fn(&mut M) -> &mut C,
     {
-        let mut child = Load::<C, T> {
+        let mut child = Load::<C, S> {
             of: get_mut(self.of),
-            values: self.values,
+            source: &mut *self.source,
         };
         C::walk(&mut child);
-        self.values = child.values;
     }
 
     fn lent<C, G>(&mut self, _: Option<Segment>, _: G)
@@ -386,7 +415,7 @@ impl<M: Params<T>, T: Scalar> Walk<M, T> for Load<'_, '_, M, T> {
         C: Params<T>,
         G: Fn(&M) -> &C,
     {
-        self.take(C::LEN);
+        self.source.skip(C::LEN);
     }
 
     fn each<C, const K: usize, G, GM, GG, GGM>(&mut self, _: G, get_mut: GM, _: GG, _: GGM)
@@ -398,12 +427,11 @@ impl<M: Params<T>, T: Scalar> Walk<M, T> for Load<'_, '_, M, T> {
         GGM: Fn(&mut M::Grads) -> &mut [C::Grads; K],
     {
         for of in get_mut(self.of).iter_mut() {
-            let mut child = Load::<C, T> {
+            let mut child = Load::<C, S> {
                 of,
-                values: self.values,
+                source: &mut *self.source,
             };
             C::walk(&mut child);
-            self.values = child.values;
         }
     }
 }

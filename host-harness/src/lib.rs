@@ -5,14 +5,19 @@
 #![deny(missing_docs, rust_2018_idioms, clippy::print_stdout)]
 
 pub mod baseline;
+pub mod convert;
 pub mod exhaustive;
 pub mod flags;
 pub mod gradcheck;
 pub mod gradcheck_cmd;
+pub mod import;
+pub mod networks;
 pub mod notebook;
 pub mod output;
 pub mod plot;
+pub mod safetensors;
 pub mod seed;
 pub mod task;
 pub mod train;
 pub mod usage;
+pub mod weights;

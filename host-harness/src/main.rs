@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use skipgrad_harness::seed;
 use skipgrad_harness::train;
 use skipgrad_harness::usage;
-use skipgrad_harness::{exhaustive, gradcheck_cmd};
+use skipgrad_harness::{convert, exhaustive, gradcheck_cmd, import};
 
 /// Runs the skipgrad core on a desktop.
 #[derive(Debug, Parser)]
@@ -27,6 +27,10 @@ enum Command {
     Gradcheck(gradcheck_cmd::GradcheckArgs),
     /// The f32 GELU, its derivative and tanh over every finite f32, against f64.
     ExhaustiveGelu(exhaustive::ExhaustiveArgs),
+    /// The notebook's experiment on the weights of a PyTorch safetensors file.
+    Import(import::ImportArgs),
+    /// A safetensors file to a device image of a network type, or back.
+    Convert(convert::ConvertArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -39,6 +43,8 @@ fn main() -> std::process::ExitCode {
         Command::Train(args) => train::run(&args),
         Command::Gradcheck(args) => gradcheck_cmd::run(&args),
         Command::ExhaustiveGelu(args) => exhaustive::run(&args),
+        Command::Import(args) => import::run(&args),
+        Command::Convert(args) => convert::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -159,7 +159,7 @@ pub fn render_json(t: &Tables) -> anyhow::Result<String> {
 
 /// Fails if a gradient overflowed float32: the tables would print `inf`/`NaN` (and JSON has
 /// no number for them), so a clear error is more useful.
-fn check_finite(t: &Tables) -> anyhow::Result<()> {
+pub(crate) fn check_finite(t: &Tables) -> anyhow::Result<()> {
     let bad = t
         .without_shortcut
         .iter()

@@ -25,6 +25,7 @@ use skipgrad::{
 use crate::flags;
 use crate::plot;
 use crate::task::{self, Dataset, Task};
+use crate::weights::Weights;
 
 /// Depths (number of blocks) compiled into the binary.
 pub const DEPTHS: [usize; 4] = [2, 4, 8, 16];
@@ -124,6 +125,13 @@ pub struct TrainArgs {
     /// on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Start from the weights of this safetensors file (PyTorch's names) instead of
+    /// `torch.manual_seed`'s.
+    #[arg(long, value_name = "FILE")]
+    pub load: Option<PathBuf>,
+    /// Write the trained weights to this safetensors file.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
 }
 
 /// A validated training run.
@@ -261,6 +269,7 @@ impl<M: Params<f32>> Optimizer<f32, M> for AnyOptimizer<M::Grads> {
 fn fit<M, const I: usize, const B: usize>(
     data: &Dataset<I, 1, B>,
     cfg: &Config,
+    weights: &Weights,
     progress: &ProgressBar,
 ) -> anyhow::Result<Curve>
 where
@@ -268,6 +277,7 @@ where
 {
     let mut init = TorchInit::with_formula(cfg.seed, UniformFormula::Float64);
     let mut model: Box<M> = Box::new(M::torch_init(&mut init));
+    weights.load_into(&mut *model)?;
     let mut buffers: Box<Buffers<M, [f32; I]>> = Box::new(Buffers::ZERO);
     let opt = match cfg.optimizer {
         OptimizerKind::Sgd => AnyOptimizer::Sgd(Sgd::new(cfg.lr)?),
@@ -295,6 +305,7 @@ where
     if !final_loss.is_finite() {
         bail!("training diverged: the final loss is {final_loss}; a smaller --lr may help");
     }
+    weights.save_from(&*model)?;
     losses.push(final_loss);
     at_steps.push(cfg.steps);
     let accuracy = (cfg.task == Task::Moons).then(|| task::accuracy(&outputs, &data.targets));
@@ -309,27 +320,34 @@ where
 /// Trains one shape on the configured task and variant.
 fn fit_shape<const D: usize, const W: usize>(
     cfg: &Config,
+    w: &Weights,
     progress: &ProgressBar,
 ) -> anyhow::Result<Curve> {
     match (cfg.task, cfg.shortcut) {
-        (Task::Sin, true) => fit::<ResidualNet<1, W, D>, 1, _>(&task::sin(), cfg, progress),
-        (Task::Sin, false) => fit::<PlainNet<1, W, D>, 1, _>(&task::sin(), cfg, progress),
-        (Task::Moons, true) => fit::<ResidualNet<2, W, D>, 2, _>(&task::moons(), cfg, progress),
-        (Task::Moons, false) => fit::<PlainNet<2, W, D>, 2, _>(&task::moons(), cfg, progress),
+        (Task::Sin, true) => fit::<ResidualNet<1, W, D>, 1, _>(&task::sin(), cfg, w, progress),
+        (Task::Sin, false) => fit::<PlainNet<1, W, D>, 1, _>(&task::sin(), cfg, w, progress),
+        (Task::Moons, true) => fit::<ResidualNet<2, W, D>, 2, _>(&task::moons(), cfg, w, progress),
+        (Task::Moons, false) => fit::<PlainNet<2, W, D>, 2, _>(&task::moons(), cfg, w, progress),
     }
 }
 
 /// Runs one training run; `progress` is advanced once per step.
 pub fn train(cfg: &Config, progress: &ProgressBar) -> anyhow::Result<Curve> {
+    train_with(cfg, &Weights::default(), progress)
+}
+
+/// Runs one training run from the initial weights of `w` (if any), saving the trained ones
+/// where `w` says.
+pub fn train_with(cfg: &Config, w: &Weights, progress: &ProgressBar) -> anyhow::Result<Curve> {
     match (cfg.depth, cfg.width) {
-        (2, 8) => fit_shape::<2, 8>(cfg, progress),
-        (2, 16) => fit_shape::<2, 16>(cfg, progress),
-        (4, 8) => fit_shape::<4, 8>(cfg, progress),
-        (4, 16) => fit_shape::<4, 16>(cfg, progress),
-        (8, 8) => fit_shape::<8, 8>(cfg, progress),
-        (8, 16) => fit_shape::<8, 16>(cfg, progress),
-        (16, 8) => fit_shape::<16, 8>(cfg, progress),
-        (16, 16) => fit_shape::<16, 16>(cfg, progress),
+        (2, 8) => fit_shape::<2, 8>(cfg, w, progress),
+        (2, 16) => fit_shape::<2, 16>(cfg, w, progress),
+        (4, 8) => fit_shape::<4, 8>(cfg, w, progress),
+        (4, 16) => fit_shape::<4, 16>(cfg, w, progress),
+        (8, 8) => fit_shape::<8, 8>(cfg, w, progress),
+        (8, 16) => fit_shape::<8, 16>(cfg, w, progress),
+        (16, 8) => fit_shape::<16, 8>(cfg, w, progress),
+        (16, 16) => fit_shape::<16, 16>(cfg, w, progress),
         (d, w) => bail!(
             "unsupported shape: depth {d}, width {w}; the compiled shapes are {}",
             menu()
@@ -435,6 +453,7 @@ pub fn write_plot(
 /// Runs `skipgrad train`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let cfg = args.config()?;
+    let weights = Weights::new(args.load.as_ref(), args.save.as_ref())?;
     let other = Config {
         shortcut: !cfg.shortcut,
         ..cfg
@@ -442,9 +461,9 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let runs = if args.plot.is_some() { 2 } else { 1 };
     let progress = progress_bar(cfg.steps * runs, args.json)?;
     let start = Instant::now();
-    let curve = train(&cfg, &progress)?;
+    let curve = train_with(&cfg, &weights, &progress)?;
     let compared = match &args.plot {
-        Some(_) => Some(train(&other, &progress)?),
+        Some(_) => Some(train_with(&other, &weights.load_only(), &progress)?),
         None => None,
     };
     let seconds = start.elapsed().as_secs_f64();
@@ -534,6 +553,8 @@ mod tests {
             every: 1,
             plot: None,
             json: false,
+            load: None,
+            save: None,
         }
     }
 

@@ -13,6 +13,7 @@
 pub mod layers;
 pub mod meter;
 pub mod report;
+pub mod roundtrip;
 pub mod scenario;
 
 pub use meter::{Meter, NoMeter};
@@ -20,4 +21,4 @@ pub use report::Report;
 pub use scenario::Scenario;
 
 /// Every scenario, in report order.
-pub const ALL: &[Scenario] = &[layers::SCENARIO];
+pub const ALL: &[Scenario] = &[layers::SCENARIO, roundtrip::SCENARIO];

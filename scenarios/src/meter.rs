@@ -9,6 +9,13 @@ pub trait Meter {
     fn stop(&mut self, steps: u32) {
         let _ = steps;
     }
+    /// Called just before something else the scenario times (loading an image, say).
+    fn start_other(&mut self) {}
+    /// Called just after it, which ran `count` times; `key` names it (`cargo xtask mcu`
+    /// reports `<key>_instructions`, per run, on the targets that count instructions).
+    fn stop_other(&mut self, key: &'static str, count: u32) {
+        let _ = (key, count);
+    }
 }
 
 /// A meter that measures nothing (the host's).

@@ -18,6 +18,7 @@ mod mcu;
 mod mutants;
 mod qemu;
 mod report;
+mod roundtrip;
 mod scenarios;
 mod targets;
 mod toolchain;

@@ -15,6 +15,7 @@ use crate::elf;
 use crate::goals;
 use crate::qemu;
 use crate::report;
+use crate::roundtrip;
 use crate::scenarios;
 use crate::targets::{Target, TARGETS};
 use crate::toolchain::{self, Toolchain};
@@ -68,6 +69,8 @@ pub fn run(json: bool) -> anyhow::Result<()> {
     );
     let expected_minimal = minimal::run().context("the host's minimal run")?;
     let expected_scenarios = scenarios::host_reports()?;
+    roundtrip::check_import(&root)?;
+    eprintln!("== PyTorch's notebook weights, imported, are the image the firmware flashes");
     let installed = toolchain::rustup_targets();
 
     let plan = TARGETS
@@ -158,8 +161,12 @@ pub fn run(json: bool) -> anyhow::Result<()> {
         goals::check(&row.measured())?;
         rows.push(row);
         for (scenario, host) in &expected_scenarios {
-            let row = scenarios::run_on(t, &bin, scenario, host, instructions_per_tick)?;
+            let (row, lines) = scenarios::run_on(t, &bin, scenario, host, instructions_per_tick)?;
             eprintln!("   {}: bit-identical to the host", scenario.name);
+            if scenario.name == skipgrad_scenarios::roundtrip::SCENARIO.name {
+                let path = roundtrip::returned(t.triple, &lines, &root.join("target/roundtrip"))?;
+                eprintln!("   the returned weights: {}", path.display());
+            }
             rows.push(row);
         }
         eprintln!(

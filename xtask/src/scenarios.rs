@@ -41,14 +41,15 @@ pub fn host_reports() -> anyhow::Result<Vec<(&'static Scenario, Vec<String>)>> {
         .collect()
 }
 
-/// Runs one scenario's binary on `t`, checks it against the host's report and measures it.
+/// Runs one scenario's binary on `t`, checks it against the host's report and measures it;
+/// returns its row and the device's report.
 pub fn run_on(
     t: &'static Target,
     bin_dir: &Path,
     scenario: &'static Scenario,
     host: &[String],
     instructions_per_tick: f64,
-) -> anyhow::Result<Row> {
+) -> anyhow::Result<(Row, Vec<String>)> {
     let elf_path = bin_dir.join(scenario.name);
     let run = qemu::run(t, &elf_path, true)?;
     let (begin, end) = markers(scenario);
@@ -81,7 +82,11 @@ pub fn run_on(
     );
     let instructions_per_step = (t.count_instructions && steps > 0)
         .then(|| (f64::from(ticks) * instructions_per_tick / f64::from(steps)).round() as u64);
-    Ok(Row {
+    let mut metrics = report::metrics(host)?;
+    if t.count_instructions {
+        metrics.extend(other_timings(&words, instructions_per_tick)?);
+    }
+    let row = Row {
         scenario: scenario.name,
         number: scenario.number,
         target: t,
@@ -90,8 +95,30 @@ pub fn run_on(
         peak_stack: peak_stack.into(),
         model_bytes: scenario.model_bytes as u64,
         instructions_per_step,
-        metrics: report::metrics(host)?,
-    })
+        metrics,
+    };
+    Ok((row, lines))
+}
+
+/// The scenario's other timings (`ticks_<key>` and `count_<key>`): `<key>_instructions`, per
+/// run.
+fn other_timings(
+    words: &std::collections::BTreeMap<String, u32>,
+    instructions_per_tick: f64,
+) -> anyhow::Result<Vec<(String, f64)>> {
+    words
+        .iter()
+        .filter_map(|(k, ticks)| Some((k.strip_prefix("ticks_")?, *ticks)))
+        .map(|(key, ticks)| {
+            let count = words
+                .get(&format!("count_{key}"))
+                .copied()
+                .filter(|c| *c > 0)
+                .with_context(|| format!("`ticks_{key}` without a count"))?;
+            let per_run = f64::from(ticks) * instructions_per_tick / f64::from(count);
+            Ok((format!("{key}_instructions"), per_run.round()))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use super::{transact, NonFiniteUpdate, Optimizer, Pass};
 use crate::float::Float;
 use crate::hyper::{self, HyperError, Range};
+use crate::image::{State, StateKind};
 use crate::params::Params;
 use crate::walk::Mut;
 use crate::zeroed::Zeroed;
@@ -190,6 +191,42 @@ impl<T: Float, M: Params<T>> Optimizer<T, M> for Adam<T, M::Grads> {
         )?;
         self.steps = steps;
         Ok(())
+    }
+}
+
+/// In a parameter [image](crate::image): the first moment, the second moment (never
+/// negative), then the step count.
+impl<T: Float, M: Params<T>> State<T, M> for Adam<T, M::Grads> {
+    const KIND: StateKind = StateKind::Adam;
+    const BUFFERS: usize = 2;
+    const HAS_COUNTER: bool = true;
+
+    fn buffer(&self, index: usize) -> Option<&M::Grads> {
+        match index {
+            0 => Some(&self.m),
+            1 => Some(&self.v),
+            _ => None,
+        }
+    }
+
+    fn buffer_mut(&mut self, index: usize) -> Option<&mut M::Grads> {
+        match index {
+            0 => Some(&mut self.m),
+            1 => Some(&mut self.v),
+            _ => None,
+        }
+    }
+
+    fn counter(&self) -> u32 {
+        self.steps
+    }
+
+    fn set_counter(&mut self, counter: u32) {
+        self.steps = counter;
+    }
+
+    fn value_valid(buffer: usize, value: T) -> bool {
+        value.is_finite() && (buffer == 0 || value >= T::ZERO)
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::{transact, NonFiniteUpdate, Optimizer, Pass, Sgd};
 use crate::hyper::{self, HyperError, Range};
+use crate::image::{State, StateKind};
 use crate::params::Params;
 use crate::scalar::Scalar;
 use crate::walk::Mut;
@@ -115,6 +116,33 @@ impl<T: Scalar, M: Params<T>> Optimizer<T, M> for SgdMomentum<T, M::Grads> {
         })?;
         self.started = true;
         Ok(())
+    }
+}
+
+/// In a parameter [image](crate::image): the buffer, then whether it started (0 or 1).
+impl<T: Scalar, M: Params<T>> State<T, M> for SgdMomentum<T, M::Grads> {
+    const KIND: StateKind = StateKind::SgdMomentum;
+    const BUFFERS: usize = 1;
+    const HAS_COUNTER: bool = true;
+
+    fn buffer(&self, index: usize) -> Option<&M::Grads> {
+        (index == 0).then_some(&self.buffer)
+    }
+
+    fn buffer_mut(&mut self, index: usize) -> Option<&mut M::Grads> {
+        (index == 0).then_some(&mut self.buffer)
+    }
+
+    fn counter(&self) -> u32 {
+        u32::from(self.started)
+    }
+
+    fn set_counter(&mut self, counter: u32) {
+        self.started = counter != 0;
+    }
+
+    fn counter_valid(counter: u32) -> bool {
+        counter <= 1
     }
 }
 

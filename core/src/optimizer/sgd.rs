@@ -2,6 +2,7 @@
 
 use super::{NonFiniteUpdate, Optimizer};
 use crate::hyper::{self, HyperError, Range};
+use crate::image::{State, StateKind};
 use crate::params::Params;
 use crate::scalar::Scalar;
 use crate::walk::{zip_trainable, Mut, Ref};
@@ -58,6 +59,12 @@ impl<T: Scalar> Sgd<T> {
     pub fn weight_decay(&self) -> T {
         self.weight_decay
     }
+}
+
+/// In a parameter [image](crate::image): nothing (SGD keeps no state), so its image is the
+/// model's alone.
+impl<T: Scalar, M: Params<T>> State<T, M> for Sgd<T> {
+    const KIND: StateKind = StateKind::None;
 }
 
 impl<T: Scalar, M: Params<T>> Optimizer<T, M> for Sgd<T> {

@@ -68,5 +68,8 @@ fn run(model: &mut Model, buffers: &mut ModelBuffers) -> Option<(MinimalOutcome,
         }
     }
     let t1 = timer::read();
-    Some((MinimalOutcome::new(first, last, &trainer), timer::elapsed(t0, t1)))
+    Some((
+        MinimalOutcome::new(first, last, &trainer),
+        timer::elapsed(t0, t1),
+    ))
 }

@@ -1,0 +1,39 @@
+//! Turns the committed device image of PyTorch's notebook weights
+//! (`tests/fixtures/weights/notebook.skgi`, written by `skipgrad convert` from
+//! `notebook.safetensors`) into a `static` model for the `roundtrip` scenario, after loading
+//! it with the core's own checks: a bad image fails the build. The model is printed with its
+//! `Debug` output (every layer prints as the Rust expression that rebuilds it, floats in their
+//! shortest round-trip form), so the flashed weights are the image's bit for bit; the image
+//! itself is included too, for the scenario to load at run time.
+
+use skipgrad::Zeroed;
+
+#[allow(dead_code)]
+mod network {
+    use skipgrad::{Gelu, Linear, Residual};
+    include!("../notebook/src/network.rs");
+}
+
+fn main() {
+    let manifest = std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set"));
+    let path = manifest.join("../tests/fixtures/weights/notebook.skgi");
+    println!("cargo:rerun-if-changed={}", path.display());
+    println!("cargo:rerun-if-changed=build.rs");
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut net = network::WithShortcut::<f32>::ZERO;
+    if let Err(e) = skipgrad::image::load(&mut net, &bytes) {
+        panic!("{}: {e}", path.display());
+    }
+    let path = path.canonicalize().expect("the image's path");
+    let src = format!(
+        "/// The weights of `tests/fixtures/weights/notebook.skgi` (PyTorch's, imported), as \
+         `build.rs` loaded them.\n\
+         pub static IMPORTED: WithShortcut<f32> = {net:?};\n\
+         /// The image itself, as flashed.\n\
+         pub static IMAGE: [u8; {}] = *include_bytes!({:?});\n",
+        bytes.len(),
+        path.display().to_string()
+    );
+    let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set"));
+    std::fs::write(out.join("imported.rs"), src).expect("writing imported.rs");
+}
