@@ -14,9 +14,9 @@ use anyhow::Context as _;
 
 use crate::toolchain;
 
-/// The core's layer, loss, initialisation and training-step code: mutated when no file is
-/// named (cargo-mutants globs).
-pub const FILES: [&str; 10] = [
+/// The core's layer, loss, initialisation and training-step code, and its parameter images:
+/// mutated when no file is named (cargo-mutants globs).
+pub const FILES: [&str; 12] = [
     "core/src/activation/*.rs",
     "core/src/linear.rs",
     "core/src/layer_norm.rs",
@@ -27,6 +27,8 @@ pub const FILES: [&str; 10] = [
     "core/src/optimizer/*.rs",
     "core/src/clip.rs",
     "core/src/train.rs",
+    "core/src/image.rs",
+    "core/src/checksum.rs",
 ];
 
 /// The counts of one run.
