@@ -4,10 +4,13 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs, rust_2018_idioms)]
 
+pub mod activation;
 pub mod baseline;
 pub mod exhaustive;
 pub mod gradcheck;
 pub mod gradcheck_cmd;
+pub mod loss;
+pub mod network;
 pub mod notebook;
 pub mod plot;
 pub mod seed;
