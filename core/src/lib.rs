@@ -45,7 +45,7 @@ pub use image::{Image, ImageError};
 pub use init::{TorchInit, UniformFormula};
 pub use layer_norm::LayerNorm;
 pub use linear::Linear;
-pub use loss::{Loss, Mse};
+pub use loss::{BceWithLogits, CrossEntropy, Huber, Loss, Mse};
 pub use module::Module;
 pub use name::ParamName;
 pub use optimizer::{Adam, NonFiniteUpdate, Optimizer, Sgd, SgdMomentum};

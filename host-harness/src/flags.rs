@@ -27,6 +27,13 @@ pub fn threads(s: &str) -> Result<usize, String> {
     }
 }
 
+/// The default thread count: every available core, at most [`MAX_THREADS`].
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, MAX_THREADS)
+}
+
 /// A finite number (`--lr`; ranges are checked by the optimizer's constructor).
 pub fn finite(s: &str) -> Result<f64, String> {
     let v: f64 = s

@@ -1,7 +1,8 @@
 //! Gradient checking: analytic gradients against finite differences, in `f64`.
 //!
 //! [`check`] takes any `f64` model of the core, a batch of inputs and targets, and the MSE
-//! loss averaged over the batch (as [`Loss::batch_loss`]). It computes the analytic gradient
+//! loss averaged over the batch (as [`Loss::batch_loss`]); [`check_loss`] does the same with
+//! any other [`Loss`] (cross-entropy's targets are class indices). It computes the analytic gradient
 //! the way training does (one forward/backward pair per sample, each sample's share of the
 //! batch mean ([`Loss::gradient`]) as `dy`, parameter gradients accumulated into one value of
 //! the model's gradient type) and compares every parameter element and every input element
@@ -52,7 +53,7 @@
 //! that no step removes.
 
 use skipgrad::walk::{self, Mut, Ref};
-use skipgrad::{Layer, Loss, Module, Mse, ParamName, Params, Zeroed};
+use skipgrad::{Data, Layer, Loss, Module, Mse, ParamName, Params, Zeroed};
 
 /// The bound the project holds every `f64` gradient to (worst [`rel_error`]).
 pub const BOUND: f64 = 1e-6;
@@ -157,8 +158,23 @@ pub fn batch_loss<M, const I: usize, const O: usize, const B: usize>(
 where
     M: Module<[f64; I], Output = [f64; O]>,
 {
+    loss_of(model, &Mse, inputs, targets)
+}
+
+/// The batch loss of `loss` ([`Loss::batch_loss`]) on the model's outputs.
+pub fn loss_of<M, L, const I: usize, const B: usize>(
+    model: &M,
+    loss: &L,
+    inputs: &[[f64; I]; B],
+    targets: &[L::Target; B],
+) -> f64
+where
+    M: Module<[f64; I]>,
+    L: Loss<M::Output>,
+    M::Output: Data<Scalar = f64>,
+{
     let outputs = inputs.map(|x| model.infer(&x));
-    Mse.batch_loss(&outputs, targets)
+    loss.batch_loss(&outputs, targets)
 }
 
 /// The analytic gradient of [`batch_loss`]: parameter gradients (a value of the model's
@@ -172,13 +188,27 @@ pub fn analytic<M, const I: usize, const O: usize, const B: usize>(
 where
     M: Module<[f64; I], Output = [f64; O]>,
 {
-    let terms = std::num::NonZeroUsize::new(B * O).unwrap_or(std::num::NonZeroUsize::MIN);
+    analytic_loss(model, &Mse, inputs, targets)
+}
+
+/// [`analytic`] for any loss.
+pub fn analytic_loss<M, L, const I: usize, const B: usize>(
+    model: &M,
+    loss: &L,
+    inputs: &[[f64; I]; B],
+    targets: &[L::Target; B],
+) -> (M::Grads, [[f64; I]; B])
+where
+    M: Module<[f64; I]>,
+    L: Loss<M::Output>,
+{
+    let terms = std::num::NonZeroUsize::new(B * L::TERMS).unwrap_or(std::num::NonZeroUsize::MIN);
     let mut grads = <M as Layer>::Grads::ZERO;
     let mut dx = [[0.0; I]; B];
     for ((x, t), d) in inputs.iter().zip(targets).zip(dx.iter_mut()) {
         let mut cache = M::Cache::ZERO;
         let y = model.forward(x, &mut cache);
-        let dy = Mse.gradient(&y, t, terms);
+        let dy = loss.gradient(&y, t, terms);
         *d = model.backward(&cache, &dy, &mut grads);
     }
     (grads, dx)
@@ -269,7 +299,8 @@ fn derivative(p: f64, step: f64, mut loss: impl FnMut(f64) -> f64) -> f64 {
     best
 }
 
-/// Checks every parameter and input gradient of `model` on a batch (see the module docs).
+/// Checks every parameter and input gradient of `model` on a batch with the MSE loss (see the
+/// module docs).
 ///
 /// Parameter tensors are named with PyTorch names under `prefix` (for the notebook's
 /// network, `"layers"`). `model` itself is never modified: perturbations happen on a clone,
@@ -284,9 +315,27 @@ pub fn check<M, const I: usize, const O: usize, const B: usize>(
 where
     M: Module<[f64; I], Output = [f64; O]> + Clone,
 {
-    let (grads, dx) = analytic(model, inputs, targets);
-    let loss = batch_loss(model, inputs, targets);
-    let floor = config.floor * loss.abs().max(1.0);
+    check_loss(model, &Mse, inputs, targets, prefix, config)
+}
+
+/// [`check`] with any loss: the batch loss is `loss`'s [`Loss::batch_loss`], and the
+/// analytic gradients are those its [`Loss::gradient`] drives.
+pub fn check_loss<M, L, const I: usize, const B: usize>(
+    model: &M,
+    loss: &L,
+    inputs: &[[f64; I]; B],
+    targets: &[L::Target; B],
+    prefix: &str,
+    config: &Config,
+) -> Report
+where
+    M: Module<[f64; I]> + Clone,
+    M::Output: Data<Scalar = f64>,
+    L: Loss<M::Output>,
+{
+    let (grads, dx) = analytic_loss(model, loss, inputs, targets);
+    let batch = loss_of(model, loss, inputs, targets);
+    let floor = config.floor * batch.abs().max(1.0);
 
     let mut tensors = Vec::new();
     walk::visit_named_under(
@@ -305,7 +354,7 @@ where
             let original = with_param(&mut work, index, |p| *p).unwrap_or(0.0);
             let numeric = derivative(original, config.step, |v| {
                 with_param(&mut work, index, |p| *p = v);
-                batch_loss(&work, inputs, targets)
+                loss_of(&work, loss, inputs, targets)
             });
             with_param(&mut work, index, |p| *p = original);
             let a = analytic_params.get(index).copied().unwrap_or(f64::NAN);
@@ -321,7 +370,7 @@ where
             let original = xs[b][i];
             let numeric = derivative(original, config.step, |v| {
                 xs[b][i] = v;
-                batch_loss(model, &xs, targets)
+                loss_of(model, loss, &xs, targets)
             });
             xs[b][i] = original;
             input_report.record(b * I + i, dx[b][i], numeric, floor);
@@ -332,7 +381,7 @@ where
     Report {
         max_rel_error: tensors.iter().map(|t| t.max_rel_error).fold(0.0, f64::max),
         checked: index + I * B,
-        loss,
+        loss: batch,
         tensors,
     }
 }

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs, rust_2018_idioms, clippy::print_stdout)]
 
+pub mod activation;
 pub mod baseline;
 pub mod convert;
 pub mod exhaustive;
@@ -11,6 +12,8 @@ pub mod flags;
 pub mod gradcheck;
 pub mod gradcheck_cmd;
 pub mod import;
+pub mod loss;
+pub mod network;
 pub mod networks;
 pub mod notebook;
 pub mod output;

@@ -25,6 +25,8 @@ enum Command {
     Train(train::TrainArgs),
     /// Analytic gradients against finite differences on the notebook's and a deep network.
     Gradcheck(gradcheck_cmd::GradcheckArgs),
+    /// An activation's f32 value and derivative over every finite f32, against f64.
+    Exhaustive(exhaustive::ActivationArgs),
     /// The f32 GELU, its derivative and tanh over every finite f32, against f64.
     ExhaustiveGelu(exhaustive::ExhaustiveArgs),
     /// The notebook's experiment on the weights of a PyTorch safetensors file.
@@ -42,6 +44,7 @@ fn main() -> std::process::ExitCode {
         Command::Seed(args) => seed::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Gradcheck(args) => gradcheck_cmd::run(&args),
+        Command::Exhaustive(args) => exhaustive::run_activations(&args),
         Command::ExhaustiveGelu(args) => exhaustive::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Convert(args) => convert::run(&args),

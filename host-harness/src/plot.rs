@@ -52,8 +52,14 @@ fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo * (1.0 - 1e-9), hi * (1.0 + 1e-9))
 }
 
-/// Writes `series` as lines on a log-scale y axis ("training loss") against optimizer steps.
-pub fn loss_curves(path: &Path, title: &str, series: &[Series]) -> anyhow::Result<()> {
+/// Writes `series` as lines on a log-scale y axis, labelled `y_desc`, against optimizer
+/// steps.
+pub fn loss_curves(
+    path: &Path,
+    title: &str,
+    y_desc: &str,
+    series: &[Series],
+) -> anyhow::Result<()> {
     let x_max = series
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.0))
@@ -72,7 +78,7 @@ pub fn loss_curves(path: &Path, title: &str, series: &[Series]) -> anyhow::Resul
     chart
         .configure_mesh()
         .x_desc("optimizer step")
-        .y_desc("training loss (MSE, log scale)")
+        .y_desc(y_desc)
         .axis_desc_style(("sans-serif", 18))
         .label_style(("sans-serif", 15))
         .x_label_formatter(&|x| format!("{x:.0}"))
@@ -217,7 +223,7 @@ mod tests {
             label: "with shortcuts".into(),
             points: vec![(0.0, 1.6), (10.0, 0.1), (20.0, 6e-5)],
         }];
-        loss_curves(&path, "a title", &series).expect("plot");
+        loss_curves(&path, "a title", "training loss (MSE, log scale)", &series).expect("plot");
         let svg = std::fs::read_to_string(&path).expect("svg");
         for text in [
             "a title",

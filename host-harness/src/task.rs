@@ -5,7 +5,9 @@
 //!   network that only learns the mean stalls at a loss of about 0.49.
 //! - `moons`: the two interleaving half circles of scikit-learn's `make_moons`, 64 points
 //!   each, with uniform noise in `[-0.1, 0.1]` from a fixed SplitMix64 stream; targets are the
-//!   labels 0 and 1, fitted with the MSE loss (accuracy thresholds the output at 0.5).
+//!   labels 0 and 1: regressed (MSE, Huber: accuracy thresholds the output at 0.5), as the
+//!   probability of class 1 for BCE (the logit's sign), or as class indices for cross-entropy
+//!   (the larger of two logits).
 //!
 //! Every value is computed in `f64` with `libm` and rounded once to `f32`, so the data are the
 //! same bits on every platform.
@@ -83,12 +85,48 @@ pub fn moons() -> Dataset<2, 1, MOONS_POINTS> {
     Dataset { inputs, targets }
 }
 
-/// The fraction of outputs on the right side of 0.5 (for the `moons` task's labels).
-pub fn accuracy<const B: usize>(outputs: &[[f32; 1]; B], targets: &[[f32; 1]; B]) -> f64 {
+/// The fraction of outputs on the right side of `threshold` (0.5 for a regressed label, 0
+/// for a logit), for the `moons` task's labels 0 and 1.
+pub fn accuracy<const B: usize>(
+    outputs: &[[f32; 1]; B],
+    targets: &[[f32; 1]; B],
+    threshold: f32,
+) -> f64 {
     let right = outputs
         .iter()
         .zip(targets)
-        .filter(|(y, t)| (y[0] >= 0.5) == (t[0] >= 0.5))
+        .filter(|(y, t)| (y[0] >= threshold) == (t[0] >= 0.5))
+        .count();
+    right as f64 / B as f64
+}
+
+/// The labels 0 and 1 as class indices.
+pub fn classes<const B: usize>(targets: &[[f32; 1]; B]) -> [usize; B] {
+    targets.map(|t| usize::from(t[0] >= 0.5))
+}
+
+/// The fraction of samples whose largest logit is their class's (ties: the first, as
+/// `torch.argmax`).
+pub fn argmax_accuracy<const C: usize, const B: usize>(
+    logits: &[[f32; C]; B],
+    classes: &[usize; B],
+) -> f64 {
+    let argmax = |l: &[f32; C]| {
+        l.iter()
+            .enumerate()
+            .fold((0, f32::NEG_INFINITY), |best, (i, v)| {
+                if *v > best.1 {
+                    (i, *v)
+                } else {
+                    best
+                }
+            })
+            .0
+    };
+    let right = logits
+        .iter()
+        .zip(classes)
+        .filter(|(l, c)| argmax(l) == **c)
         .count();
     right as f64 / B as f64
 }
@@ -159,9 +197,14 @@ mod tests {
     }
 
     #[test]
-    fn accuracy_thresholds_at_half() {
+    fn accuracy_thresholds() {
         let y = [[0.6], [0.4], [0.5], [-1.0]];
         let t = [[1.0], [0.0], [0.0], [1.0]];
-        assert_eq!(accuracy(&y, &t), 0.5);
+        assert_eq!(accuracy(&y, &t, 0.5), 0.5);
+        assert_eq!(accuracy(&y, &t, 0.0), 0.25);
+        assert_eq!(accuracy(&y, &t, -2.0), 0.5);
+        assert_eq!(classes(&t), [1, 0, 0, 1]);
+        let logits = [[0.0, 1.0], [2.0, -1.0], [0.5, 0.5], [3.0, 3.5]];
+        assert_eq!(argmax_accuracy(&logits, &[1, 0, 1, 1]), 0.75);
     }
 }

@@ -1,15 +1,19 @@
 //! `skipgrad train`: fits a deep MLP, with or without shortcuts, on a small generated task
 //! with the core's guarded training step.
 //!
-//! The network is an input layer `(Linear<I, W>, Gelu)`, `D` blocks
-//! `Residual<(Linear<W, W>, Gelu)>` (or plain `(Linear<W, W>, Gelu)` with `--no-shortcut`),
-//! and an output layer `Linear<W, 1>`, initialised as `torch.manual_seed(seed)` followed by
-//! constructing the same `nn.Module` in PyTorch 2.15 would ([`UniformFormula::Float64`]).
-//! Training is full batch, MSE loss, in `f32`, and deterministic: the same flags give the
-//! same loss curve bit for bit.
+//! The network ([`crate::network`]) is an input layer `(Linear<I, W>, activation)`, `D`
+//! blocks `(Linear<W, W>, activation)` with shortcuts (or without, `--no-shortcut`), each
+//! after a `LayerNorm` with `--norm layer`, and an output layer `Linear<W, O>`: one output,
+//! or two logits for `--loss cross-entropy`. It is initialised as `torch.manual_seed(seed)`
+//! followed by constructing the same `nn.Module` in PyTorch 2.15 would
+//! ([`UniformFormula::Float64`]). Training is full batch, in `f32`, and deterministic: the
+//! same flags give the same loss curve bit for bit. The default flags (tanh-GELU, MSE, no
+//! normalisation) train the network of the notebook's book.
 //!
-//! Depth and width are const generics, so each shape is compiled separately; the menu
-//! ([`DEPTHS`] x [`WIDTHS`]) is kept small for compile time.
+//! Depth, width, normalisation and the output count are const generics, so each
+//! combination is compiled separately; the menu ([`DEPTHS`] x [`WIDTHS`]) is kept small for
+//! compile time, and the activation, the shortcuts and the one-output losses are chosen at
+//! run time in one compiled network each.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -18,36 +22,37 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use skipgrad::{
-    Adam, Buffers, Gelu, Linear, Loss, Module, Mse, NonFiniteUpdate, Optimizer, Params, Residual,
-    Sgd, TorchInit, Trainer, UniformFormula, Zeroed,
+    Adam, Buffers, CrossEntropy, Data, Gelu, Linear, Loss, Module, NonFiniteUpdate, Optimizer,
+    Params, Residual, Sgd, TorchInit, Trainer, UniformFormula, Zeroed,
 };
 
 use crate::flags;
+use crate::loss::{LossKind, PointLoss};
+use crate::network::{Block, Configure, Net, NormBlock, NormKind, Parts};
 use crate::plot;
-use crate::task::{self, Dataset, Task};
+use crate::task::{self, Task};
 use crate::weights::Weights;
 
 /// Depths (number of blocks) compiled into the binary.
 pub const DEPTHS: [usize; 4] = [2, 4, 8, 16];
 /// Widths compiled into the binary.
 pub const WIDTHS: [usize; 2] = [8, 16];
+
+/// `train`'s default network (tanh-GELU, shortcuts, no normalisation, one output) written
+/// with the core's types: the same tensor names, initial weights and bits as
+/// [`Net`]`<I, W, D, Block<W>, 1>` configured that way (tested in [`crate::network`]). The
+/// commands that only load and save weights (`convert`, [`crate::networks`]) use it.
+pub type ResidualNet<const I: usize, const W: usize, const D: usize> = (
+    (Linear<f32, I, W>, Gelu),
+    [Residual<(Linear<f32, W, W>, Gelu)>; D],
+    Linear<f32, W, 1>,
+);
 /// The most steps a run takes.
 pub const MAX_STEPS: usize = 1_000_000_000;
 /// The most losses a run records (`--steps / --every`), so the curve fits in memory.
 pub const MAX_RECORDED: usize = 1_000_000;
 /// Runs at least this long show a progress bar (on a terminal, without `--json`).
 const PROGRESS_MIN_STEPS: usize = 200;
-
-/// One hidden block: `nn.Sequential(nn.Linear(W, W), GELU())`.
-pub type Block<const W: usize> = (Linear<f32, W, W>, Gelu);
-/// The network: input layer, `D` blocks `B`, output layer.
-pub type Net<const I: usize, const W: usize, const D: usize, B> =
-    ((Linear<f32, I, W>, Gelu), [B; D], Linear<f32, W, 1>);
-/// The network with shortcuts around every block.
-pub type ResidualNet<const I: usize, const W: usize, const D: usize> =
-    Net<I, W, D, Residual<Block<W>>>;
-/// The network without shortcuts.
-pub type PlainNet<const I: usize, const W: usize, const D: usize> = Net<I, W, D, Block<W>>;
 
 /// The optimizer to train with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -112,6 +117,9 @@ pub struct TrainArgs {
     /// `torch.manual_seed` value for the initial weights.
     #[arg(long, default_value_t = 0, allow_hyphen_values = true, value_parser = flags::seed)]
     pub seed: u64,
+    /// The activation, loss and normalisation.
+    #[command(flatten)]
+    pub parts: Parts,
     /// Record the loss every this many steps (JSON `losses` and the plot): the loss after
     /// 0, N, 2N, ... updates, then after the last one. At most 1,000,000 losses are
     /// recorded: `--steps / --every` must not exceed that.
@@ -155,6 +163,8 @@ pub struct Config {
     pub seed: u64,
     /// Loss recording interval.
     pub every: usize,
+    /// The activation, loss and normalisation.
+    pub parts: Parts,
 }
 
 impl Default for Config {
@@ -170,6 +180,7 @@ impl Default for Config {
             shortcut: true,
             seed: 0,
             every: 10,
+            parts: Parts::default(),
         }
     }
 }
@@ -223,6 +234,15 @@ impl TrainArgs {
                 self.steps / self.every
             );
         }
+        let loss = self.parts.loss;
+        if loss.classifies() && self.task != Task::Moons {
+            crate::usage_bail!(
+                "--loss {} trains a classifier on class labels: --task {} has none (its \
+                 targets are real numbers); use --task moons, or --loss mse or huber",
+                loss.name(),
+                self.task.name()
+            );
+        }
         Ok(Config {
             task: self.task,
             depth: self.depth,
@@ -233,6 +253,7 @@ impl TrainArgs {
             shortcut: !self.no_shortcut,
             seed: self.seed,
             every: self.every,
+            parts: self.parts,
         })
     }
 }
@@ -265,29 +286,35 @@ impl<M: Params<f32>> Optimizer<f32, M> for AnyOptimizer<M::Grads> {
     }
 }
 
-/// Trains one network on one dataset.
-fn fit<M, const I: usize, const B: usize>(
-    data: &Dataset<I, 1, B>,
+/// Trains one network on one dataset with one loss; returns the curve (without accuracy)
+/// and the trained network's outputs.
+fn fit<M, L, const I: usize, const B: usize>(
+    inputs: &[[f32; I]; B],
+    targets: &[L::Target; B],
+    loss: L,
     cfg: &Config,
     weights: &Weights,
     progress: &ProgressBar,
-) -> anyhow::Result<Curve>
+) -> anyhow::Result<(Curve, Box<[M::Output; B]>)>
 where
-    M: Module<[f32; I], Output = [f32; 1]> + Zeroed,
+    M: Module<[f32; I]> + Zeroed + Configure,
+    M::Output: Data<Scalar = f32>,
+    L: Loss<M::Output> + Copy,
 {
     let mut init = TorchInit::with_formula(cfg.seed, UniformFormula::Float64);
     let mut model: Box<M> = Box::new(M::torch_init(&mut init));
     weights.load_into(&mut *model)?;
+    model.configure(cfg.parts.activation, cfg.shortcut);
     let mut buffers: Box<Buffers<M, [f32; I]>> = Box::new(Buffers::ZERO);
     let opt = match cfg.optimizer {
         OptimizerKind::Sgd => AnyOptimizer::Sgd(Sgd::new(cfg.lr)?),
         OptimizerKind::Adam => AnyOptimizer::Adam(Box::new(Adam::new().with_lr(cfg.lr)?)),
     };
-    let mut trainer = Trainer::new(&mut *model, &mut *buffers, opt, Mse);
+    let mut trainer = Trainer::new(&mut *model, &mut *buffers, opt, loss);
     let mut losses = Vec::with_capacity(cfg.steps / cfg.every + 2);
     let mut at_steps = Vec::with_capacity(cfg.steps / cfg.every + 2);
     for step in 0..cfg.steps {
-        let loss = trainer.step(&data.inputs, &data.targets).with_context(|| {
+        let loss = trainer.step(inputs, targets).with_context(|| {
             format!(
                 "step {step} refused (the model and optimizer keep their last good state); \
                  a smaller --lr may help"
@@ -300,34 +327,100 @@ where
         progress.inc(1);
     }
     drop(trainer);
-    let outputs = data.inputs.map(|x| model.infer(&x));
-    let final_loss = Mse.batch_loss(&outputs, &data.targets);
+    let outputs = Box::new(inputs.map(|x| model.infer(&x)));
+    let final_loss = loss.batch_loss(&outputs, targets);
     if !final_loss.is_finite() {
         bail!("training diverged: the final loss is {final_loss}; a smaller --lr may help");
     }
     weights.save_from(&*model)?;
     losses.push(final_loss);
     at_steps.push(cfg.steps);
-    let accuracy = (cfg.task == Task::Moons).then(|| task::accuracy(&outputs, &data.targets));
-    Ok(Curve {
+    let curve = Curve {
         losses,
         at_steps,
         final_loss,
-        accuracy,
-    })
+        accuracy: None,
+    };
+    Ok((curve, outputs))
 }
 
-/// Trains one shape on the configured task and variant.
+/// The loss of a one-output network.
+fn point_loss(kind: LossKind) -> PointLoss {
+    match kind {
+        LossKind::Huber => PointLoss::Huber,
+        LossKind::Bce => PointLoss::Bce,
+        LossKind::Mse | LossKind::CrossEntropy => PointLoss::Mse,
+    }
+}
+
+/// Trains the network with hidden blocks `Bk` on the configured task and loss: `sin` with
+/// one output, `moons` with one output (labels as targets: MSE, Huber, BCE) or two logits
+/// (cross-entropy, labels as class indices).
+fn fit_blocks<const D: usize, const W: usize, Bk>(
+    cfg: &Config,
+    weights: &Weights,
+    progress: &ProgressBar,
+) -> anyhow::Result<Curve>
+where
+    Net<1, W, D, Bk, 1>: Module<[f32; 1], Output = [f32; 1]> + Zeroed + Configure,
+    Net<2, W, D, Bk, 1>: Module<[f32; 2], Output = [f32; 1]> + Zeroed + Configure,
+    Net<2, W, D, Bk, 2>: Module<[f32; 2], Output = [f32; 2]> + Zeroed + Configure,
+{
+    let loss = cfg.parts.loss;
+    match (cfg.task, loss) {
+        (Task::Sin, _) => {
+            let d = task::sin();
+            let (curve, _) = fit::<Net<1, W, D, Bk, 1>, _, 1, _>(
+                &d.inputs,
+                &d.targets,
+                point_loss(loss),
+                cfg,
+                weights,
+                progress,
+            )?;
+            Ok(curve)
+        }
+        (Task::Moons, LossKind::CrossEntropy) => {
+            let d = task::moons();
+            let classes = task::classes(&d.targets);
+            let (mut curve, outputs) = fit::<Net<2, W, D, Bk, 2>, _, 2, _>(
+                &d.inputs,
+                &classes,
+                CrossEntropy,
+                cfg,
+                weights,
+                progress,
+            )?;
+            curve.accuracy = Some(task::argmax_accuracy(&outputs, &classes));
+            Ok(curve)
+        }
+        (Task::Moons, _) => {
+            let d = task::moons();
+            let (mut curve, outputs) = fit::<Net<2, W, D, Bk, 1>, _, 2, _>(
+                &d.inputs,
+                &d.targets,
+                point_loss(loss),
+                cfg,
+                weights,
+                progress,
+            )?;
+            // A logit is on the right side of 0, a regressed label of 0.5.
+            let threshold = if loss == LossKind::Bce { 0.0 } else { 0.5 };
+            curve.accuracy = Some(task::accuracy(&outputs, &d.targets, threshold));
+            Ok(curve)
+        }
+    }
+}
+
+/// Trains one shape on the configured task, parts and variant.
 fn fit_shape<const D: usize, const W: usize>(
     cfg: &Config,
     w: &Weights,
     progress: &ProgressBar,
 ) -> anyhow::Result<Curve> {
-    match (cfg.task, cfg.shortcut) {
-        (Task::Sin, true) => fit::<ResidualNet<1, W, D>, 1, _>(&task::sin(), cfg, w, progress),
-        (Task::Sin, false) => fit::<PlainNet<1, W, D>, 1, _>(&task::sin(), cfg, w, progress),
-        (Task::Moons, true) => fit::<ResidualNet<2, W, D>, 2, _>(&task::moons(), cfg, w, progress),
-        (Task::Moons, false) => fit::<PlainNet<2, W, D>, 2, _>(&task::moons(), cfg, w, progress),
+    match cfg.parts.norm {
+        NormKind::None => fit_blocks::<D, W, Block<W>>(cfg, w, progress),
+        NormKind::Layer => fit_blocks::<D, W, NormBlock<W>>(cfg, w, progress),
     }
 }
 
@@ -389,6 +482,10 @@ struct Report<'a> {
     optimizer: &'static str,
     lr: f64,
     seed: u64,
+    activation: &'static str,
+    loss: &'static str,
+    norm: &'static str,
+    /// For `moons`: the fraction of the points classified right after training.
     #[serde(skip_serializing_if = "Option::is_none")]
     accuracy: Option<f64>,
     /// With `--plot`: the other variant's curve.
@@ -401,6 +498,8 @@ struct Compared<'a> {
     shortcut: bool,
     final_loss: f32,
     losses: &'a [f32],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accuracy: Option<f64>,
 }
 
 fn variant(shortcut: bool) -> &'static str {
@@ -411,6 +510,25 @@ fn variant(shortcut: bool) -> &'static str {
     }
 }
 
+/// The parts that differ from the defaults, as `", SiLU, cross-entropy, LayerNorm"` (empty
+/// for the defaults).
+fn parts_note(parts: &Parts, title: bool) -> String {
+    let d = Parts::default();
+    let mut out = String::new();
+    if parts.activation != d.activation {
+        let a = parts.activation;
+        out += &format!(", {}", if title { a.title() } else { a.name() });
+    }
+    if parts.loss != d.loss {
+        let l = parts.loss;
+        out += &format!(", {} loss", if title { l.title() } else { l.name() });
+    }
+    if parts.norm != d.norm {
+        out += if title { ", LayerNorm" } else { ", norm layer" };
+    }
+    out
+}
+
 /// The plot's title for a run.
 pub fn plot_title(cfg: &Config) -> String {
     let task = match cfg.task {
@@ -418,13 +536,22 @@ pub fn plot_title(cfg: &Config) -> String {
         Task::Moons => "two moons, 128 points",
     };
     format!(
-        "{task}: {} blocks of width {}, {} lr {}, seed {}",
+        "{task}: {} blocks of width {}, {} lr {}, seed {}{}",
         cfg.depth,
         cfg.width,
         cfg.optimizer.title(),
         cfg.lr,
-        cfg.seed
+        cfg.seed,
+        parts_note(&cfg.parts, true)
     )
+}
+
+/// `", accuracy 98.4%"`, or nothing.
+fn accuracy_note(curve: &Curve) -> String {
+    curve
+        .accuracy
+        .map(|a| format!(", accuracy {:.1}%", 100.0 * a))
+        .unwrap_or_default()
 }
 
 /// Writes the loss curves of both variants to `path`.
@@ -436,9 +563,10 @@ pub fn write_plot(
 ) -> anyhow::Result<()> {
     let series = [a, b].map(|(c, curve)| plot::Series {
         label: format!(
-            "{} (final loss {:.2e})",
+            "{} (final loss {:.2e}{})",
             variant(c.shortcut),
-            curve.final_loss
+            curve.final_loss,
+            accuracy_note(curve)
         ),
         points: curve
             .at_steps
@@ -447,7 +575,8 @@ pub fn write_plot(
             .map(|(s, l)| (*s as f64, f64::from(*l)))
             .collect(),
     });
-    plot::loss_curves(path, &plot_title(cfg), &series)
+    let y_desc = format!("training loss ({}, log scale)", cfg.parts.loss.title());
+    plot::loss_curves(path, &plot_title(cfg), &y_desc, &series)
 }
 
 /// Runs `skipgrad train`.
@@ -492,11 +621,15 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             optimizer: cfg.optimizer.name(),
             lr: cfg.lr,
             seed: cfg.seed,
+            activation: cfg.parts.activation.name(),
+            loss: cfg.parts.loss.name(),
+            norm: cfg.parts.norm.name(),
             accuracy: curve.accuracy,
             compared: compared.as_ref().map(|c| Compared {
                 shortcut: other.shortcut,
                 final_loss: c.final_loss,
                 losses: &c.losses,
+                accuracy: c.accuracy,
             }),
         };
         crate::outln!("{}", serde_json::to_string(&report)?);
@@ -504,14 +637,15 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     }
 
     crate::outln!(
-        "{}, {} steps of {} (lr {}), seed {}, {} blocks of width {}",
+        "{}, {} steps of {} (lr {}), seed {}, {} blocks of width {}{}",
         cfg.task.name(),
         cfg.steps,
         cfg.optimizer.name(),
         cfg.lr,
         cfg.seed,
         cfg.depth,
-        cfg.width
+        cfg.width,
+        parts_note(&cfg.parts, false)
     );
     let mut lines = vec![(&cfg, &curve)];
     if let Some(c) = &compared {
@@ -519,14 +653,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     }
     for (c, curve) in lines {
         let first = curve.losses.first().copied().unwrap_or(f32::NAN);
-        let acc = curve
-            .accuracy
-            .map(|a| format!(", accuracy {:.1}%", 100.0 * a))
-            .unwrap_or_default();
         crate::outln!(
-            "{:>18}: loss {first:.4e} -> final loss {:.4e}{acc}",
+            "{:>18}: loss {first:.4e} -> final loss {:.4e}{}",
             variant(c.shortcut),
-            curve.final_loss
+            curve.final_loss,
+            accuracy_note(curve)
         );
     }
     crate::outln!("trained in {seconds:.2} s");
@@ -539,6 +670,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::activation::ActivationKind;
 
     fn args(depth: usize, width: usize) -> TrainArgs {
         TrainArgs {
@@ -551,6 +683,7 @@ mod tests {
             no_shortcut: false,
             seed: 0,
             every: 1,
+            parts: Parts::default(),
             plot: None,
             json: false,
             load: None,
@@ -558,23 +691,66 @@ mod tests {
         }
     }
 
+    /// Every shape, task, loss, normalisation and variant trains (3 steps each); the
+    /// activation is chosen at run time (one compiled network runs them all).
     #[test]
-    fn every_menu_shape_is_compiled() {
+    fn every_menu_combination_is_compiled() {
+        let losses = |task| match task {
+            Task::Sin => vec![LossKind::Mse, LossKind::Huber],
+            Task::Moons => vec![
+                LossKind::Mse,
+                LossKind::Huber,
+                LossKind::Bce,
+                LossKind::CrossEntropy,
+            ],
+        };
         for d in DEPTHS {
             for w in WIDTHS {
                 let cfg = args(d, w).config().expect("on the menu");
                 for task in [Task::Sin, Task::Moons] {
-                    for shortcut in [true, false] {
-                        let c = Config {
-                            task,
-                            shortcut,
-                            ..cfg
-                        };
-                        let curve = train(&c, &ProgressBar::hidden()).expect("trains");
-                        assert_eq!(curve.at_steps, [0, 1, 2, 3]);
+                    for loss in losses(task) {
+                        for norm in [NormKind::None, NormKind::Layer] {
+                            for shortcut in [true, false] {
+                                let c = Config {
+                                    task,
+                                    shortcut,
+                                    parts: Parts {
+                                        loss,
+                                        norm,
+                                        ..cfg.parts
+                                    },
+                                    ..cfg
+                                };
+                                let curve = train(&c, &ProgressBar::hidden()).expect("trains");
+                                assert_eq!(curve.at_steps, [0, 1, 2, 3]);
+                                assert_eq!(curve.accuracy.is_some(), task == Task::Moons);
+                            }
+                        }
                     }
                 }
             }
+        }
+        for activation in ActivationKind::ALL {
+            let c = Config {
+                parts: Parts {
+                    activation,
+                    ..Parts::default()
+                },
+                ..args(2, 8).config().expect("on the menu")
+            };
+            assert!(train(&c, &ProgressBar::hidden()).is_ok(), "{activation:?}");
+        }
+    }
+
+    #[test]
+    fn classifier_losses_need_labels() {
+        for loss in [LossKind::CrossEntropy, LossKind::Bce] {
+            let mut a = args(2, 8);
+            a.parts.loss = loss;
+            let err = a.config().expect_err("sin has no labels").to_string();
+            assert!(err.contains("use --task moons"), "{err}");
+            a.task = Task::Moons;
+            assert!(a.config().is_ok());
         }
     }
 

@@ -269,7 +269,7 @@ fn small_means_print_like_python() {
 /// stdout, and names the problem on stderr.
 #[test]
 fn bad_flags_exit_2_with_a_clear_message() {
-    let cases: [(&[&str], &str); 14] = [
+    let cases: [(&[&str], &str); 17] = [
         (
             &["seed", "--input", "1,2"],
             "expected 3 comma-separated numbers",
@@ -302,6 +302,15 @@ fn bad_flags_exit_2_with_a_clear_message() {
         ),
         (&["gradcheck", "--seed", "x"], "invalid value 'x'"),
         (&["exhaustive-gelu", "--stride", "0"], "invalid value '0'"),
+        (
+            &["exhaustive", "--activation", "elu"],
+            "expected all, gelu-tanh, gelu",
+        ),
+        (
+            &["exhaustive", "--activation", "relu", "--stride", "0"],
+            "invalid value '0'",
+        ),
+        (&["exhaustive"], "--activation"),
     ];
     for (args, want) in cases {
         let out = skipgrad(args);
@@ -309,6 +318,59 @@ fn bad_flags_exit_2_with_a_clear_message() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
         assert!(stderr.contains(want), "{args:?}: stderr is {stderr}");
+    }
+}
+
+/// `skipgrad exhaustive --activation all` on a sample (every 65,537th bit pattern, about
+/// 65,000 finite inputs per activation): every activation is reported, every value and
+/// derivative is finite, and every figure is within the bound the full run is held to.
+#[cfg(not(feature = "micromath"))]
+#[test]
+fn exhaustive_sampled_covers_every_activation() {
+    let out = skipgrad(&[
+        "exhaustive",
+        "--activation",
+        "all",
+        "--stride",
+        "65537",
+        "--threads",
+        "1",
+        "--json",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON array");
+    let runs = v.as_array().expect("an array");
+    let names: Vec<&str> = runs
+        .iter()
+        .filter_map(|r| r["activation"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "gelu-tanh",
+            "gelu",
+            "relu",
+            "leaky-relu",
+            "sigmoid",
+            "tanh",
+            "silu"
+        ]
+    );
+    for r in runs {
+        let name = &r["activation"];
+        let checked = r["summary"]["checked"].as_u64().expect("checked");
+        assert!((65_000..65_600).contains(&checked), "{name}: {checked}");
+        for part in ["value", "derivative"] {
+            let stats = &r["summary"][part];
+            assert_eq!(stats["non_finite"], 0, "{name} {part}");
+            let unit = r["bounds"][part]["unit"].as_str().expect("unit");
+            let bound = r["bounds"][part]["bound"].as_f64().expect("a finite bound");
+            let figure = if unit == "ulp" { "ulp" } else { "mixed" };
+            let error = stats[figure]["error"].as_f64().expect("error");
+            eprintln!("{name} {part}: {error:.4} {unit} (bound {bound})");
+            assert!(error <= bound, "{name} {part}: {error} > {bound}");
+        }
     }
 }
 

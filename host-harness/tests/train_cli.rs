@@ -37,6 +37,10 @@ fn json_is_one_object_with_the_curve() {
     assert_eq!(v["shortcut"], true);
     assert_eq!(v["optimizer"], "sgd");
     assert_eq!(v["lr"], 0.01);
+    assert_eq!(v["activation"], "gelu-tanh");
+    assert_eq!(v["loss"], "mse");
+    assert_eq!(v["norm"], "none");
+    assert!(v.get("accuracy").is_none(), "sin has no accuracy");
     // Losses after 0, 10, 20, 30 and 35 updates; the last is the final loss.
     let losses = v["losses"].as_array().expect("losses");
     assert_eq!(losses.len(), 5);
@@ -93,7 +97,7 @@ fn plot_compares_both_variants() {
 /// Every bad flag exits with status 2, whether clap rejects it or the command's own checks do.
 #[test]
 fn bad_flags_exit_2_with_a_clear_message() {
-    let cases: [(&[&str], &str); 8] = [
+    let cases: [(&[&str], &str); 14] = [
         (&["--depth", "3"], "depth {2, 4, 8, 16} x width {8, 16}"),
         (&["--width", "32"], "depth {2, 4, 8, 16} x width {8, 16}"),
         (&["--lr", "-1"], "--lr must be > 0, got -1.0"),
@@ -102,6 +106,15 @@ fn bad_flags_exit_2_with_a_clear_message() {
         (&["--every", "0"], "'--every <EVERY>': must be at least 1"),
         (&["--lr", "nan"], "'--lr <LR>': must be a finite number"),
         (&["--optimizer", "rmsprop"], "invalid value 'rmsprop'"),
+        (&["--activation", "elu"], "invalid value 'elu'"),
+        (&["--loss", "hinge"], "invalid value 'hinge'"),
+        (&["--norm", "batch"], "invalid value 'batch'"),
+        (&["--loss", "cross-entropy"], "use --task moons"),
+        (&["--loss", "bce", "--task", "sin"], "use --task moons"),
+        (
+            &["--loss", "cross-entropy", "--depth", "5"],
+            "depth {2, 4, 8, 16}",
+        ),
     ];
     for (args, message) in cases {
         let out = skipgrad(args);
@@ -129,4 +142,164 @@ fn a_diverging_run_is_an_error_not_a_nan_curve() {
         stderr.contains("refused") || stderr.contains("diverged"),
         "{stderr}"
     );
+}
+
+/// The classifiers on two moons: cross-entropy on two logits and BCE on one report their
+/// accuracy as a fraction in the JSON, and in the text and the plot. Each bound is 0.9 times
+/// what `skipgrad train --task moons --loss L --norm N --activation A --optimizer adam
+/// --lr 0.01 --steps 300 --depth 2 --width 8 --json` measured (all four: 1.0, every point
+/// right; printed with --nocapture). A network that has not learnt the moons stays near 0.85
+/// (30 steps: 0.867 cross-entropy, 0.852 BCE), below every bound.
+#[test]
+fn moons_classifiers_report_accuracy() {
+    let cases: [(&str, &str, &str, f64); 4] = [
+        ("cross-entropy", "none", "gelu-tanh", ACCURACY_BOUNDS[0]),
+        ("bce", "none", "gelu-tanh", ACCURACY_BOUNDS[1]),
+        ("cross-entropy", "layer", "silu", ACCURACY_BOUNDS[2]),
+        ("bce", "layer", "relu", ACCURACY_BOUNDS[3]),
+    ];
+    for (loss, norm, activation, bound) in cases {
+        let args = [
+            "--json",
+            "--task",
+            "moons",
+            "--loss",
+            loss,
+            "--norm",
+            norm,
+            "--activation",
+            activation,
+            "--optimizer",
+            "adam",
+            "--lr",
+            "0.01",
+            "--steps",
+            "300",
+            "--depth",
+            "2",
+            "--width",
+            "8",
+        ];
+        let (_, v) = json_of(&args);
+        let accuracy = v["accuracy"].as_f64().expect("an accuracy");
+        eprintln!(
+            "{loss} {norm} {activation}: accuracy {accuracy}, final loss {}",
+            v["final_loss"]
+        );
+        assert!(
+            accuracy >= bound && accuracy <= 1.0,
+            "{args:?}: accuracy {accuracy}"
+        );
+        assert_eq!(v["loss"], loss);
+        assert_eq!(v["norm"], norm);
+        assert_eq!(v["activation"], activation);
+    }
+}
+
+/// Accuracy bounds of [`moons_classifiers_report_accuracy`]'s cases: 0.9 x the measured 1.0.
+const ACCURACY_BOUNDS: [f64; 4] = [0.9, 0.9, 0.9, 0.9];
+
+/// Every `--activation` and every `--loss` value trains (a few steps, finite loss), and the
+/// JSON names it. Classifier losses run on `moons`, the others on both tasks.
+#[test]
+fn every_activation_and_loss_runs() {
+    let activations = [
+        "gelu-tanh",
+        "gelu",
+        "relu",
+        "leaky-relu",
+        "sigmoid",
+        "tanh",
+        "silu",
+    ];
+    let losses: [(&str, &[&str]); 4] = [
+        ("mse", &["sin", "moons"]),
+        ("huber", &["sin", "moons"]),
+        ("cross-entropy", &["moons"]),
+        ("bce", &["moons"]),
+    ];
+    let run = |activation: &str, loss: &str, task: &str, norm: &str| {
+        let args = [
+            "--json",
+            "--steps",
+            "5",
+            "--every",
+            "1",
+            "--depth",
+            "2",
+            "--width",
+            "8",
+            "--activation",
+            activation,
+            "--loss",
+            loss,
+            "--task",
+            task,
+            "--norm",
+            norm,
+        ];
+        let (_, v) = json_of(&args);
+        assert_eq!(v["activation"], activation, "{args:?}");
+        assert_eq!(v["loss"], loss, "{args:?}");
+        assert_eq!(v["norm"], norm, "{args:?}");
+        assert_eq!(v["task"], task, "{args:?}");
+        let losses = v["losses"].as_array().expect("losses");
+        assert_eq!(losses.len(), 6, "{args:?}");
+        assert!(
+            losses
+                .iter()
+                .all(|l| l.as_f64().is_some_and(f64::is_finite)),
+            "{args:?}: {losses:?}"
+        );
+        assert_eq!(v.get("accuracy").is_some(), task == "moons", "{args:?}");
+    };
+    for activation in activations {
+        run(activation, "mse", "sin", "none");
+    }
+    for (loss, tasks) in losses {
+        for task in tasks {
+            for norm in ["none", "layer"] {
+                run("gelu-tanh", loss, task, norm);
+            }
+        }
+    }
+}
+
+#[test]
+fn classifier_text_and_plot_show_accuracy() {
+    let dir = std::env::temp_dir().join(format!("skipgrad-train-acc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("moons.svg");
+    let path_str = path.to_str().expect("UTF-8 path");
+    let out = skipgrad(&[
+        "--task",
+        "moons",
+        "--loss",
+        "cross-entropy",
+        "--steps",
+        "30",
+        "--depth",
+        "2",
+        "--width",
+        "8",
+        "--plot",
+        path_str,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(text.contains("cross-entropy loss"), "{text}");
+    assert_eq!(text.matches(", accuracy ").count(), 2, "{text}");
+    let svg = std::fs::read_to_string(&path).expect("the plot was written");
+    for want in [
+        "accuracy",
+        "training loss (cross-entropy, log scale)",
+        "cross-entropy",
+    ] {
+        assert!(svg.contains(want), "the plot lacks {want:?}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }

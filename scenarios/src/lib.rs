@@ -10,7 +10,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs, rust_2018_idioms)]
 
+pub mod activations;
 pub mod layers;
+pub mod losses;
 pub mod meter;
 pub mod report;
 pub mod roundtrip;
@@ -21,4 +23,9 @@ pub use report::Report;
 pub use scenario::Scenario;
 
 /// Every scenario, in report order.
-pub const ALL: &[Scenario] = &[layers::SCENARIO, roundtrip::SCENARIO];
+pub const ALL: &[Scenario] = &[
+    layers::SCENARIO,
+    activations::SCENARIO,
+    losses::SCENARIO,
+    roundtrip::SCENARIO,
+];

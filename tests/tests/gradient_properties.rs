@@ -6,14 +6,78 @@
 
 mod common;
 
-use common::{assert_gradients, case, config, torch_case, wide_case, Case, Identity};
+use common::{
+    assert_gradients, assert_gradients_with, assert_loss_gradients, away_from, case, config,
+    layer_norm_config, torch_case, wide_case, Case, Identity,
+};
 use proptest::prelude::*;
-use skipgrad::{Gelu, Linear, Loss, Module, Mse, Residual, Zeroed};
+use skipgrad::{
+    BceWithLogits, CrossEntropy, Gelu, GeluErf, Huber, LayerNorm, LeakyRelu, Linear, Loss, Module,
+    Mse, Relu, Residual, Sigmoid, Silu, Tanh, Zeroed,
+};
 use skipgrad_harness::notebook::{Plain, WithShortcut};
 
 /// Twice PyTorch's initial weight range for a fan-in of `n`: `2 / sqrt(n)`.
 fn scale(n: usize) -> f64 {
     2.0 / (n as f64).sqrt()
+}
+
+/// A case of a piecewise-linear activation with no input within 0.01 of its kink at 0.
+fn kinked_case<M, const N: usize, const B: usize>(
+    approx: fn(f64) -> f64,
+) -> impl Strategy<Value = Case<M, N, N, B>>
+where
+    M: skipgrad::Params<f64> + Zeroed + Clone + 'static,
+{
+    wide_case::<M, N, B>(approx).prop_map(|mut c| {
+        c.inputs
+            .iter_mut()
+            .flatten()
+            .for_each(|x| *x = away_from(0.0, 0.01, *x));
+        c
+    })
+}
+
+/// Logits in `±10` and a class index for each of `B` samples.
+fn logits_and_classes<const N: usize, const B: usize>(
+) -> impl Strategy<Value = ([[f64; N]; B], [usize; B])> {
+    (
+        proptest::array::uniform::<_, B>(proptest::array::uniform::<_, N>(-10.0..10.0f64)),
+        proptest::array::uniform::<_, B>(0..N),
+    )
+}
+
+/// Logits in `±10` and probabilities (a third of them exactly 0 or 1).
+fn logits_and_probabilities<const N: usize, const B: usize>(
+) -> impl Strategy<Value = ([[f64; N]; B], [[f64; N]; B])> {
+    // A flat vector: an array of union strategies overflows a debug build's test stack.
+    let p = prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0f64];
+    (
+        proptest::array::uniform::<_, B>(proptest::array::uniform::<_, N>(-10.0..10.0f64)),
+        proptest::collection::vec(p, N * B).prop_map(|v| {
+            let mut t = [[0.0; N]; B];
+            t.iter_mut().flatten().zip(v).for_each(|(t, v)| *t = v);
+            t
+        }),
+    )
+}
+
+/// Predictions and targets in `±2` whose differences stay 0.01 away from Huber's kink at
+/// `|y - t| = 1` (its second derivative jumps there).
+fn huber_pairs<const N: usize, const B: usize>(
+) -> impl Strategy<Value = ([[f64; N]; B], [[f64; N]; B])> {
+    let row = || proptest::array::uniform::<_, N>(-2.0..2.0f64);
+    (
+        proptest::array::uniform::<_, B>(row()),
+        proptest::array::uniform::<_, B>(row()),
+    )
+        .prop_map(|(y, mut t)| {
+            for (y, t) in y.iter().flatten().zip(t.iter_mut().flatten()) {
+                let d = y - *t;
+                *t = y - d.signum() * away_from(1.0, 0.01, d.abs());
+            }
+            (y, t)
+        })
 }
 
 macro_rules! size_properties {
@@ -47,6 +111,84 @@ macro_rules! size_properties {
                 #[test]
                 fn gelu(c in wide_case::<Gelu, N, 3>(|x| x.max(0.0))) {
                     assert_gradients(&c)?;
+                }
+
+                #[test]
+                fn gelu_erf(c in wide_case::<GeluErf, N, 3>(|x| x.max(0.0))) {
+                    assert_gradients(&c)?;
+                }
+
+                /// Inputs at least 0.01 from the kink at 0.
+                #[test]
+                fn relu(c in kinked_case::<Relu, N, 3>(|x| x.max(0.0))) {
+                    assert_gradients(&c)?;
+                }
+
+                #[test]
+                fn leaky_relu(c in kinked_case::<LeakyRelu, N, 3>(|x| x.max(0.01 * x))) {
+                    assert_gradients(&c)?;
+                }
+
+                #[test]
+                fn leaky_relu_steep(c in kinked_case::<LeakyRelu<-3, 2>, N, 3>(|x| x.max(-1.5 * x))) {
+                    assert_gradients(&c)?;
+                }
+
+                #[test]
+                fn sigmoid(c in wide_case::<Sigmoid, N, 3>(|_| 0.5)) {
+                    assert_gradients(&c)?;
+                }
+
+                #[test]
+                fn tanh(c in wide_case::<Tanh, N, 3>(|_| 0.0)) {
+                    assert_gradients(&c)?;
+                }
+
+                #[test]
+                fn silu(c in wide_case::<Silu, N, 3>(|x| x.max(0.0))) {
+                    assert_gradients(&c)?;
+                }
+
+                /// Weights and shifts in `±2`, inputs in `±2` (equal inputs too, where the
+                /// variance is 0); the checker's finer step (see `layer_norm_config`).
+                #[test]
+                fn layer_norm(c in case::<LayerNorm<f64, N>, N, N, 3>(2.0)) {
+                    assert_gradients_with(&c, &layer_norm_config())?;
+                }
+
+                /// LayerNorm before each block, inside its shortcut.
+                #[test]
+                fn pre_norm_block(
+                    c in case::<[Residual<(LayerNorm<f64, N>, Linear<f64, N, N>, Gelu)>; 2], N, N, 2>(
+                        scale(N),
+                    )
+                ) {
+                    assert_gradients_with(&c, &layer_norm_config())?;
+                }
+
+                #[test]
+                fn cross_entropy((y, t) in logits_and_classes::<N, 5>()) {
+                    assert_loss_gradients(&Identity, &CrossEntropy, &y, &t)?;
+                }
+
+                #[test]
+                fn cross_entropy_after_a_layer(
+                    (model, (x, t)) in (
+                        case::<Linear<f64, N, N>, N, N, 1>(scale(N)).prop_map(|c| c.model),
+                        logits_and_classes::<N, 3>(),
+                    )
+                ) {
+                    assert_loss_gradients(&model, &CrossEntropy, &x, &t)?;
+                }
+
+                #[test]
+                fn bce_with_logits((y, t) in logits_and_probabilities::<N, 5>()) {
+                    assert_loss_gradients(&Identity, &BceWithLogits, &y, &t)?;
+                }
+
+                #[test]
+                fn huber((y, t) in huber_pairs::<N, 5>()) {
+                    assert_loss_gradients(&Identity, &Huber, &y, &t)?;
                 }
 
                 #[test]

@@ -60,18 +60,26 @@ pub trait ElementWise<T: Scalar> {
 /// Implements [`Zeroed`](crate::Zeroed), [`Params`](crate::Params) (no tensors) and
 /// [`Module`](crate::Module) for every [`Flat`] input (a sample or a batch) for a unit struct
 /// that implements [`ElementWise`]: `activation!(Name)`, or for a unit struct with const
-/// generic parameters `activation!(impl[const N: i32] Name<N>)`.
+/// generic parameters `activation!(impl[const N: i32] Name<N>)`. A type that is not a unit
+/// struct (an enum choosing the function at run time) names its zero value:
+/// `activation!(Choice = Choice::Relu)`.
 ///
 /// The module's cache is the derivative at each input (computed with the value in
 /// `forward`), and `backward` multiplies the output gradient by it.
 #[macro_export]
 macro_rules! activation {
     ($name:ident) => {
-        $crate::activation!(impl[] $name);
+        $crate::activation!(impl[] $name = Self);
+    };
+    ($name:ident = $zero:expr) => {
+        $crate::activation!(impl[] $name = $zero);
     };
     (impl[$(const $g:ident : $gt:ty),*] $name:ty) => {
+        $crate::activation!(impl[$(const $g: $gt),*] $name = Self);
+    };
+    (impl[$(const $g:ident : $gt:ty),*] $name:ty = $zero:expr) => {
         impl<$(const $g: $gt),*> $crate::Zeroed for $name {
-            const ZERO: Self = Self;
+            const ZERO: Self = $zero;
         }
 
         impl<$(const $g: $gt),*> $crate::Layer for $name {

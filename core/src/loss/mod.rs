@@ -1,8 +1,18 @@
 //! Losses: a value and its gradient with respect to the prediction, averaged like PyTorch's
-//! `reduction='mean'`.
+//! `reduction='mean'`: [`Mse`], [`Huber`], [`BceWithLogits`] and [`CrossEntropy`].
+//!
+//! Each computes what PyTorch 2.15's CPU kernels compute, in the same order where it matters
+//! for the last bits, and each states its error behaviour: which targets it accepts, and
+//! where its value or gradient can overflow.
 
+mod bce_with_logits;
+mod cross_entropy;
+mod huber;
 mod mse;
 
+pub use bce_with_logits::BceWithLogits;
+pub use cross_entropy::CrossEntropy;
+pub use huber::Huber;
 pub use mse::Mse;
 
 use core::num::NonZeroUsize;

@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
 use skipgrad::walk::{visit_named_under, Walk};
-use skipgrad::{Layer, Module, ParamName, Params, TorchInit, Zeroed};
+use skipgrad::{Layer, Loss, Module, ParamName, Params, TorchInit, Zeroed};
 use skipgrad_harness::gradcheck::{self, Config, BOUND};
 use std::fmt;
 
@@ -168,7 +168,28 @@ pub fn assert_gradients<M, const I: usize, const O: usize, const B: usize>(
 where
     M: Module<[f64; I], Output = [f64; O]> + Clone,
 {
-    let r = gradcheck::check(&c.model, &c.inputs, &c.targets, "", &Config::default());
+    assert_gradients_with(c, &Config::default())
+}
+
+/// The checker's settings for models with `LayerNorm`: a base step of `2^-14`. LayerNorm
+/// varies on the scale of `sqrt(var + eps) >= sqrt(1e-5) ~ 3e-3`, where the default step
+/// (`2^-10 ~ 1e-3`) leaves a truncation error above the bound; `2^-14` keeps it near 1e-10.
+pub fn layer_norm_config() -> Config {
+    Config {
+        step: 1.0 / 16384.0,
+        ..Config::default()
+    }
+}
+
+/// [`assert_gradients`] with the checker's settings given.
+pub fn assert_gradients_with<M, const I: usize, const O: usize, const B: usize>(
+    c: &Case<M, I, O, B>,
+    config: &Config,
+) -> Result<(), TestCaseError>
+where
+    M: Module<[f64; I], Output = [f64; O]> + Clone,
+{
+    let r = gradcheck::check(&c.model, &c.inputs, &c.targets, "", config);
     let worst = r
         .tensors
         .iter()
@@ -180,6 +201,44 @@ where
     );
     prop_assert_eq!(r.checked, <M as Params<f64>>::LEN + I * B);
     Ok(())
+}
+
+/// Runs the gradient checker with `loss` on a batch whose targets are of the loss's own kind
+/// (class indices for cross-entropy) and fails the case if any element exceeds [`BOUND`].
+pub fn assert_loss_gradients<M, L, const I: usize, const B: usize>(
+    model: &M,
+    loss: &L,
+    inputs: &[[f64; I]; B],
+    targets: &[L::Target; B],
+) -> Result<(), TestCaseError>
+where
+    M: Module<[f64; I]> + Clone,
+    M::Output: skipgrad::Data<Scalar = f64>,
+    L: Loss<M::Output>,
+{
+    prop_assert!(targets.iter().all(|t| loss.accepts(t)));
+    let r = gradcheck::check_loss(model, loss, inputs, targets, "", &Config::default());
+    let worst = r
+        .tensors
+        .iter()
+        .max_by(|a, b| a.max_rel_error.total_cmp(&b.max_rel_error));
+    prop_assert!(
+        r.passes(BOUND),
+        "worst relative error {:e} > {BOUND:e}: {worst:?}",
+        r.max_rel_error
+    );
+    prop_assert_eq!(r.checked, <M as Params<f64>>::LEN + I * B);
+    Ok(())
+}
+
+/// Every value further than `margin` from `kink`: a value within `margin` is moved to
+/// `kink ± 2 margin`. Finite differences across a kink measure the kink, not the gradient.
+pub fn away_from(kink: f64, margin: f64, x: f64) -> f64 {
+    if (x - kink).abs() < margin {
+        kink + if x < kink { -2.0 } else { 2.0 } * margin
+    } else {
+        x
+    }
 }
 
 /// The identity map on `[f64; N]`: with it, the checker tests a loss alone.

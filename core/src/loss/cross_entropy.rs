@@ -1,0 +1,239 @@
+//! Cross-entropy over class logits.
+
+use core::num::NonZeroUsize;
+
+use super::Loss;
+use crate::batch::Batch;
+use crate::float::Float;
+
+/// `nn.CrossEntropyLoss()`: softmax and negative log-likelihood fused, on `N` logits with the
+/// target given as a class index, averaged over the batch (one term per sample).
+///
+/// Computed as PyTorch's CPU kernels compute it, in `T`, which keeps it stable for any finite
+/// logits (no `exp` of a positive number):
+///
+/// ```text
+/// m      = max(y)
+/// lse    = ln(sum(exp(y_i - m)))            (the sum in index order, >= 1)
+/// out_i  = (y_i - m) - lse                  (log-softmax)
+/// loss   = -out_t
+/// dy_i   = g_i - exp(out_i) * (-w)          (g_t = -w, else 0; w = 1 / terms)
+/// ```
+///
+/// Errors: a target index `>= N` is not accepted ([`Loss::accepts`] is false, and a
+/// [`Trainer`](crate::Trainer) refuses the batch with
+/// [`StepError::InvalidTarget`](crate::StepError::InvalidTarget)); [`Loss::sum`] and
+/// [`Loss::gradient`] given one anyway return a loss of 0 and a gradient of `softmax(y) / terms`
+/// rather than panicking. For finite logits the gradient is always finite (each element is in
+/// `[-w, w]`), and the loss is finite unless `max(y) - y_t` overflows (logits of opposite signs
+/// near the largest finite value): it is then `+inf`, never NaN, and a trainer refuses the step
+/// with [`StepError::NonFiniteLoss`](crate::StepError::NonFiniteLoss).
+///
+/// ```
+/// use skipgrad::{CrossEntropy, Loss};
+///
+/// let logits = [2.0f64, 0.0, 0.0];
+/// let loss = CrossEntropy.loss(&logits, &0);
+/// assert!((loss - (2f64.exp() + 2.0).ln() + 2.0).abs() < 1e-15);
+/// // Huge logits stay finite: only differences are exponentiated.
+/// assert_eq!(CrossEntropy.loss(&[1e30f32, 0.0], &1), 1e30);
+/// assert!(!Loss::<[f32; 3]>::accepts(&CrossEntropy, &3));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CrossEntropy;
+
+impl CrossEntropy {
+    /// `max(y)` and `ln(sum(exp(y_i - max(y))))`.
+    #[inline]
+    fn max_and_lse<T: Float>(y: &[T]) -> (T, T) {
+        let mut m = T::ZERO;
+        if let Some(first) = y.first() {
+            m = *first;
+        }
+        y.iter().for_each(|v| m = m.max(*v));
+        let mut s = T::ZERO;
+        y.iter().for_each(|v| s += (*v - m).exp());
+        (m, s.ln())
+    }
+
+    /// The sample's loss, `-log_softmax(y)[t]`; 0 for a target out of range.
+    #[inline]
+    fn sample_sum<T: Float>(y: &[T], target: usize) -> T {
+        let (m, lse) = Self::max_and_lse(y);
+        match y.get(target) {
+            Some(v) => -((*v - m) - lse),
+            None => T::ZERO,
+        }
+    }
+
+    /// The sample's gradient divided by `terms`, into `g` (which holds `y`).
+    #[inline]
+    fn sample_gradient_into<T: Float>(g: &mut [T], target: usize, terms: NonZeroUsize) {
+        let (m, lse) = Self::max_and_lse(g);
+        let minus_w = -(T::ONE / T::from_usize(terms.get()));
+        for (i, v) in g.iter_mut().enumerate() {
+            let p = ((*v - m) - lse).exp();
+            let gi = if i == target { minus_w } else { T::ZERO };
+            *v = gi - p * minus_w;
+        }
+    }
+}
+
+impl<T: Float, const N: usize> Loss<[T; N]> for CrossEntropy {
+    /// The index of the right class, `0..N`.
+    type Target = usize;
+    const TERMS: usize = 1;
+
+    #[inline]
+    fn accepts(&self, target: &usize) -> bool {
+        *target < N
+    }
+
+    #[inline]
+    fn sum(&self, y: &[T; N], target: &usize) -> T {
+        Self::sample_sum(y, *target)
+    }
+
+    #[inline]
+    fn gradient(&self, y: &[T; N], target: &usize, terms: NonZeroUsize) -> [T; N] {
+        let mut g = *y;
+        Self::sample_gradient_into(&mut g, *target, terms);
+        g
+    }
+}
+
+/// A batch as one value: one class index per sample, one term per sample.
+impl<T: Float, const N: usize, const B: usize> Loss<Batch<[T; N], B>> for CrossEntropy {
+    type Target = [usize; B];
+    const TERMS: usize = B;
+
+    #[inline]
+    fn accepts(&self, target: &[usize; B]) -> bool {
+        target.iter().all(|t| *t < N)
+    }
+
+    #[inline]
+    fn sum(&self, y: &Batch<[T; N], B>, target: &[usize; B]) -> T {
+        let mut acc = T::ZERO;
+        for (y, t) in y.0.iter().zip(target) {
+            acc += Self::sample_sum(y, *t);
+        }
+        acc
+    }
+
+    #[inline]
+    fn gradient(
+        &self,
+        y: &Batch<[T; N], B>,
+        target: &[usize; B],
+        terms: NonZeroUsize,
+    ) -> Batch<[T; N], B> {
+        let mut g = *y;
+        for (g, t) in g.0.iter_mut().zip(target) {
+            Self::sample_gradient_into(g, *t, terms);
+        }
+        g
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nz(n: usize) -> NonZeroUsize {
+        NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN)
+    }
+
+    /// Values from `torch.nn.functional.cross_entropy` in float64.
+    #[test]
+    fn loss_and_gradient_table() {
+        type Case = ([f64; 3], usize, f64, [f64; 3]);
+        let cases: [Case; 3] = [
+            (
+                [1.0, 2.0, 3.0],
+                2,
+                0.407_605_964_444_380_4,
+                [
+                    0.090_030_573_170_380_43,
+                    0.244_728_471_054_797_64,
+                    -0.334_759_044_225_178_2,
+                ],
+            ),
+            (
+                [0.0, 0.0, 0.0],
+                0,
+                1.098_612_288_668_109_8,
+                [
+                    -0.666_666_666_666_666_7,
+                    0.333_333_333_333_333_3,
+                    0.333_333_333_333_333_3,
+                ],
+            ),
+            ([-1000.0, 0.0, 1000.0], 0, 2000.0, [-1.0, 0.0, 1.0]),
+        ];
+        for (y, t, loss, grad) in cases {
+            let l = CrossEntropy.loss(&y, &t);
+            assert!(
+                (l - loss).abs() <= 1e-15 * loss.abs(),
+                "{y:?}: {l} vs {loss}"
+            );
+            let g = CrossEntropy.sample_gradient(&y, &t);
+            for (a, b) in g.iter().zip(&grad) {
+                assert!((a - b).abs() <= 2e-16, "{y:?}: {g:?} vs {grad:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn batch_value_is_the_mean_of_its_samples() {
+        let y = Batch([[1.0f64, 2.0], [0.5, -0.5], [3.0, 3.0]]);
+        let t = [1, 0, 1];
+        let want: f64 =
+            y.0.iter()
+                .zip(&t)
+                .map(|(y, t)| CrossEntropy.sum(y, t))
+                .sum::<f64>()
+                / 3.0;
+        assert_eq!(CrossEntropy.loss(&y, &t), want);
+        let g = CrossEntropy.sample_gradient(&y, &t);
+        for ((g, y), t) in g.0.iter().zip(&y.0).zip(&t) {
+            assert_eq!(*g, CrossEntropy.gradient(y, t, nz(3)));
+        }
+        assert!(Loss::<Batch<[f64; 2], 3>>::accepts(&CrossEntropy, &t));
+        assert!(!Loss::<Batch<[f64; 2], 3>>::accepts(
+            &CrossEntropy,
+            &[0, 2, 1]
+        ));
+    }
+
+    #[test]
+    fn extremes_stay_finite_or_overflow_to_infinity() {
+        let max = f32::MAX;
+        // The gradient is finite for any finite logits; the loss overflows only to +inf.
+        let cases: [([f32; 3], usize); 4] = [
+            ([max, -max, 0.0], 1),
+            ([max, max, max], 2),
+            ([-max, -max, -max], 0),
+            ([1e-45, -1e-45, 0.0], 0),
+        ];
+        for (y, t) in cases {
+            let g = CrossEntropy.sample_gradient(&y, &t);
+            assert!(g.iter().all(|v| v.is_finite()), "{y:?}: {g:?}");
+            let l = CrossEntropy.loss(&y, &t);
+            assert!(l >= 0.0 && !l.is_nan(), "{y:?}: {l}");
+        }
+        assert_eq!(CrossEntropy.loss(&[max, -max, 0.0], &1), f32::INFINITY);
+        assert_eq!(CrossEntropy.loss(&[max, max, max], &2), 3f32.ln());
+    }
+
+    /// A target out of range (a caller that skipped `accepts`) gives no panic.
+    #[test]
+    fn out_of_range_target_does_not_panic() {
+        let y = [1.0f32, 2.0];
+        assert_eq!(CrossEntropy.loss(&y, &5), 0.0);
+        let g = CrossEntropy.sample_gradient(&y, &5);
+        assert!((g[0] + g[1] - 1.0).abs() < 1e-7, "{g:?}");
+        assert!(!Loss::<[f32; 0]>::accepts(&CrossEntropy, &0));
+        assert_eq!(CrossEntropy.loss(&[0.0f32; 0], &0), 0.0);
+    }
+}

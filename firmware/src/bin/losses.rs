@@ -1,0 +1,9 @@
+//! The `losses` scenario (`skipgrad_scenarios::losses`) on the device.
+#![no_std]
+#![no_main]
+
+#[cfg_attr(target_arch = "arm", cortex_m_rt::entry)]
+#[cfg_attr(target_arch = "riscv32", riscv_rt::entry)]
+fn main() -> ! {
+    skipgrad_firmware::scenario::run(&skipgrad_scenarios::losses::SCENARIO)
+}
