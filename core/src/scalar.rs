@@ -12,7 +12,7 @@ use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAss
 
 use crate::zeroed::Zeroed;
 
-/// A number type the core computes with: `f32`, `f64` (and a fixed-point type).
+/// A number type the core computes with: `f32`, `f64` and [`Q16`](crate::Q16) (fixed point).
 ///
 /// For the floating-point types, all arithmetic is plain IEEE 754 (no fused multiply-add, no
 /// reassociation) and maths goes through `libm`, so results are the same bits on every target.
@@ -78,6 +78,15 @@ pub trait Scalar:
     fn probe(probe: Self::Probe, x: Self) -> Self::Probe;
     /// True if every value folded into the probe was finite.
     fn probe_ok(probe: Self::Probe) -> bool;
+
+    /// The probe after one parameter update `new = old - lr * grad`: `new` folded in, and
+    /// `grad` too where a non-finite gradient need not give a non-finite `new` (fixed point,
+    /// where `lr * rail` is an ordinary number). For floats a NaN or infinite `grad` always
+    /// makes `new` NaN or infinite, so only `new` is folded in: no extra instruction.
+    #[inline(always)]
+    fn probe_update(probe: Self::Probe, new: Self, grad: Self) -> Self::Probe {
+        Self::probe(Self::probe(probe, new), grad)
+    }
 
     /// The larger of two values (the first if they compare equal or are unordered).
     #[inline(always)]
@@ -173,6 +182,10 @@ macro_rules! impl_float_scalar {
             #[inline(always)]
             fn probe_ok(probe: Self) -> bool {
                 probe == 0.0
+            }
+            #[inline(always)]
+            fn probe_update(probe: Self, new: Self, _: Self) -> Self {
+                Self::probe(probe, new)
             }
 
             #[inline(always)]

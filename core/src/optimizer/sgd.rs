@@ -68,11 +68,14 @@ impl<T: Scalar, M: Params<T>> Optimizer<T, M> for Sgd<T> {
     #[inline]
     fn update(&mut self, model: &mut M, grads: &mut M::Grads) -> Result<(), NonFiniteUpdate> {
         let (lr, wd) = (self.lr, self.weight_decay);
-        if wd != T::ZERO {
-            // `g + wd * p` first, in place: the gradients are scratch space.
-            zip_trainable::<Ref, Mut, M, T, _>(&*model, &mut *grads, |_, p, g| decay(wd, p, g));
-        }
         let mut probe = T::PROBE;
+        if wd != T::ZERO {
+            // `g + wd * p` first, in place: the gradients are scratch space. The gradients
+            // as they came are probed here (in fixed point, decay could un-saturate one).
+            zip_trainable::<Ref, Mut, M, T, _>(&*model, &mut *grads, |_, p, g| {
+                probe = decay(wd, p, g, probe);
+            });
+        }
         zip_trainable::<Mut, Mut, M, T, _>(&mut *model, &mut *grads, |_, p, g| {
             step_keeping_old(p, g, lr, &mut probe);
         });
@@ -96,14 +99,14 @@ fn undo<T: Scalar, M: Params<T>>(model: &mut M, kept: &M::Grads) {
 }
 
 /// `p -= lr * g` over one tensor, keeping each old `p` in its `g`'s slot and folding every
-/// new value into the probe. Three elements per loop turn, written out: compilers optimising
+/// new value (and, in fixed point, every gradient: [`Scalar::probe_update`]) into the probe. Three elements per loop turn, written out: compilers optimising
 /// for size keep a loop of three elements as a loop.
 #[inline(always)]
 fn step_keeping_old<T: Scalar>(p: &mut [T], g: &mut [T], lr: T, probe: &mut T::Probe) {
     let mut step = |p: &mut T, g: &mut T| {
         let old = *p;
         *p = old - lr * *g;
-        *probe = T::probe(*probe, *p);
+        *probe = T::probe_update(*probe, *p, *g);
         *g = old;
     };
     let (p3, p_rest) = p.as_chunks_mut::<3>();
@@ -118,13 +121,16 @@ fn step_keeping_old<T: Scalar>(p: &mut [T], g: &mut [T], lr: T, probe: &mut T::P
     }
 }
 
-/// `g += wd * p` over one tensor. Out of line: one shared copy, called for each tensor, keeps
-/// a microcontroller's flash small when weight decay is not used.
+/// `g += wd * p` over one tensor, folding each `g` as it was into `probe`. Out of line: one
+/// shared copy, called for each tensor, keeps a microcontroller's flash small when weight
+/// decay is not used.
 #[inline(never)]
-fn decay<T: Scalar>(wd: T, p: &[T], g: &mut [T]) {
+fn decay<T: Scalar>(wd: T, p: &[T], g: &mut [T], mut probe: T::Probe) -> T::Probe {
     for (p, g) in p.iter().zip(g.iter_mut()) {
+        probe = T::probe(probe, *g);
         *g += wd * *p;
     }
+    probe
 }
 
 #[cfg(test)]
