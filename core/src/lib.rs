@@ -46,7 +46,7 @@ pub use linear::Linear;
 pub use loss::{Loss, Mse};
 pub use module::Module;
 pub use name::ParamName;
-pub use optimizer::{Adam, NonFiniteUpdate, Optimizer, Sgd, SgdMomentum};
+pub use optimizer::{Adam, NonFiniteUpdate, Optimizer, Sgd, SgdMomentum, Stochastic};
 pub use params::{Layer, Params};
 pub use q16::Q16;
 pub use residual::Residual;

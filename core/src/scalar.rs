@@ -88,6 +88,17 @@ pub trait Scalar:
         Self::probe(Self::probe(probe, new), grad)
     }
 
+    /// `self * rhs` rounded at random, for stochastic rounding
+    /// ([`Stochastic`](crate::optimizer::Stochastic)): in fixed point the exact product is
+    /// rounded up with a probability equal to the fraction of a unit it is rounded off by,
+    /// drawn from the low 16 bits of `random`, so the expected result is the exact product.
+    /// Floating point rounds to nearest (`self * rhs`) and ignores `random`.
+    #[inline(always)]
+    fn mul_random(self, rhs: Self, random: u32) -> Self {
+        let _ = random;
+        self * rhs
+    }
+
     /// The larger of two values (the first if they compare equal or are unordered).
     #[inline(always)]
     fn max(self, other: Self) -> Self {

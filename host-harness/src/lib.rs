@@ -9,6 +9,7 @@ pub mod exhaustive;
 pub mod gradcheck;
 pub mod gradcheck_cmd;
 pub mod notebook;
+pub mod number;
 pub mod plot;
 pub mod seed;
 pub mod task;

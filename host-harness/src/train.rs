@@ -5,8 +5,10 @@
 //! `Residual<(Linear<W, W>, Gelu)>` (or plain `(Linear<W, W>, Gelu)` with `--no-shortcut`),
 //! and an output layer `Linear<W, 1>`, initialised as `torch.manual_seed(seed)` followed by
 //! constructing the same `nn.Module` in PyTorch 2.15 would ([`UniformFormula::Float64`]).
-//! Training is full batch, MSE loss, in `f32`, and deterministic: the same flags give the
-//! same loss curve bit for bit.
+//! Training is full batch, MSE loss, in the number type of `--number` (`f32` by default,
+//! `f64`, or the core's `Q16` fixed point, see [`crate::number`]), and deterministic: the same
+//! flags give the same loss curve bit for bit. Losses are reported as `f32` (exact for
+//! `q16.16` losses below 256).
 //!
 //! Depth and width are const generics, so each shape is compiled separately; the menu
 //! ([`DEPTHS`] x [`WIDTHS`]) is kept small for compile time.
@@ -18,10 +20,11 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use skipgrad::{
-    Adam, Buffers, Gelu, Linear, Loss, Module, Mse, NonFiniteUpdate, Optimizer, Params, Residual,
-    Sgd, TorchInit, Trainer, UniformFormula, Zeroed,
+    Buffers, Gelu, Linear, Module, Mse, NonFiniteUpdate, Optimizer, Params, Residual, Scalar, Sgd,
+    Stochastic, TorchInit, Trainer, UniformFormula, Zeroed, Q16,
 };
 
+use crate::number::{Number, TrainNumber};
 use crate::plot;
 use crate::task::{self, Dataset, Task};
 
@@ -29,19 +32,21 @@ use crate::task::{self, Dataset, Task};
 pub const DEPTHS: [usize; 4] = [2, 4, 8, 16];
 /// Widths compiled into the binary.
 pub const WIDTHS: [usize; 2] = [8, 16];
+/// Mixed into `--seed` to seed stochastic rounding's generator.
+const ROUNDING_SEED: u32 = 0x5eed_0d17;
 /// Runs at least this long show a progress bar (on a terminal, without `--json`).
 const PROGRESS_MIN_STEPS: usize = 200;
 
 /// One hidden block: `nn.Sequential(nn.Linear(W, W), GELU())`.
-pub type Block<const W: usize> = (Linear<f32, W, W>, Gelu);
+pub type Block<T, const W: usize> = (Linear<T, W, W>, Gelu);
 /// The network: input layer, `D` blocks `B`, output layer.
-pub type Net<const I: usize, const W: usize, const D: usize, B> =
-    ((Linear<f32, I, W>, Gelu), [B; D], Linear<f32, W, 1>);
+pub type Net<T, const I: usize, const W: usize, const D: usize, B> =
+    ((Linear<T, I, W>, Gelu), [B; D], Linear<T, W, 1>);
 /// The network with shortcuts around every block.
-pub type ResidualNet<const I: usize, const W: usize, const D: usize> =
-    Net<I, W, D, Residual<Block<W>>>;
+pub type ResidualNet<T, const I: usize, const W: usize, const D: usize> =
+    Net<T, I, W, D, Residual<Block<T, W>>>;
 /// The network without shortcuts.
-pub type PlainNet<const I: usize, const W: usize, const D: usize> = Net<I, W, D, Block<W>>;
+pub type PlainNet<T, const I: usize, const W: usize, const D: usize> = Net<T, I, W, D, Block<T, W>>;
 
 /// The optimizer to train with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -79,6 +84,35 @@ impl OptimizerKind {
     }
 }
 
+/// How SGD rounds its updates `lr * g` (the core's `optimizer::rounding`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RoundingKind {
+    /// To nearest (the floating-point types' only choice).
+    Nearest,
+    /// At random, unbiased, from a generator seeded with `--seed` (the default for q16.16).
+    Stochastic,
+}
+
+impl RoundingKind {
+    /// The default for a number type: stochastic in fixed point, where updates below half a
+    /// unit would vanish, to nearest in floating point.
+    pub fn default_for(number: Number) -> Self {
+        match number {
+            Number::Q16 => RoundingKind::Stochastic,
+            Number::F32 | Number::F64 => RoundingKind::Nearest,
+        }
+    }
+
+    /// The name on the command line and in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            RoundingKind::Nearest => "nearest",
+            RoundingKind::Stochastic => "stochastic",
+        }
+    }
+}
+
 /// Flags of `skipgrad train`.
 #[derive(Clone, Debug, clap::Args)]
 pub struct TrainArgs {
@@ -103,6 +137,12 @@ pub struct TrainArgs {
     /// Train the plain network (no shortcut connections).
     #[arg(long)]
     pub no_shortcut: bool,
+    /// The number type to train in.
+    #[arg(long, value_enum, default_value_t = Number::F32)]
+    pub number: Number,
+    /// How SGD rounds its updates [default: stochastic for q16.16, nearest otherwise].
+    #[arg(long, value_enum)]
+    pub rounding: Option<RoundingKind>,
     /// `torch.manual_seed` value for the initial weights.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -137,6 +177,10 @@ pub struct Config {
     pub lr: f64,
     /// Shortcuts around the blocks.
     pub shortcut: bool,
+    /// The number type.
+    pub number: Number,
+    /// The rounding of SGD's updates.
+    pub rounding: RoundingKind,
     /// Initialisation seed.
     pub seed: u64,
     /// Loss recording interval.
@@ -154,6 +198,8 @@ impl Default for Config {
             optimizer: OptimizerKind::Sgd,
             lr: OptimizerKind::Sgd.default_lr(),
             shortcut: true,
+            number: Number::F32,
+            rounding: RoundingKind::Nearest,
             seed: 0,
             every: 10,
         }
@@ -192,6 +238,17 @@ impl TrainArgs {
         if self.every == 0 {
             crate::usage_bail!("--every must be at least 1");
         }
+        let rounding = self
+            .rounding
+            .unwrap_or(RoundingKind::default_for(self.number));
+        if rounding == RoundingKind::Stochastic && self.number != Number::Q16 {
+            crate::usage_bail!(
+                "--rounding stochastic is for --number q16.16 (floating point rounds to nearest)"
+            );
+        }
+        if rounding == RoundingKind::Stochastic && self.optimizer != OptimizerKind::Sgd {
+            crate::usage_bail!("--rounding stochastic is an option of --optimizer sgd");
+        }
         Ok(Config {
             task: self.task,
             depth: self.depth,
@@ -200,6 +257,8 @@ impl TrainArgs {
             optimizer: self.optimizer,
             lr,
             shortcut: !self.no_shortcut,
+            number: self.number,
+            rounding,
             seed: self.seed,
             every: self.every,
         })
@@ -213,67 +272,89 @@ pub struct Curve {
     pub losses: Vec<f32>,
     /// The steps at which `losses` were taken (updates done before each).
     pub at_steps: Vec<usize>,
-    /// The loss after the last update.
+    /// The loss after the last update (for `q16.16`: computed in `f64` from the model's
+    /// outputs, see [`TrainNumber::final_loss`]).
     pub final_loss: f32,
     /// For `moons`: the fraction of points classified right after training.
     pub accuracy: Option<f64>,
 }
 
-/// Either optimizer, as one type for the training loop.
-enum AnyOptimizer<G> {
-    Sgd(Sgd<f32>),
-    Adam(Box<Adam<f32, G>>),
+/// Either optimizer, as one type for the training loop (Adam only where the number type has
+/// it).
+enum AnyOptimizer<T, M> {
+    Sgd(Sgd<T>),
+    Stochastic(Sgd<T, Stochastic>),
+    Other(Box<dyn Optimizer<T, M>>),
 }
 
-impl<M: Params<f32>> Optimizer<f32, M> for AnyOptimizer<M::Grads> {
+impl<T: Scalar, M: Params<T>> Optimizer<T, M> for AnyOptimizer<T, M> {
     fn update(&mut self, model: &mut M, grads: &mut M::Grads) -> Result<(), NonFiniteUpdate> {
         match self {
             AnyOptimizer::Sgd(o) => o.update(model, grads),
-            AnyOptimizer::Adam(o) => o.update(model, grads),
+            AnyOptimizer::Stochastic(o) => o.update(model, grads),
+            AnyOptimizer::Other(o) => o.update(model, grads),
         }
     }
 }
 
+/// The dataset in the number type `T` (each `f32` value converted, exactly where `T` holds
+/// it).
+fn convert<T: Scalar, const I: usize, const B: usize>(
+    data: &Dataset<I, 1, B>,
+) -> ([[T; I]; B], [[T; 1]; B]) {
+    let to = |v: &f32| T::from_f64(f64::from(*v));
+    (
+        data.inputs.map(|x| x.each_ref().map(to)),
+        data.targets.map(|y| y.each_ref().map(to)),
+    )
+}
+
 /// Trains one network on one dataset.
-fn fit<M, const I: usize, const B: usize>(
+fn fit<T, M, const I: usize, const B: usize>(
     data: &Dataset<I, 1, B>,
     cfg: &Config,
     progress: &ProgressBar,
 ) -> anyhow::Result<Curve>
 where
-    M: Module<[f32; I], Output = [f32; 1]> + Zeroed,
+    T: TrainNumber,
+    M: Module<[T; I], Output = [T; 1]> + Zeroed + 'static,
 {
+    let (inputs, targets) = convert::<T, I, B>(data);
     let mut init = TorchInit::with_formula(cfg.seed, UniformFormula::Float64);
     let mut model: Box<M> = Box::new(M::torch_init(&mut init));
-    let mut buffers: Box<Buffers<M, [f32; I]>> = Box::new(Buffers::ZERO);
-    let opt = match cfg.optimizer {
-        OptimizerKind::Sgd => AnyOptimizer::Sgd(Sgd::new(cfg.lr)?),
-        OptimizerKind::Adam => AnyOptimizer::Adam(Box::new(Adam::new().with_lr(cfg.lr)?)),
+    let mut buffers: Box<Buffers<M, [T; I]>> = Box::new(Buffers::ZERO);
+    let opt = match (cfg.optimizer, cfg.rounding) {
+        (OptimizerKind::Sgd, RoundingKind::Nearest) => AnyOptimizer::Sgd(Sgd::new(cfg.lr)?),
+        (OptimizerKind::Sgd, RoundingKind::Stochastic) => AnyOptimizer::Stochastic(
+            Sgd::new(cfg.lr)?.with_stochastic_rounding(ROUNDING_SEED ^ cfg.seed as u32),
+        ),
+        (OptimizerKind::Adam, _) => AnyOptimizer::Other(T::adam::<M>(cfg.lr)?),
     };
     let mut trainer = Trainer::new(&mut *model, &mut *buffers, opt, Mse);
     let mut losses = Vec::with_capacity(cfg.steps / cfg.every + 2);
     let mut at_steps = Vec::with_capacity(cfg.steps / cfg.every + 2);
     for step in 0..cfg.steps {
-        let loss = trainer.step(&data.inputs, &data.targets).with_context(|| {
+        let loss = trainer.step(&inputs, &targets).with_context(|| {
             format!(
                 "step {step} refused (the model and optimizer keep their last good state); \
                  a smaller --lr may help"
             )
         })?;
         if step % cfg.every == 0 {
-            losses.push(loss);
+            losses.push(loss.to_f64() as f32);
             at_steps.push(step);
         }
         progress.inc(1);
     }
     drop(trainer);
-    let outputs = data.inputs.map(|x| model.infer(&x));
-    let final_loss = Mse.batch_loss(&outputs, &data.targets);
-    if !final_loss.is_finite() {
+    let outputs = inputs.map(|x| model.infer(&x));
+    let final_loss = T::final_loss(&outputs, &targets) as f32;
+    if !final_loss.is_finite() || !outputs.iter().all(|y| y[0].is_finite()) {
         bail!("training diverged: the final loss is {final_loss}; a smaller --lr may help");
     }
     losses.push(final_loss);
     at_steps.push(cfg.steps);
+    let outputs = outputs.map(|y| [y[0].to_f64() as f32]);
     let accuracy = (cfg.task == Task::Moons).then(|| task::accuracy(&outputs, &data.targets));
     Ok(Curve {
         losses,
@@ -283,30 +364,47 @@ where
     })
 }
 
-/// Trains one shape on the configured task and variant.
-fn fit_shape<const D: usize, const W: usize>(
+/// Trains one shape on the configured task and variant, in the number type `T`.
+fn fit_shape<T: TrainNumber, const D: usize, const W: usize>(
+    cfg: &Config,
+    progress: &ProgressBar,
+) -> anyhow::Result<Curve>
+where
+    Gelu: skipgrad::activation::ElementWise<T>,
+{
+    match (cfg.task, cfg.shortcut) {
+        (Task::Sin, true) => fit::<T, ResidualNet<T, 1, W, D>, 1, _>(&task::sin(), cfg, progress),
+        (Task::Sin, false) => fit::<T, PlainNet<T, 1, W, D>, 1, _>(&task::sin(), cfg, progress),
+        (Task::Moons, true) => {
+            fit::<T, ResidualNet<T, 2, W, D>, 2, _>(&task::moons(), cfg, progress)
+        }
+        (Task::Moons, false) => fit::<T, PlainNet<T, 2, W, D>, 2, _>(&task::moons(), cfg, progress),
+    }
+}
+
+/// Trains one shape in the configured number type.
+fn fit_number<const D: usize, const W: usize>(
     cfg: &Config,
     progress: &ProgressBar,
 ) -> anyhow::Result<Curve> {
-    match (cfg.task, cfg.shortcut) {
-        (Task::Sin, true) => fit::<ResidualNet<1, W, D>, 1, _>(&task::sin(), cfg, progress),
-        (Task::Sin, false) => fit::<PlainNet<1, W, D>, 1, _>(&task::sin(), cfg, progress),
-        (Task::Moons, true) => fit::<ResidualNet<2, W, D>, 2, _>(&task::moons(), cfg, progress),
-        (Task::Moons, false) => fit::<PlainNet<2, W, D>, 2, _>(&task::moons(), cfg, progress),
+    match cfg.number {
+        Number::F32 => fit_shape::<f32, D, W>(cfg, progress),
+        Number::F64 => fit_shape::<f64, D, W>(cfg, progress),
+        Number::Q16 => fit_shape::<Q16, D, W>(cfg, progress),
     }
 }
 
 /// Runs one training run; `progress` is advanced once per step.
 pub fn train(cfg: &Config, progress: &ProgressBar) -> anyhow::Result<Curve> {
     match (cfg.depth, cfg.width) {
-        (2, 8) => fit_shape::<2, 8>(cfg, progress),
-        (2, 16) => fit_shape::<2, 16>(cfg, progress),
-        (4, 8) => fit_shape::<4, 8>(cfg, progress),
-        (4, 16) => fit_shape::<4, 16>(cfg, progress),
-        (8, 8) => fit_shape::<8, 8>(cfg, progress),
-        (8, 16) => fit_shape::<8, 16>(cfg, progress),
-        (16, 8) => fit_shape::<16, 8>(cfg, progress),
-        (16, 16) => fit_shape::<16, 16>(cfg, progress),
+        (2, 8) => fit_number::<2, 8>(cfg, progress),
+        (2, 16) => fit_number::<2, 16>(cfg, progress),
+        (4, 8) => fit_number::<4, 8>(cfg, progress),
+        (4, 16) => fit_number::<4, 16>(cfg, progress),
+        (8, 8) => fit_number::<8, 8>(cfg, progress),
+        (8, 16) => fit_number::<8, 16>(cfg, progress),
+        (16, 8) => fit_number::<16, 8>(cfg, progress),
+        (16, 16) => fit_number::<16, 16>(cfg, progress),
         (d, w) => bail!(
             "unsupported shape: depth {d}, width {w}; the compiled shapes are {}",
             menu()
@@ -338,6 +436,8 @@ fn progress_bar(total: usize, json: bool) -> anyhow::Result<ProgressBar> {
 #[derive(serde::Serialize)]
 struct Report<'a> {
     task: &'static str,
+    number: &'static str,
+    rounding: &'static str,
     steps: usize,
     final_loss: f32,
     losses: &'a [f32],
@@ -440,6 +540,8 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     if args.json {
         let report = Report {
             task: cfg.task.name(),
+            number: cfg.number.name(),
+            rounding: cfg.rounding.name(),
             steps: cfg.steps,
             final_loss: curve.final_loss,
             losses: &curve.losses,
@@ -462,8 +564,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     }
 
     println!(
-        "{}, {} steps of {} (lr {}), seed {}, {} blocks of width {}",
+        "{}, {} (rounding {}), {} steps of {} (lr {}), seed {}, {} blocks of width {}",
         cfg.task.name(),
+        cfg.number.name(),
+        cfg.rounding.name(),
         cfg.steps,
         cfg.optimizer.name(),
         cfg.lr,
@@ -507,6 +611,8 @@ mod tests {
             optimizer: OptimizerKind::Sgd,
             lr: None,
             no_shortcut: false,
+            number: Number::F32,
+            rounding: None,
             seed: 0,
             every: 1,
             plot: None,

@@ -92,6 +92,7 @@ impl<T: Scalar, M: Params<T>> Optimizer<T, M> for SgdMomentum<T, M::Grads> {
             let mut sgd = Sgd {
                 lr,
                 weight_decay: wd,
+                rounding: super::Nearest,
             };
             return sgd.update(model, grads);
         }

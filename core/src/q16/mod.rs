@@ -362,6 +362,12 @@ impl Scalar for Q16 {
     fn from_bits(bits: u64) -> Self {
         Self(bits as u32 as i32)
     }
+    /// The exact product plus `random`'s low 16 bits, shifted down: rounded up with
+    /// probability equal to the discarded fraction.
+    #[inline(always)]
+    fn mul_random(self, rhs: Self, random: u32) -> Self {
+        Self::saturate((wide::product(self.0, rhs.0) + i64::from(random & 0xffff)) >> 16)
+    }
     #[inline(always)]
     fn probe(probe: bool, x: Self) -> bool {
         probe & x.is_finite()
@@ -479,6 +485,26 @@ mod tests {
         );
         assert_eq!(Q16::from_acc(Q16::mul_acc(0, big, two)), Q16::MAX);
         assert_eq!(Q16::from_acc(i64::MIN), Q16::MIN);
+    }
+
+    /// Stochastic rounding: 0.25 units times 1, over every 16-bit random value, rounds up
+    /// exactly a quarter of the time; exact products never move.
+    #[test]
+    fn random_rounding_is_unbiased() {
+        let (a, b) = (Q16(1), q(0.25));
+        let ups = (0..1u32 << 16)
+            .filter(|r| a.mul_random(b, *r) == Q16(1))
+            .count();
+        assert_eq!(ups, 1 << 14);
+        let down = (0..1u32 << 16)
+            .filter(|r| (-a).mul_random(b, *r) == Q16(0))
+            .count();
+        assert_eq!(down, 3 << 14);
+        for r in [0, 1, 0xffff, u32::MAX] {
+            assert_eq!(q(1.5).mul_random(q(2.0), r), q(3.0));
+        }
+        assert_eq!(q(300.0).mul_random(q(300.0), 7), Q16::MAX);
+        assert_eq!(1.5f32.mul_random(0.1, 12345), 1.5f32 * 0.1);
     }
 
     #[test]

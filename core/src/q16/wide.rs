@@ -22,6 +22,10 @@ pub(super) fn product(a: i32, b: i32) -> i64 {
 /// `a * b`, exactly, from four 32-bit multiplications of 16-bit halves:
 /// `a = ah 2^16 + al` with `ah = a >> 16` signed and `al` in `[0, 2^16)`, so
 /// `a b = ah bh 2^32 + (ah bl + al bh) 2^16 + al bl`, and no partial product overflows 32 bits.
+#[cfg_attr(
+    not(all(target_arch = "arm", not(target_feature = "v7"))),
+    allow(dead_code)
+)]
 #[inline(always)]
 pub(super) fn by_halves(a: i32, b: i32) -> i64 {
     let (ah, al) = (a >> 16, a & 0xffff);
