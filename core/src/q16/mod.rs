@@ -181,9 +181,14 @@ impl Q16 {
         }
     }
 
-    /// The product rounded to the nearest unit (halves up), saturated.
+    /// The product rounded to the nearest unit (halves up), saturated. On the Cortex-M0,
+    /// operands below 128 take a 32-bit path with three multiplications (the same bits).
     #[inline(always)]
     fn mul_round(self, rhs: Self) -> Self {
+        #[cfg(all(target_arch = "arm", not(target_feature = "v7")))]
+        if wide::small(self.0) & wide::small(rhs.0) {
+            return Self(wide::rounded_small(self.0, rhs.0));
+        }
         Self::saturate((wide::product(self.0, rhs.0) + 0x8000) >> 16)
     }
 
@@ -319,6 +324,10 @@ impl Scalar for Q16 {
 
     #[inline(always)]
     fn mul_acc(acc: i64, a: Self, b: Self) -> i64 {
+        #[cfg(all(target_arch = "arm", not(target_feature = "v7")))]
+        if wide::small(a.0) & wide::small(b.0) {
+            return acc.saturating_add(wide::product_small(a.0, b.0));
+        }
         acc.saturating_add(wide::product(a.0, b.0))
     }
     #[inline(always)]
