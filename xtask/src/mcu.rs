@@ -8,7 +8,7 @@ use std::process::Stdio;
 use anyhow::Context as _;
 use skipgrad::Params;
 use skipgrad_notebook::demo::{self, DEMO_BEGIN, DEMO_END};
-use skipgrad_notebook::minimal::{self, MinimalOutcome, MINIMAL_STEPS, MODEL_BYTES};
+use skipgrad_notebook::minimal::{self, F32Shortcut, MinimalOutcome, MINIMAL_STEPS};
 use skipgrad_notebook::network::{WithShortcut, INITIAL_WITH_SHORTCUT, SEED};
 
 use crate::elf;
@@ -66,7 +66,7 @@ pub fn run(json: bool) -> anyhow::Result<()> {
         goals::NOTEBOOK_BOUND,
         goals::DEMO_STEPS
     );
-    let expected_minimal = minimal::run().context("the host's minimal run")?;
+    let expected_minimal = minimal::run::<F32Shortcut>().context("the host's minimal run")?;
     let expected_scenarios = scenarios::host_reports()?;
     let installed = toolchain::rustup_targets();
 
@@ -122,6 +122,7 @@ pub fn run(json: bool) -> anyhow::Result<()> {
             first_loss_bits: words.first_loss,
             last_loss_bits: words.last_loss,
             weights_hash: words.weights_hash,
+            trained: minimal.success,
         };
         anyhow::ensure!(
             got == expected_minimal && words.steps == u64::from(MINIMAL_STEPS),
@@ -151,7 +152,7 @@ pub fn run(json: bool) -> anyhow::Result<()> {
             bit_identical: true,
             sizes: elf::sizes(&bin.join("minimal"))?,
             peak_stack: words.peak_stack,
-            model_bytes: MODEL_BYTES as u64,
+            model_bytes: minimal::model_bytes::<F32Shortcut>() as u64,
             instructions_per_step,
             metrics: Vec::new(),
         };
@@ -539,7 +540,7 @@ mod tests {
 
     #[test]
     fn the_host_run_trains() {
-        assert!(minimal::run().is_some_and(|o| o.trained()));
+        assert!(minimal::run::<F32Shortcut>().is_some_and(|o| o.trained));
         let demo = host_demo().expect("the host demo");
         let root = workspace_root().expect("root");
         let notebook = notebook_means(&root).expect("the fixture");
