@@ -37,6 +37,7 @@ fn config(optimizer: OptimizerKind) -> Config {
         shortcut: true,
         seed: 0,
         every: 1,
+        ..Config::default()
     }
 }
 
