@@ -79,13 +79,25 @@ pub trait Scalar:
     /// True if every value folded into the probe was finite.
     fn probe_ok(probe: Self::Probe) -> bool;
 
+    /// True when a value that is not finite makes every `+`, `-` and `*` it is an operand of
+    /// not finite (floats: NaN and infinities propagate). False for fixed point, where a rail
+    /// times a small number is an ordinary number: code that checks only results must then
+    /// check the operands too. The checks that depend on it are `if !T::NON_FINITE_PROPAGATES`
+    /// branches, which compile to nothing for floats.
+    const NON_FINITE_PROPAGATES: bool;
+
     /// The probe after one parameter update `new = old - lr * grad`: `new` folded in, and
-    /// `grad` too where a non-finite gradient need not give a non-finite `new` (fixed point,
-    /// where `lr * rail` is an ordinary number). For floats a NaN or infinite `grad` always
-    /// makes `new` NaN or infinite, so only `new` is folded in: no extra instruction.
+    /// `grad` too unless [`Scalar::NON_FINITE_PROPAGATES`] (for floats a NaN or infinite
+    /// `grad` always makes `new` NaN or infinite, so only `new` is folded in: no extra
+    /// instruction).
     #[inline(always)]
     fn probe_update(probe: Self::Probe, new: Self, grad: Self) -> Self::Probe {
-        Self::probe(Self::probe(probe, new), grad)
+        let probe = Self::probe(probe, new);
+        if Self::NON_FINITE_PROPAGATES {
+            probe
+        } else {
+            Self::probe(probe, grad)
+        }
     }
 
     /// `self * rhs` rounded at random, for stochastic rounding
@@ -185,6 +197,7 @@ macro_rules! impl_float_scalar {
             const ACC_ZERO: Self = 0.0;
             type Probe = $t;
             const PROBE: Self = 0.0;
+            const NON_FINITE_PROPAGATES: bool = true;
 
             #[inline(always)]
             fn probe(probe: Self, x: Self) -> Self {
@@ -193,10 +206,6 @@ macro_rules! impl_float_scalar {
             #[inline(always)]
             fn probe_ok(probe: Self) -> bool {
                 probe == 0.0
-            }
-            #[inline(always)]
-            fn probe_update(probe: Self, new: Self, _: Self) -> Self {
-                Self::probe(probe, new)
             }
 
             #[inline(always)]

@@ -91,25 +91,30 @@ impl<T: Scalar, M: Params<T>, R: Rounding> Optimizer<T, M> for Sgd<T, R> {
     /// refused with nothing changed (the rounding's generator too).
     #[inline]
     fn update(&mut self, model: &mut M, grads: &mut M::Grads) -> Result<(), NonFiniteUpdate> {
-        let (lr, wd, before) = (self.lr, self.weight_decay, self.rounding);
-        let rounding = &mut self.rounding;
-        let mut probe = T::PROBE;
+        // The generator is copied, and stored back only if the update is kept: no pointer
+        // into `self` escapes into the walk, so the compiler still sees `lr` and `wd` as
+        // constants of the caller's optimizer.
+        let (lr, wd, mut rounding) = (self.lr, self.weight_decay, self.rounding);
         if wd != T::ZERO {
-            // `g + wd * p` first, in place: the gradients are scratch space. The gradients
-            // as they came are probed here (in fixed point, decay could un-saturate one).
-            zip_trainable::<Ref, Mut, M, T, _>(&*model, &mut *grads, |_, p, g| {
-                probe = decay(wd, p, g, probe);
-            });
+            // In fixed point, decay could bring a saturated gradient back into range: the
+            // gradients as they came are checked first (nothing for floats, where a NaN or
+            // infinite gradient stays so).
+            if !T::NON_FINITE_PROPAGATES && !M::grads_finite(grads) {
+                return Err(NonFiniteUpdate);
+            }
+            // `g + wd * p` first, in place: the gradients are scratch space.
+            zip_trainable::<Ref, Mut, M, T, _>(&*model, &mut *grads, |_, p, g| decay(wd, p, g));
         }
+        let mut probe = T::PROBE;
         zip_trainable::<Mut, Mut, M, T, _>(&mut *model, &mut *grads, |_, p, g| {
-            step_keeping_old(p, g, lr, rounding, &mut probe);
+            step_keeping_old(p, g, lr, &mut rounding, &mut probe);
         });
         if T::probe_ok(probe) {
             *grads = M::Grads::ZERO;
+            self.rounding = rounding;
             Ok(())
         } else {
             undo(model, grads);
-            self.rounding = before;
             Err(NonFiniteUpdate)
         }
     }
@@ -125,8 +130,9 @@ fn undo<T: Scalar, M: Params<T>>(model: &mut M, kept: &M::Grads) {
 }
 
 /// `p -= lr * g` over one tensor, keeping each old `p` in its `g`'s slot and folding every
-/// new value (and, in fixed point, every gradient: [`Scalar::probe_update`]) into the probe. Three elements per loop turn, written out: compilers optimising
-/// for size keep a loop of three elements as a loop.
+/// new value (and, in fixed point, every gradient: [`Scalar::probe_update`]) into the probe.
+/// Three elements per loop turn, written out: compilers optimising for size keep a loop of
+/// three elements as a loop.
 #[inline(always)]
 fn step_keeping_old<T: Scalar, R: Rounding>(
     p: &mut [T],
@@ -153,16 +159,13 @@ fn step_keeping_old<T: Scalar, R: Rounding>(
     }
 }
 
-/// `g += wd * p` over one tensor, folding each `g` as it was into `probe`. Out of line: one
-/// shared copy, called for each tensor, keeps a microcontroller's flash small when weight
-/// decay is not used.
+/// `g += wd * p` over one tensor. Out of line: one shared copy, called for each tensor, keeps
+/// a microcontroller's flash small when weight decay is not used.
 #[inline(never)]
-fn decay<T: Scalar>(wd: T, p: &[T], g: &mut [T], mut probe: T::Probe) -> T::Probe {
+fn decay<T: Scalar>(wd: T, p: &[T], g: &mut [T]) {
     for (p, g) in p.iter().zip(g.iter_mut()) {
-        probe = T::probe(probe, *g);
         *g += wd * *p;
     }
-    probe
 }
 
 #[cfg(test)]

@@ -321,6 +321,8 @@ impl Scalar for Q16 {
     /// True while every value seen was finite.
     type Probe = bool;
     const PROBE: bool = true;
+    /// A rail is not contagious: `Q16::MAX * 0.5` is an ordinary number.
+    const NON_FINITE_PROPAGATES: bool = false;
 
     #[inline(always)]
     fn mul_acc(acc: i64, a: Self, b: Self) -> i64 {
