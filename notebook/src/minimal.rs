@@ -37,10 +37,15 @@ pub trait Minimal {
     const INITIAL: Self::Model;
     /// The loss reported for a refused step (NaN, or a rail in fixed point).
     const REFUSED: Self::Scalar;
-    /// The notebook's sample in this number type.
-    const INPUT: [Self::Scalar; 3];
-    /// The notebook's target in this number type.
-    const TARGET: [Self::Scalar; 1];
+    /// The notebook's sample in this number type, as the one-sample batch a step takes.
+    ///
+    /// A reference to a constant (promoted to a static in each impl), not an array: a
+    /// generic `&[M::INPUT]` cannot be promoted, so each step would build the batch on the
+    /// stack, and that costs the Cortex-M4F's f32 trainer ~200 instructions per step (the
+    /// optimizer's per-tensor loop no longer inlines).
+    const INPUTS: &'static [[Self::Scalar; 3]; 1];
+    /// The notebook's target in this number type, likewise.
+    const TARGETS: &'static [[Self::Scalar; 1]; 1];
 }
 
 /// The notebook's sample and target rounded to Q16.16 (exact: they are 1, 0, -1 and 0).
@@ -65,8 +70,8 @@ impl Minimal for F32Shortcut {
     type Model = WithShortcut<f32>;
     const INITIAL: Self::Model = INITIAL_WITH_SHORTCUT;
     const REFUSED: f32 = f32::NAN;
-    const INPUT: [f32; 3] = INPUT;
-    const TARGET: [f32; 1] = TARGET;
+    const INPUTS: &'static [[f32; 3]; 1] = &[INPUT];
+    const TARGETS: &'static [[f32; 1]; 1] = &[TARGET];
 }
 
 impl Minimal for Q16Shortcut {
@@ -76,8 +81,8 @@ impl Minimal for Q16Shortcut {
     type Model = WithShortcut<Q16>;
     const INITIAL: Self::Model = INITIAL_WITH_SHORTCUT_Q16;
     const REFUSED: Q16 = Q16::MAX;
-    const INPUT: [Q16; 3] = INPUT_Q16;
-    const TARGET: [Q16; 1] = TARGET_Q16;
+    const INPUTS: &'static [[Q16; 3]; 1] = &[INPUT_Q16];
+    const TARGETS: &'static [[Q16; 1]; 1] = &[TARGET_Q16];
 }
 
 impl Minimal for Q16Tanh {
@@ -87,8 +92,8 @@ impl Minimal for Q16Tanh {
     type Model = PlainTanh<Q16>;
     const INITIAL: Self::Model = INITIAL_PLAIN_TANH_Q16;
     const REFUSED: Q16 = Q16::MAX;
-    const INPUT: [Q16; 3] = INPUT_Q16;
-    const TARGET: [Q16; 1] = TARGET_Q16;
+    const INPUTS: &'static [[Q16; 3]; 1] = &[INPUT_Q16];
+    const TARGETS: &'static [[Q16; 1]; 1] = &[TARGET_Q16];
 }
 
 /// A minimal trainer's model.
@@ -124,9 +129,7 @@ pub fn trainer<'a, M: Minimal>(
 /// refused.
 #[inline]
 pub fn step<M: Minimal>(trainer: &mut MinimalTrainer<'_, M>) -> M::Scalar {
-    trainer
-        .step(&[M::INPUT], &[M::TARGET])
-        .unwrap_or(M::REFUSED)
+    trainer.step(M::INPUTS, M::TARGETS).unwrap_or(M::REFUSED)
 }
 
 /// What a minimal trainer reports.
