@@ -106,9 +106,16 @@ impl<T: Scalar, M: Params<T>, R: Rounding> Optimizer<T, M> for Sgd<T, R> {
             zip_trainable::<Ref, Mut, M, T, _>(&*model, &mut *grads, |_, p, g| decay(wd, p, g));
         }
         let mut probe = T::PROBE;
-        zip_trainable::<Mut, Mut, M, T, _>(&mut *model, &mut *grads, |_, p, g| {
-            step_keeping_old(p, g, lr, &mut rounding, &mut probe);
-        });
+        // The closure is inlined into each layer's walk, where the tensor's length is a
+        // constant: a 3-wide layer then steps in straight-line code. Left to the compiler, it
+        // can stay one out-of-line loop over any length (a division by 3 and two loops per
+        // tensor: ~200 more instructions per step of the Cortex-M4F's f32 minimal trainer).
+        zip_trainable::<Mut, Mut, M, T, _>(
+            &mut *model,
+            &mut *grads,
+            #[inline(always)]
+            |_, p, g| step_keeping_old(p, g, lr, &mut rounding, &mut probe),
+        );
         if T::probe_ok(probe) {
             *grads = M::Grads::ZERO;
             self.rounding = rounding;
@@ -141,10 +148,13 @@ fn step_keeping_old<T: Scalar, R: Rounding>(
     rounding: &mut R,
     probe: &mut T::Probe,
 ) {
+    // The probe in a local for the tensor's loop: through the pointer, every store to `p` or
+    // `g` could alias it, and it would be loaded and stored once per element.
+    let mut folded = *probe;
     let mut step = |p: &mut T, g: &mut T| {
         let old = *p;
         *p = old - rounding.product(lr, *g);
-        *probe = T::probe_update(*probe, *p, *g);
+        folded = T::probe_update(folded, *p, *g);
         *g = old;
     };
     let (p3, p_rest) = p.as_chunks_mut::<3>();
@@ -157,6 +167,7 @@ fn step_keeping_old<T: Scalar, R: Rounding>(
     for (p, g) in p_rest.iter_mut().zip(g_rest) {
         step(p, g);
     }
+    *probe = folded;
 }
 
 /// `g += wd * p` over one tensor. Out of line: one shared copy, called for each tensor, keeps
