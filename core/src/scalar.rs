@@ -12,7 +12,7 @@ use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAss
 
 use crate::zeroed::Zeroed;
 
-/// A number type the core computes with: `f32`, `f64` (and a fixed-point type).
+/// A number type the core computes with: `f32`, `f64` and [`Q16`](crate::Q16) (fixed point).
 ///
 /// For the floating-point types, all arithmetic is plain IEEE 754 (no fused multiply-add, no
 /// reassociation) and maths goes through `libm`, so results are the same bits on every target.
@@ -78,6 +78,38 @@ pub trait Scalar:
     fn probe(probe: Self::Probe, x: Self) -> Self::Probe;
     /// True if every value folded into the probe was finite.
     fn probe_ok(probe: Self::Probe) -> bool;
+
+    /// True when a value that is not finite makes every `+`, `-` and `*` it is an operand of
+    /// not finite (floats: NaN and infinities propagate). False for fixed point, where a rail
+    /// times a small number is an ordinary number: code that checks only results must then
+    /// check the operands too. The checks that depend on it are `if !T::NON_FINITE_PROPAGATES`
+    /// branches, which compile to nothing for floats.
+    const NON_FINITE_PROPAGATES: bool;
+
+    /// The probe after one parameter update `new = old - lr * grad`: `new` folded in, and
+    /// `grad` too unless [`Scalar::NON_FINITE_PROPAGATES`] (for floats a NaN or infinite
+    /// `grad` always makes `new` NaN or infinite, so only `new` is folded in: no extra
+    /// instruction).
+    #[inline(always)]
+    fn probe_update(probe: Self::Probe, new: Self, grad: Self) -> Self::Probe {
+        let probe = Self::probe(probe, new);
+        if Self::NON_FINITE_PROPAGATES {
+            probe
+        } else {
+            Self::probe(probe, grad)
+        }
+    }
+
+    /// `self * rhs` rounded at random, for stochastic rounding
+    /// ([`Stochastic`](crate::optimizer::Stochastic)): in fixed point the exact product is
+    /// rounded up with a probability equal to the fraction of a unit it is rounded off by,
+    /// drawn from the low 16 bits of `random`, so the expected result is the exact product.
+    /// Floating point rounds to nearest (`self * rhs`) and ignores `random`.
+    #[inline(always)]
+    fn mul_random(self, rhs: Self, random: u32) -> Self {
+        let _ = random;
+        self * rhs
+    }
 
     /// The larger of two values (the first if they compare equal or are unordered).
     #[inline(always)]
@@ -165,6 +197,7 @@ macro_rules! impl_float_scalar {
             const ACC_ZERO: Self = 0.0;
             type Probe = $t;
             const PROBE: Self = 0.0;
+            const NON_FINITE_PROPAGATES: bool = true;
 
             #[inline(always)]
             fn probe(probe: Self, x: Self) -> Self {

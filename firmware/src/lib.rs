@@ -1,6 +1,6 @@
 //! Device support for the skipgrad firmware: semihosting output and exit, stack painting, and
-//! a timer for counting instructions under QEMU. Shared by the `demo` and `minimal` binaries
-//! (the notebook's runs, from `skipgrad-notebook`) and by one binary per device scenario of
+//! a timer for counting instructions under QEMU. Shared by the `demo` and the minimal
+//! trainers' binaries (the notebook's runs, from `skipgrad-notebook`, see [`minimal`]) and by one binary per device scenario of
 //! `skipgrad-scenarios` ([`scenario::run`]).
 //!
 //! Targets: Cortex-M (`thumbv6m`, `thumbv7em`, `thumbv8m.main`) and RISC-V (`riscv32imac`).
@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod hex;
+pub mod minimal;
 pub mod scenario;
 pub mod semihosting;
 pub mod stack;

@@ -16,6 +16,7 @@ pub mod loss;
 pub mod network;
 pub mod networks;
 pub mod notebook;
+pub mod number;
 pub mod output;
 pub mod plot;
 pub mod safetensors;

@@ -117,14 +117,14 @@ impl Network {
 /// out by [`Network::train`]).
 fn visit_shape<const I: usize, V: Visit>(depth: usize, width: usize, v: V) -> V::Output {
     match (depth, width) {
-        (2, 8) => v.visit::<ResidualNet<I, 8, 2>>(""),
-        (2, 16) => v.visit::<ResidualNet<I, 16, 2>>(""),
-        (4, 8) => v.visit::<ResidualNet<I, 8, 4>>(""),
-        (4, 16) => v.visit::<ResidualNet<I, 16, 4>>(""),
-        (8, 8) => v.visit::<ResidualNet<I, 8, 8>>(""),
-        (8, 16) => v.visit::<ResidualNet<I, 16, 8>>(""),
-        (16, 8) => v.visit::<ResidualNet<I, 8, 16>>(""),
-        (16, 16) => v.visit::<ResidualNet<I, 16, 16>>(""),
+        (2, 8) => v.visit::<ResidualNet<f32, I, 8, 2>>(""),
+        (2, 16) => v.visit::<ResidualNet<f32, I, 16, 2>>(""),
+        (4, 8) => v.visit::<ResidualNet<f32, I, 8, 4>>(""),
+        (4, 16) => v.visit::<ResidualNet<f32, I, 16, 4>>(""),
+        (8, 8) => v.visit::<ResidualNet<f32, I, 8, 8>>(""),
+        (8, 16) => v.visit::<ResidualNet<f32, I, 16, 8>>(""),
+        (16, 8) => v.visit::<ResidualNet<f32, I, 8, 16>>(""),
+        (16, 16) => v.visit::<ResidualNet<f32, I, 16, 16>>(""),
         _ => v.visit::<WithShortcut<f32>>(PREFIX),
     }
 }

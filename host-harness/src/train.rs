@@ -10,6 +10,10 @@
 //! same flags give the same loss curve bit for bit. The default flags (tanh-GELU, MSE, no
 //! normalisation) train the network of the notebook's book.
 //!
+//! `--number f64` and `--number q16.16` (the core's `Q16` fixed point, see [`crate::number`])
+//! train the default network (tanh-GELU, MSE, no normalisation) in that number type, from the
+//! same initial weights; losses are reported as `f32` (exact for `q16.16` losses below 256).
+//!
 //! Depth, width, normalisation and the output count are const generics, so each
 //! combination is compiled separately; the menu ([`DEPTHS`] x [`WIDTHS`]) is kept small for
 //! compile time, and the activation, the shortcuts and the one-output losses are chosen at
@@ -22,15 +26,17 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use skipgrad::{
-    Adam, Buffers, CrossEntropy, Data, Gelu, Linear, Loss, Module, NonFiniteUpdate, Optimizer,
-    Params, Residual, Sgd, TorchInit, Trainer, UniformFormula, Zeroed,
+    Adam, Buffers, CrossEntropy, Data, Gelu, Linear, Loss, Module, Mse, NonFiniteUpdate, Optimizer,
+    Params, Residual, Scalar, Sgd, StepError, Stochastic, TorchInit, Trainer, UniformFormula,
+    Zeroed, Q16,
 };
 
 use crate::flags;
 use crate::loss::{LossKind, PointLoss};
 use crate::network::{Block, Configure, Net, NormBlock, NormKind, Parts};
+use crate::number::{Number, TrainNumber};
 use crate::plot;
-use crate::task::{self, Task};
+use crate::task::{self, Dataset, Task};
 use crate::weights::Weights;
 
 /// Depths (number of blocks) compiled into the binary.
@@ -38,19 +44,28 @@ pub const DEPTHS: [usize; 4] = [2, 4, 8, 16];
 /// Widths compiled into the binary.
 pub const WIDTHS: [usize; 2] = [8, 16];
 
+/// A hidden block of the default network in any number type:
+/// `nn.Sequential(nn.Linear(W, W), GELU())`.
+pub type GeluBlock<T, const W: usize> = (Linear<T, W, W>, Gelu);
+/// The default network in any number type: input layer, `D` blocks `B`, output layer.
+pub type GeluNet<T, const I: usize, const W: usize, const D: usize, B> =
+    ((Linear<T, I, W>, Gelu), [B; D], Linear<T, W, 1>);
 /// `train`'s default network (tanh-GELU, shortcuts, no normalisation, one output) written
 /// with the core's types: the same tensor names, initial weights and bits as
 /// [`Net`]`<I, W, D, Block<W>, 1>` configured that way (tested in [`crate::network`]). The
-/// commands that only load and save weights (`convert`, [`crate::networks`]) use it.
-pub type ResidualNet<const I: usize, const W: usize, const D: usize> = (
-    (Linear<f32, I, W>, Gelu),
-    [Residual<(Linear<f32, W, W>, Gelu)>; D],
-    Linear<f32, W, 1>,
-);
+/// commands that only load and save weights (`convert`, [`crate::networks`]) and
+/// `--number f64|q16.16` use it.
+pub type ResidualNet<T, const I: usize, const W: usize, const D: usize> =
+    GeluNet<T, I, W, D, Residual<GeluBlock<T, W>>>;
+/// The default network without shortcuts.
+pub type PlainNet<T, const I: usize, const W: usize, const D: usize> =
+    GeluNet<T, I, W, D, GeluBlock<T, W>>;
 /// The most steps a run takes.
 pub const MAX_STEPS: usize = 1_000_000_000;
 /// The most losses a run records (`--steps / --every`), so the curve fits in memory.
 pub const MAX_RECORDED: usize = 1_000_000;
+/// Mixed into `--seed` to seed stochastic rounding's generator.
+const ROUNDING_SEED: u32 = 0x5eed_0d17;
 /// Runs at least this long show a progress bar (on a terminal, without `--json`).
 const PROGRESS_MIN_STEPS: usize = 200;
 
@@ -90,6 +105,35 @@ impl OptimizerKind {
     }
 }
 
+/// How SGD rounds its updates `lr * g` (the core's `optimizer::rounding`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RoundingKind {
+    /// To nearest (the floating-point types' only choice).
+    Nearest,
+    /// At random, unbiased, from a generator seeded with `--seed` (the default for q16.16).
+    Stochastic,
+}
+
+impl RoundingKind {
+    /// The default for a number type: stochastic in fixed point, where updates below half a
+    /// unit would vanish, to nearest in floating point.
+    pub fn default_for(number: Number) -> Self {
+        match number {
+            Number::Q16 => RoundingKind::Stochastic,
+            Number::F32 | Number::F64 => RoundingKind::Nearest,
+        }
+    }
+
+    /// The name on the command line and in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            RoundingKind::Nearest => "nearest",
+            RoundingKind::Stochastic => "stochastic",
+        }
+    }
+}
+
 /// Flags of `skipgrad train`.
 #[derive(Clone, Debug, clap::Args)]
 pub struct TrainArgs {
@@ -114,6 +158,12 @@ pub struct TrainArgs {
     /// Train the plain network (no shortcut connections).
     #[arg(long)]
     pub no_shortcut: bool,
+    /// The number type to train in.
+    #[arg(long, value_enum, default_value_t = Number::F32)]
+    pub number: Number,
+    /// How SGD rounds its updates [default: stochastic for q16.16, nearest otherwise].
+    #[arg(long, value_enum)]
+    pub rounding: Option<RoundingKind>,
     /// `torch.manual_seed` value for the initial weights.
     #[arg(long, default_value_t = 0, allow_hyphen_values = true, value_parser = flags::seed)]
     pub seed: u64,
@@ -159,6 +209,10 @@ pub struct Config {
     pub lr: f64,
     /// Shortcuts around the blocks.
     pub shortcut: bool,
+    /// The number type.
+    pub number: Number,
+    /// The rounding of SGD's updates.
+    pub rounding: RoundingKind,
     /// Initialisation seed.
     pub seed: u64,
     /// Loss recording interval.
@@ -178,6 +232,8 @@ impl Default for Config {
             optimizer: OptimizerKind::Sgd,
             lr: OptimizerKind::Sgd.default_lr(),
             shortcut: true,
+            number: Number::F32,
+            rounding: RoundingKind::Nearest,
             seed: 0,
             every: 10,
             parts: Parts::default(),
@@ -243,6 +299,29 @@ impl TrainArgs {
                 self.task.name()
             );
         }
+        let rounding = self
+            .rounding
+            .unwrap_or(RoundingKind::default_for(self.number));
+        if rounding == RoundingKind::Stochastic && self.number != Number::Q16 {
+            crate::usage_bail!(
+                "--rounding stochastic is for --number q16.16 (floating point rounds to nearest)"
+            );
+        }
+        if rounding == RoundingKind::Stochastic && self.optimizer != OptimizerKind::Sgd {
+            crate::usage_bail!("--rounding stochastic is an option of --optimizer sgd");
+        }
+        if self.number != Number::F32 && self.parts != Parts::default() {
+            crate::usage_bail!(
+                "--number {} trains the default network: --activation gelu-tanh, --loss mse, \
+                 --norm none",
+                self.number.name()
+            );
+        }
+        if self.number != Number::F32 && (self.load.is_some() || self.save.is_some()) {
+            crate::usage_bail!(
+                "--load and --save read and write float32 weights: use them with --number f32"
+            );
+        }
         Ok(Config {
             task: self.task,
             depth: self.depth,
@@ -251,6 +330,8 @@ impl TrainArgs {
             optimizer: self.optimizer,
             lr,
             shortcut: !self.no_shortcut,
+            number: self.number,
+            rounding,
             seed: self.seed,
             every: self.every,
             parts: self.parts,
@@ -265,29 +346,90 @@ pub struct Curve {
     pub losses: Vec<f32>,
     /// The steps at which `losses` were taken (updates done before each).
     pub at_steps: Vec<usize>,
-    /// The loss after the last update.
+    /// The loss after the last update (for `q16.16`: computed in `f64` from the model's
+    /// outputs, see [`TrainNumber::final_loss`]).
     pub final_loss: f32,
     /// For `moons`: the fraction of points classified right after training.
     pub accuracy: Option<f64>,
 }
 
-/// Either optimizer, as one type for the training loop.
-enum AnyOptimizer<G> {
-    Sgd(Sgd<f32>),
-    Adam(Box<Adam<f32, G>>),
+/// Either optimizer, as one type for the training loop (Adam only where the number type has
+/// it).
+enum AnyOptimizer<T, M> {
+    Sgd(Sgd<T>),
+    Stochastic(Sgd<T, Stochastic>),
+    Other(Box<dyn Optimizer<T, M>>),
 }
 
-impl<M: Params<f32>> Optimizer<f32, M> for AnyOptimizer<M::Grads> {
+impl<T: Scalar, M: Params<T>> Optimizer<T, M> for AnyOptimizer<T, M> {
     fn update(&mut self, model: &mut M, grads: &mut M::Grads) -> Result<(), NonFiniteUpdate> {
         match self {
             AnyOptimizer::Sgd(o) => o.update(model, grads),
-            AnyOptimizer::Adam(o) => o.update(model, grads),
+            AnyOptimizer::Stochastic(o) => o.update(model, grads),
+            AnyOptimizer::Other(o) => o.update(model, grads),
         }
     }
 }
 
-/// Trains one network on one dataset with one loss; returns the curve (without accuracy)
-/// and the trained network's outputs.
+/// The optimizer of a run, in the number type `T`.
+fn optimizer<T: TrainNumber, M: Params<T> + 'static>(
+    cfg: &Config,
+) -> anyhow::Result<AnyOptimizer<T, M>> {
+    Ok(match (cfg.optimizer, cfg.rounding) {
+        (OptimizerKind::Sgd, RoundingKind::Nearest) => AnyOptimizer::Sgd(Sgd::new(cfg.lr)?),
+        (OptimizerKind::Sgd, RoundingKind::Stochastic) => AnyOptimizer::Stochastic(
+            Sgd::new(cfg.lr)?.with_stochastic_rounding(ROUNDING_SEED ^ cfg.seed as u32),
+        ),
+        (OptimizerKind::Adam, _) => AnyOptimizer::Other(T::adam::<M>(cfg.lr)?),
+    })
+}
+
+/// The training loop of every run: `cfg.steps` guarded steps, the loss recorded every
+/// `cfg.every` of them (as `f32`), `progress` advanced once per step.
+fn run_steps<T: Scalar>(
+    cfg: &Config,
+    progress: &ProgressBar,
+    mut step: impl FnMut() -> Result<T, StepError>,
+) -> anyhow::Result<(Vec<f32>, Vec<usize>)> {
+    let mut losses = Vec::with_capacity(cfg.steps / cfg.every + 2);
+    let mut at_steps = Vec::with_capacity(cfg.steps / cfg.every + 2);
+    for n in 0..cfg.steps {
+        let loss = step().with_context(|| {
+            format!(
+                "step {n} refused (the model and optimizer keep their last good state); \
+                 a smaller --lr may help"
+            )
+        })?;
+        if n % cfg.every == 0 {
+            losses.push(loss.to_f64() as f32);
+            at_steps.push(n);
+        }
+        progress.inc(1);
+    }
+    Ok((losses, at_steps))
+}
+
+/// The curve of a finished run: the recorded losses and the final one, which must be finite.
+fn finish(
+    (mut losses, mut at_steps): (Vec<f32>, Vec<usize>),
+    final_loss: f32,
+    cfg: &Config,
+) -> anyhow::Result<Curve> {
+    if !final_loss.is_finite() {
+        bail!("training diverged: the final loss is {final_loss}; a smaller --lr may help");
+    }
+    losses.push(final_loss);
+    at_steps.push(cfg.steps);
+    Ok(Curve {
+        losses,
+        at_steps,
+        final_loss,
+        accuracy: None,
+    })
+}
+
+/// Trains one `f32` network on one dataset with one loss; returns the curve (without
+/// accuracy) and the trained network's outputs.
 fn fit<M, L, const I: usize, const B: usize>(
     inputs: &[[f32; I]; B],
     targets: &[L::Target; B],
@@ -297,7 +439,7 @@ fn fit<M, L, const I: usize, const B: usize>(
     progress: &ProgressBar,
 ) -> anyhow::Result<(Curve, Box<[M::Output; B]>)>
 where
-    M: Module<[f32; I]> + Zeroed + Configure,
+    M: Module<[f32; I]> + Zeroed + Configure + 'static,
     M::Output: Data<Scalar = f32>,
     L: Loss<M::Output> + Copy,
 {
@@ -306,41 +448,12 @@ where
     weights.load_into(&mut *model)?;
     model.configure(cfg.parts.activation, cfg.shortcut);
     let mut buffers: Box<Buffers<M, [f32; I]>> = Box::new(Buffers::ZERO);
-    let opt = match cfg.optimizer {
-        OptimizerKind::Sgd => AnyOptimizer::Sgd(Sgd::new(cfg.lr)?),
-        OptimizerKind::Adam => AnyOptimizer::Adam(Box::new(Adam::new().with_lr(cfg.lr)?)),
-    };
-    let mut trainer = Trainer::new(&mut *model, &mut *buffers, opt, loss);
-    let mut losses = Vec::with_capacity(cfg.steps / cfg.every + 2);
-    let mut at_steps = Vec::with_capacity(cfg.steps / cfg.every + 2);
-    for step in 0..cfg.steps {
-        let loss = trainer.step(inputs, targets).with_context(|| {
-            format!(
-                "step {step} refused (the model and optimizer keep their last good state); \
-                 a smaller --lr may help"
-            )
-        })?;
-        if step % cfg.every == 0 {
-            losses.push(loss);
-            at_steps.push(step);
-        }
-        progress.inc(1);
-    }
+    let mut trainer = Trainer::new(&mut *model, &mut *buffers, optimizer(cfg)?, loss);
+    let recorded = run_steps(cfg, progress, || trainer.step(inputs, targets))?;
     drop(trainer);
     let outputs = Box::new(inputs.map(|x| model.infer(&x)));
-    let final_loss = loss.batch_loss(&outputs, targets);
-    if !final_loss.is_finite() {
-        bail!("training diverged: the final loss is {final_loss}; a smaller --lr may help");
-    }
+    let curve = finish(recorded, loss.batch_loss(&outputs, targets), cfg)?;
     weights.save_from(&*model)?;
-    losses.push(final_loss);
-    at_steps.push(cfg.steps);
-    let curve = Curve {
-        losses,
-        at_steps,
-        final_loss,
-        accuracy: None,
-    };
     Ok((curve, outputs))
 }
 
@@ -356,7 +469,7 @@ fn point_loss(kind: LossKind) -> PointLoss {
 /// Trains the network with hidden blocks `Bk` on the configured task and loss: `sin` with
 /// one output, `moons` with one output (labels as targets: MSE, Huber, BCE) or two logits
 /// (cross-entropy, labels as class indices).
-fn fit_blocks<const D: usize, const W: usize, Bk>(
+fn fit_blocks<const D: usize, const W: usize, Bk: 'static>(
     cfg: &Config,
     weights: &Weights,
     progress: &ProgressBar,
@@ -412,15 +525,80 @@ where
     }
 }
 
-/// Trains one shape on the configured task, parts and variant.
+/// The dataset in the number type `T` (each `f32` value converted, exactly where `T` holds
+/// it).
+fn convert<T: Scalar, const I: usize, const B: usize>(
+    data: &Dataset<I, 1, B>,
+) -> ([[T; I]; B], [[T; 1]; B]) {
+    let to = |v: &f32| T::from_f64(f64::from(*v));
+    (
+        data.inputs.map(|x| x.each_ref().map(to)),
+        data.targets.map(|y| y.each_ref().map(to)),
+    )
+}
+
+/// Trains the default network `M` (MSE) in the number type `T` on one dataset.
+fn fit_in<T, M, const I: usize, const B: usize>(
+    data: &Dataset<I, 1, B>,
+    cfg: &Config,
+    progress: &ProgressBar,
+) -> anyhow::Result<Curve>
+where
+    T: TrainNumber,
+    M: Module<[T; I], Output = [T; 1]> + Zeroed + 'static,
+{
+    let (inputs, targets) = convert::<T, I, B>(data);
+    let mut init = TorchInit::with_formula(cfg.seed, UniformFormula::Float64);
+    let mut model: Box<M> = Box::new(M::torch_init(&mut init));
+    let mut buffers: Box<Buffers<M, [T; I]>> = Box::new(Buffers::ZERO);
+    let mut trainer = Trainer::new(&mut *model, &mut *buffers, optimizer(cfg)?, Mse);
+    let recorded = run_steps(cfg, progress, || trainer.step(&inputs, &targets))?;
+    drop(trainer);
+    let outputs = inputs.map(|x| model.infer(&x));
+    if !outputs.iter().all(|y| y[0].is_finite()) {
+        bail!("training diverged: an output is not finite; a smaller --lr may help");
+    }
+    let mut curve = finish(recorded, T::final_loss(&outputs, &targets) as f32, cfg)?;
+    let outputs = outputs.map(|y| [y[0].to_f64() as f32]);
+    curve.accuracy =
+        (cfg.task == Task::Moons).then(|| task::accuracy(&outputs, &data.targets, 0.5));
+    Ok(curve)
+}
+
+/// Trains the default network of one shape in the number type `T`.
+fn fit_shape_in<T: TrainNumber, const D: usize, const W: usize>(
+    cfg: &Config,
+    progress: &ProgressBar,
+) -> anyhow::Result<Curve>
+where
+    Gelu: skipgrad::activation::ElementWise<T>,
+{
+    match (cfg.task, cfg.shortcut) {
+        (Task::Sin, true) => {
+            fit_in::<T, ResidualNet<T, 1, W, D>, 1, _>(&task::sin(), cfg, progress)
+        }
+        (Task::Sin, false) => fit_in::<T, PlainNet<T, 1, W, D>, 1, _>(&task::sin(), cfg, progress),
+        (Task::Moons, true) => {
+            fit_in::<T, ResidualNet<T, 2, W, D>, 2, _>(&task::moons(), cfg, progress)
+        }
+        (Task::Moons, false) => {
+            fit_in::<T, PlainNet<T, 2, W, D>, 2, _>(&task::moons(), cfg, progress)
+        }
+    }
+}
+
+/// Trains one shape: in `f32`, the network composed of the configured parts; in `f64` and
+/// `q16.16`, the default network.
 fn fit_shape<const D: usize, const W: usize>(
     cfg: &Config,
     w: &Weights,
     progress: &ProgressBar,
 ) -> anyhow::Result<Curve> {
-    match cfg.parts.norm {
-        NormKind::None => fit_blocks::<D, W, Block<W>>(cfg, w, progress),
-        NormKind::Layer => fit_blocks::<D, W, NormBlock<W>>(cfg, w, progress),
+    match (cfg.number, cfg.parts.norm) {
+        (Number::F32, NormKind::None) => fit_blocks::<D, W, Block<W>>(cfg, w, progress),
+        (Number::F32, NormKind::Layer) => fit_blocks::<D, W, NormBlock<W>>(cfg, w, progress),
+        (Number::F64, _) => fit_shape_in::<f64, D, W>(cfg, progress),
+        (Number::Q16, _) => fit_shape_in::<Q16, D, W>(cfg, progress),
     }
 }
 
@@ -472,6 +650,8 @@ fn progress_bar(total: usize, json: bool) -> anyhow::Result<ProgressBar> {
 #[derive(serde::Serialize)]
 struct Report<'a> {
     task: &'static str,
+    number: &'static str,
+    rounding: &'static str,
     steps: usize,
     final_loss: f32,
     losses: &'a [f32],
@@ -611,6 +791,8 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     if args.json {
         let report = Report {
             task: cfg.task.name(),
+            number: cfg.number.name(),
+            rounding: cfg.rounding.name(),
             steps: cfg.steps,
             final_loss: curve.final_loss,
             losses: &curve.losses,
@@ -637,8 +819,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     }
 
     crate::outln!(
-        "{}, {} steps of {} (lr {}), seed {}, {} blocks of width {}{}",
+        "{}, {} (rounding {}), {} steps of {} (lr {}), seed {}, {} blocks of width {}{}",
         cfg.task.name(),
+        cfg.number.name(),
+        cfg.rounding.name(),
         cfg.steps,
         cfg.optimizer.name(),
         cfg.lr,
@@ -681,6 +865,8 @@ mod tests {
             optimizer: OptimizerKind::Sgd,
             lr: None,
             no_shortcut: false,
+            number: Number::F32,
+            rounding: None,
             seed: 0,
             every: 1,
             parts: Parts::default(),

@@ -97,7 +97,7 @@ fn plot_compares_both_variants() {
 /// Every bad flag exits with status 2, whether clap rejects it or the command's own checks do.
 #[test]
 fn bad_flags_exit_2_with_a_clear_message() {
-    let cases: [(&[&str], &str); 14] = [
+    let cases: [(&[&str], &str); 19] = [
         (&["--depth", "3"], "depth {2, 4, 8, 16} x width {8, 16}"),
         (&["--width", "32"], "depth {2, 4, 8, 16} x width {8, 16}"),
         (&["--lr", "-1"], "--lr must be > 0, got -1.0"),
@@ -114,6 +114,20 @@ fn bad_flags_exit_2_with_a_clear_message() {
         (
             &["--loss", "cross-entropy", "--depth", "5"],
             "depth {2, 4, 8, 16}",
+        ),
+        (&["--number", "q8.8"], "invalid value 'q8.8'"),
+        (&["--rounding", "stochastic"], "is for --number q16.16"),
+        (
+            &["--number", "q16.16", "--activation", "relu"],
+            "--number q16.16 trains the default network",
+        ),
+        (
+            &["--number", "f64", "--norm", "layer"],
+            "--number f64 trains the default network",
+        ),
+        (
+            &["--number", "q16.16", "--save", "x.safetensors"],
+            "use them with --number f32",
         ),
     ];
     for (args, message) in cases {

@@ -18,7 +18,7 @@ pub mod table;
 
 /// The notebook's networks and seed.
 pub mod network {
-    use skipgrad::{Gelu, Linear, Residual};
+    use skipgrad::{Gelu, Linear, Residual, Tanh, Q16};
 
     include!("network.rs");
     include!(concat!(env!("OUT_DIR"), "/initial.rs"));
@@ -31,4 +31,4 @@ pub mod network {
     pub const PREFIX: &str = "layers";
 }
 
-pub use network::{Plain, WithShortcut, INPUT, PREFIX, SEED, TARGET};
+pub use network::{Plain, PlainTanh, WithShortcut, INPUT, PREFIX, SEED, TARGET};

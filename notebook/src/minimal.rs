@@ -1,33 +1,122 @@
-//! The minimal trainer: a fixed number of guarded SGD steps of the shortcut network from its
+//! The minimal trainers: a fixed number of guarded SGD steps of a notebook network from its
 //! initial weights, reported as a few words. The device runs [`step`]s between two timer
 //! reads, with the model and its buffers in `static`s; the host calls [`run`].
+//!
+//! Three trainers ([`Minimal`]), one firmware binary each:
+//!
+//! - [`F32Shortcut`] (`minimal`): the notebook's network with shortcuts and GELU, in `f32`;
+//! - [`Q16Shortcut`] (`minimal-q16`): the same network in Q16.16 fixed point;
+//! - [`Q16Tanh`] (`minimal-q16-tanh`): a plain 3-3-3-3-3-1 network with tanh after every
+//!   layer and no shortcuts (the shape of the C++ library tinymind's benchmark), in Q16.16.
+//!
+//! The fixed-point models start from the `f32` initial weights rounded to Q16.16
+//! (`build.rs`).
 
-use skipgrad::{Buffers, Mse, Params, Sgd, Trainer, Zeroed};
+use skipgrad::{Buffers, Module, Mse, Params, Scalar, Sgd, Trainer, Zeroed, Q16};
 
 use crate::demo::LEARNING_RATE;
-use crate::network::{WithShortcut, INITIAL_WITH_SHORTCUT, INPUT, TARGET};
+use crate::network::{
+    PlainTanh, WithShortcut, INITIAL_PLAIN_TANH_Q16, INITIAL_WITH_SHORTCUT,
+    INITIAL_WITH_SHORTCUT_Q16, INPUT, TARGET,
+};
 
-/// The number of SGD steps of the minimal trainer.
+/// The number of SGD steps of a minimal trainer.
 pub const MINIMAL_STEPS: u32 = 100;
 
-/// The model the minimal run trains.
-pub type Model = WithShortcut<f32>;
+/// One minimal trainer: its model, number type and initial weights.
+pub trait Minimal {
+    /// The firmware binary's name.
+    const NAME: &'static str;
+    /// The number type, as the core names it (`f32`, `q16.16`).
+    const NUMBER: &'static str;
+    /// The number type.
+    type Scalar: Scalar;
+    /// The model.
+    type Model: Module<[Self::Scalar; 3], Output = [Self::Scalar; 1]> + Params<Self::Scalar>;
+    /// Its initial weights.
+    const INITIAL: Self::Model;
+    /// The loss reported for a refused step (NaN, or a rail in fixed point).
+    const REFUSED: Self::Scalar;
+    /// The notebook's sample in this number type, as the one-sample batch a step takes.
+    ///
+    /// A reference to a constant (promoted to a static in each impl), not an array: a
+    /// generic `&[M::INPUT]` cannot be promoted, so each step would build the batch on the
+    /// stack, and that costs the Cortex-M4F's f32 trainer ~200 instructions per step (the
+    /// optimizer's per-tensor loop no longer inlines).
+    const INPUTS: &'static [[Self::Scalar; 3]; 1];
+    /// The notebook's target in this number type, likewise.
+    const TARGETS: &'static [[Self::Scalar; 1]; 1];
+}
+
+/// The notebook's sample and target rounded to Q16.16 (exact: they are 1, 0, -1 and 0).
+const INPUT_Q16: [Q16; 3] = [
+    Q16::from_f32(INPUT[0]),
+    Q16::from_f32(INPUT[1]),
+    Q16::from_f32(INPUT[2]),
+];
+const TARGET_Q16: [Q16; 1] = [Q16::from_f32(TARGET[0])];
+
+/// The notebook's network with shortcuts, `f32`.
+pub struct F32Shortcut;
+/// The notebook's network with shortcuts, Q16.16.
+pub struct Q16Shortcut;
+/// A plain tanh network of the notebook's shape, Q16.16.
+pub struct Q16Tanh;
+
+impl Minimal for F32Shortcut {
+    const NAME: &'static str = "minimal";
+    const NUMBER: &'static str = "f32";
+    type Scalar = f32;
+    type Model = WithShortcut<f32>;
+    const INITIAL: Self::Model = INITIAL_WITH_SHORTCUT;
+    const REFUSED: f32 = f32::NAN;
+    const INPUTS: &'static [[f32; 3]; 1] = &[INPUT];
+    const TARGETS: &'static [[f32; 1]; 1] = &[TARGET];
+}
+
+impl Minimal for Q16Shortcut {
+    const NAME: &'static str = "minimal-q16";
+    const NUMBER: &'static str = "q16.16";
+    type Scalar = Q16;
+    type Model = WithShortcut<Q16>;
+    const INITIAL: Self::Model = INITIAL_WITH_SHORTCUT_Q16;
+    const REFUSED: Q16 = Q16::MAX;
+    const INPUTS: &'static [[Q16; 3]; 1] = &[INPUT_Q16];
+    const TARGETS: &'static [[Q16; 1]; 1] = &[TARGET_Q16];
+}
+
+impl Minimal for Q16Tanh {
+    const NAME: &'static str = "minimal-q16-tanh";
+    const NUMBER: &'static str = "q16.16";
+    type Scalar = Q16;
+    type Model = PlainTanh<Q16>;
+    const INITIAL: Self::Model = INITIAL_PLAIN_TANH_Q16;
+    const REFUSED: Q16 = Q16::MAX;
+    const INPUTS: &'static [[Q16; 3]; 1] = &[INPUT_Q16];
+    const TARGETS: &'static [[Q16; 1]; 1] = &[TARGET_Q16];
+}
+
+/// A minimal trainer's model.
+pub type Model<M> = <M as Minimal>::Model;
 
 /// Its buffers: gradients and the cache of one sample.
-pub type ModelBuffers = Buffers<Model, [f32; 3]>;
+pub type ModelBuffers<M> = Buffers<Model<M>, [<M as Minimal>::Scalar; 3]>;
 
-/// The trainer the minimal run uses: the shortcut network, one sample per step, SGD, MSE.
-pub type MinimalTrainer<'a> = Trainer<'a, Model, [f32; 3], Sgd<f32>, Mse>;
+/// The trainer a minimal run uses: one sample per step, SGD, MSE.
+pub type MinimalTrainer<'a, M> =
+    Trainer<'a, Model<M>, [<M as Minimal>::Scalar; 3], Sgd<<M as Minimal>::Scalar>, Mse>;
 
-/// The bytes the trained model itself needs: parameters, gradients and cache of
-/// [`WithShortcut`] (what any trainer of this network must hold).
-pub const MODEL_BYTES: usize = core::mem::size_of::<Model>() + core::mem::size_of::<ModelBuffers>();
+/// The bytes the trained model itself needs: parameters, gradients and cache (what any
+/// trainer of this network must hold).
+pub const fn model_bytes<M: Minimal>() -> usize {
+    core::mem::size_of::<Model<M>>() + core::mem::size_of::<ModelBuffers<M>>()
+}
 
 /// A trainer of `model` with SGD at [`LEARNING_RATE`].
-pub fn trainer<'a>(
-    model: &'a mut Model,
-    buffers: &'a mut ModelBuffers,
-) -> Option<MinimalTrainer<'a>> {
+pub fn trainer<'a, M: Minimal>(
+    model: &'a mut Model<M>,
+    buffers: &'a mut ModelBuffers<M>,
+) -> Option<MinimalTrainer<'a, M>> {
     Some(Trainer::new(
         model,
         buffers,
@@ -36,13 +125,14 @@ pub fn trainer<'a>(
     ))
 }
 
-/// One step on the notebook's sample: the loss, or NaN if the step was refused.
+/// One step on the notebook's sample: the loss, or [`Minimal::REFUSED`] if the step was
+/// refused.
 #[inline]
-pub fn step(trainer: &mut MinimalTrainer<'_>) -> f32 {
-    trainer.step(&[INPUT], &[TARGET]).unwrap_or(f32::NAN)
+pub fn step<M: Minimal>(trainer: &mut MinimalTrainer<'_, M>) -> M::Scalar {
+    trainer.step(M::INPUTS, M::TARGETS).unwrap_or(M::REFUSED)
 }
 
-/// What the minimal trainer reports.
+/// What a minimal trainer reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MinimalOutcome {
     /// Bits of the loss of the first step.
@@ -51,36 +141,51 @@ pub struct MinimalOutcome {
     pub last_loss_bits: u32,
     /// [`Params::weights_hash`] of the trained network.
     pub weights_hash: u32,
+    /// True when training made progress: the last loss is finite and below the first.
+    pub trained: bool,
 }
 
 impl MinimalOutcome {
     /// The report of a run whose first and last losses were `first` and `last`.
-    pub fn new(first: f32, last: f32, trainer: &MinimalTrainer<'_>) -> Self {
+    pub fn new<M: Minimal>(
+        first: M::Scalar,
+        last: M::Scalar,
+        trainer: &MinimalTrainer<'_, M>,
+    ) -> Self {
         Self {
-            first_loss_bits: first.to_bits(),
-            last_loss_bits: last.to_bits(),
+            // The loss's bits (4 bytes for f32 and Q16).
+            first_loss_bits: first.to_bits() as u32,
+            last_loss_bits: last.to_bits() as u32,
             weights_hash: trainer.model().weights_hash(),
+            trained: last.is_finite() && last < first,
         }
-    }
-
-    /// True when training made progress: the last loss is finite and below the first.
-    pub fn trained(&self) -> bool {
-        let (first, last) = (
-            f32::from_bits(self.first_loss_bits),
-            f32::from_bits(self.last_loss_bits),
-        );
-        last.is_finite() && last < first
     }
 }
 
-/// The minimal trainer's run on the host: [`MINIMAL_STEPS`] steps from the initial weights.
-pub fn run() -> Option<MinimalOutcome> {
-    let (mut model, mut buffers) = (INITIAL_WITH_SHORTCUT, ModelBuffers::ZERO);
-    let mut trainer = trainer(&mut model, &mut buffers)?;
-    let first = step(&mut trainer);
+/// A minimal trainer's run on the host: [`MINIMAL_STEPS`] steps from the initial weights.
+pub fn run<M: Minimal>() -> Option<MinimalOutcome> {
+    let (mut model, mut buffers) = (M::INITIAL, ModelBuffers::<M>::ZERO);
+    let mut trainer = trainer::<M>(&mut model, &mut buffers)?;
+    let first = step::<M>(&mut trainer);
     let mut last = first;
     for _ in 1..MINIMAL_STEPS {
-        last = step(&mut trainer);
+        last = step::<M>(&mut trainer);
     }
-    Some(MinimalOutcome::new(first, last, &trainer))
+    Some(MinimalOutcome::new::<M>(first, last, &trainer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_minimal_trainer_trains_on_the_host() {
+        for (name, outcome) in [
+            (F32Shortcut::NAME, run::<F32Shortcut>()),
+            (Q16Shortcut::NAME, run::<Q16Shortcut>()),
+            (Q16Tanh::NAME, run::<Q16Tanh>()),
+        ] {
+            assert!(outcome.is_some_and(|o| o.trained), "{name}: {outcome:x?}");
+        }
+    }
 }

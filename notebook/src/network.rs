@@ -23,5 +23,15 @@ pub type WithShortcut<T> = (
     Layer<T, 3, 1>,
 );
 
+/// The notebook's network without shortcuts and with tanh instead of GELU: the shape of the
+/// C++ library tinymind's benchmark (3-3-3-3-3-1, tanh, no shortcuts).
+pub type PlainTanh<T> = (
+    (Linear<T, 3, 3>, Tanh),
+    (Linear<T, 3, 3>, Tanh),
+    (Linear<T, 3, 3>, Tanh),
+    (Linear<T, 3, 3>, Tanh),
+    (Linear<T, 3, 1>, Tanh),
+);
+
 /// The notebook's `torch.manual_seed` value.
 pub const SEED: u64 = 123;

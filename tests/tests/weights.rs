@@ -167,7 +167,7 @@ fn matches_pytorch() {
     );
 
     // train's network, and the same shape with LayerNorm and SiLU.
-    type Train = skipgrad_harness::train::ResidualNet<1, 8, 2>;
+    type Train = skipgrad_harness::train::ResidualNet<f32, 1, 8, 2>;
     type Norm = (
         (Linear<f32, 1, 8>, Silu),
         [Residual<(LayerNorm<f32, 8>, Linear<f32, 8, 8>, Silu)>; 2],

@@ -8,7 +8,9 @@ use std::process::Stdio;
 use anyhow::Context as _;
 use skipgrad::Params;
 use skipgrad_notebook::demo::{self, DEMO_BEGIN, DEMO_END};
-use skipgrad_notebook::minimal::{self, MinimalOutcome, MINIMAL_STEPS, MODEL_BYTES};
+use skipgrad_notebook::minimal::{
+    self, F32Shortcut, Minimal, MinimalOutcome, Q16Shortcut, Q16Tanh, MINIMAL_STEPS,
+};
 use skipgrad_notebook::network::{WithShortcut, INITIAL_WITH_SHORTCUT, SEED};
 
 use crate::elf;
@@ -67,7 +69,9 @@ pub fn run(json: bool) -> anyhow::Result<()> {
         goals::NOTEBOOK_BOUND,
         goals::DEMO_STEPS
     );
-    let expected_minimal = minimal::run().context("the host's minimal run")?;
+    let expected_minimal = minimal::run::<F32Shortcut>().context("the host's minimal run")?;
+    let expected_q16 = minimal::run::<Q16Shortcut>().context("the host's minimal-q16 run")?;
+    let expected_q16_tanh = minimal::run::<Q16Tanh>().context("the host's minimal-q16-tanh run")?;
     let expected_scenarios = scenarios::host_reports()?;
     roundtrip::check_import(&root)?;
     eprintln!("== PyTorch's notebook weights, imported, are the image the firmware flashes");
@@ -111,55 +115,32 @@ pub fn run(json: bool) -> anyhow::Result<()> {
             t.triple
         );
 
-        let minimal = qemu::run(t, &bin.join("minimal"), true)?;
-        anyhow::ensure!(
-            minimal.success,
-            "{}: the minimal trainer failed\n{}{}",
-            t.triple,
-            minimal.stdout,
-            minimal.stderr
-        );
-        let words = MinimalWords::parse(&minimal.stdout)
-            .with_context(|| format!("{}: minimal trainer output\n{}", t.triple, minimal.stdout))?;
-        let got = MinimalOutcome {
-            first_loss_bits: words.first_loss,
-            last_loss_bits: words.last_loss,
-            weights_hash: words.weights_hash,
-        };
-        anyhow::ensure!(
-            got == expected_minimal && words.steps == u64::from(MINIMAL_STEPS),
-            "{}: the minimal trainer differs from the host: device {got:x?}, host \
-             {expected_minimal:x?}",
-            t.triple
-        );
-        anyhow::ensure!(
-            words.peak_stack != u64::from(u32::MAX),
-            "{}: the stack grew past the painted window",
-            t.triple
-        );
-        let instructions_per_tick =
-            CALIBRATION_INSTRUCTIONS as f64 / words.calibration_ticks as f64;
-        let instructions_per_step = t.count_instructions.then(|| {
-            (words.step_ticks as f64 * instructions_per_tick / words.steps as f64).round() as u64
-        });
-
+        let (row, instructions_per_tick) = run_minimal::<F32Shortcut>(t, &bin, &expected_minimal)?;
         if t.prove_no_panic {
             prove_no_panic(&tc, &firmware, t.triple, &target_dir)?;
             eprintln!("   no panic path in the minimal trainer (proof build linked)");
         }
-        let row = Row {
-            scenario: "minimal",
-            number: "f32",
-            target: t,
-            bit_identical: true,
-            sizes: elf::sizes(&bin.join("minimal"))?,
-            peak_stack: words.peak_stack,
-            model_bytes: MODEL_BYTES as u64,
-            instructions_per_step,
-            metrics: Vec::new(),
-        };
         goals::check(&row.measured())?;
         rows.push(row);
+        for (row, name) in [
+            (
+                run_minimal::<Q16Shortcut>(t, &bin, &expected_q16)?.0,
+                Q16Shortcut::NAME,
+            ),
+            (
+                run_minimal::<Q16Tanh>(t, &bin, &expected_q16_tanh)?.0,
+                Q16Tanh::NAME,
+            ),
+        ] {
+            eprintln!("   {name}: bit-identical to the host");
+            goals::check_fixed_point(
+                name,
+                t.triple,
+                row.instructions_per_step,
+                row.sizes.static_ram() + row.peak_stack,
+            )?;
+            rows.push(row);
+        }
         for (scenario, host) in &expected_scenarios {
             let (row, lines) = scenarios::run_on(t, &bin, scenario, host, instructions_per_tick)?;
             eprintln!("   {}: bit-identical to the host", scenario.name);
@@ -180,6 +161,59 @@ pub fn run(json: bool) -> anyhow::Result<()> {
         print!("{}", to_markdown(&rows));
     }
     Ok(())
+}
+
+/// Runs the minimal trainer `M`'s binary on `t` (counting instructions), checks that it
+/// trained and that its words equal the host's `expected`, and returns its row and the
+/// target's instructions per timer tick.
+fn run_minimal<M: Minimal>(
+    t: &'static Target,
+    bin: &Path,
+    expected: &MinimalOutcome,
+) -> anyhow::Result<(Row, f64)> {
+    let name = M::NAME;
+    let run = qemu::run(t, &bin.join(name), true)?;
+    anyhow::ensure!(
+        run.success,
+        "{}: {name} failed\n{}{}",
+        t.triple,
+        run.stdout,
+        run.stderr
+    );
+    let words = MinimalWords::parse(&run.stdout)
+        .with_context(|| format!("{}: {name} output\n{}", t.triple, run.stdout))?;
+    let got = MinimalOutcome {
+        first_loss_bits: words.first_loss,
+        last_loss_bits: words.last_loss,
+        weights_hash: words.weights_hash,
+        trained: run.success,
+    };
+    anyhow::ensure!(
+        got == *expected && words.steps == u64::from(MINIMAL_STEPS),
+        "{}: {name} differs from the host: device {got:x?}, host {expected:x?}",
+        t.triple
+    );
+    anyhow::ensure!(
+        words.peak_stack != u64::from(u32::MAX),
+        "{}: {name}: the stack grew past the painted window",
+        t.triple
+    );
+    let instructions_per_tick = CALIBRATION_INSTRUCTIONS as f64 / words.calibration_ticks as f64;
+    let instructions_per_step = t.count_instructions.then(|| {
+        (words.step_ticks as f64 * instructions_per_tick / words.steps as f64).round() as u64
+    });
+    let row = Row {
+        scenario: name,
+        number: M::NUMBER,
+        target: t,
+        bit_identical: true,
+        sizes: elf::sizes(&bin.join(name))?,
+        peak_stack: words.peak_stack,
+        model_bytes: minimal::model_bytes::<M>() as u64,
+        instructions_per_step,
+        metrics: Vec::new(),
+    };
+    Ok((row, instructions_per_tick))
 }
 
 impl Row {
@@ -546,7 +580,7 @@ mod tests {
 
     #[test]
     fn the_host_run_trains() {
-        assert!(minimal::run().is_some_and(|o| o.trained()));
+        assert!(minimal::run::<F32Shortcut>().is_some_and(|o| o.trained));
         let demo = host_demo().expect("the host demo");
         let root = workspace_root().expect("root");
         let notebook = notebook_means(&root).expect("the fixture");

@@ -13,7 +13,8 @@
 //! update is undone exactly (one pass instead of two).
 //!
 //! - [`Sgd`]: plain SGD with optional weight decay. It stores two scalars and no buffer, the
-//!   choice for a microcontroller.
+//!   choice for a microcontroller; optionally with stochastic rounding of its updates
+//!   ([`rounding`]), for fixed point.
 //! - [`SgdMomentum`]: SGD with momentum and dampening; one buffer.
 //! - [`Adam`]: Adam with PyTorch's defaults; two buffers and a step count.
 //!
@@ -24,10 +25,12 @@
 
 mod adam;
 mod momentum;
+pub mod rounding;
 mod sgd;
 
 pub use adam::Adam;
 pub use momentum::SgdMomentum;
+pub use rounding::{Nearest, Rounding, Stochastic};
 pub use sgd::Sgd;
 
 use crate::params::Params;

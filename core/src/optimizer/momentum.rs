@@ -93,6 +93,7 @@ impl<T: Scalar, M: Params<T>> Optimizer<T, M> for SgdMomentum<T, M::Grads> {
             let mut sgd = Sgd {
                 lr,
                 weight_decay: wd,
+                rounding: super::Nearest,
             };
             return sgd.update(model, grads);
         }
@@ -108,7 +109,13 @@ impl<T: Scalar, M: Params<T>> Optimizer<T, M> for SgdMomentum<T, M::Grads> {
             for ((p, g), b) in p.iter_mut().zip(g.iter_mut()).zip(buf.iter_mut()) {
                 let (p2, b2) = rule(*p, *g, *b);
                 match pass {
-                    Pass::Check => ok &= p2.is_finite() & b2.is_finite(),
+                    // In fixed point the gradient too: a saturated one need not saturate
+                    // the buffer or the parameter (for floats it would, and this is free).
+                    Pass::Check => {
+                        ok &= p2.is_finite()
+                            & b2.is_finite()
+                            & (T::NON_FINITE_PROPAGATES || g.is_finite());
+                    }
                     Pass::Write => (*p, *b, *g) = (p2, b2, T::ZERO),
                 }
             }

@@ -1,0 +1,72 @@
+//! Piecewise cubic tables in 32-bit integer arithmetic: how the Q16.16 activations are
+//! evaluated (the tables themselves are in `tables.rs`, written by `tools/q16_tables.py`).
+
+/// One segment's cubic, in raw units times `2^extra` (see [`Table::eval`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Cubic {
+    c0: i32,
+    c1: i32,
+    c2: i16,
+    c3: i16,
+}
+
+impl Cubic {
+    pub(super) const fn new(c0: i32, c1: i32, c2: i16, c3: i16) -> Self {
+        Self { c0, c1, c2, c3 }
+    }
+}
+
+/// A function tabulated for `a >= 0` (raw Q16.16 units), in segments of `2^shift` raw units,
+/// up to its limit (the end of the last segment).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Table {
+    /// log2 of a segment's width in raw units.
+    pub(super) shift: u32,
+    /// Guard bits of the coefficients.
+    pub(super) extra: u32,
+    /// The segments, from 0 up.
+    pub(super) segments: &'static [Cubic],
+}
+
+impl Table {
+    /// The function at `a` (raw units, `0 <= a < limit`), in raw units: with `t` the offset
+    /// of `a` in its segment, `p = c3`, then `p = c_k + ((p t) >> shift)` for `k = 2, 1, 0`,
+    /// and `(p + 2^(extra-1)) >> extra`. Every product fits in 32 bits (the generator checks
+    /// it over every input), so each step is one 32-bit multiplication. `None` at and beyond
+    /// the end of the last segment.
+    #[inline(always)]
+    pub(super) fn eval(&self, a: i32) -> Option<i32> {
+        let index = (a >> self.shift) as usize;
+        let s = self.segments.get(index)?;
+        let t = a & ((1 << self.shift) - 1);
+        let shift = self.shift;
+        let mut p = i32::from(s.c3);
+        p = i32::from(s.c2) + (p.wrapping_mul(t) >> shift);
+        p = s.c1 + (p.wrapping_mul(t) >> shift);
+        p = s.c0 + (p.wrapping_mul(t) >> shift);
+        Some((p + (1 << (self.extra - 1))) >> self.extra)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tables::{GELU, GELU_DERIVATIVE, SIGMOID, TANH};
+
+    /// Every table ends after its last segment and starts at the function's value at 0.
+    #[test]
+    fn tables_cover_their_limits() {
+        // (table, value at 0 in raw units)
+        let cases = [
+            (GELU, 0),
+            (GELU_DERIVATIVE, 32768),
+            (TANH, 0),
+            (SIGMOID, 32768),
+        ];
+        for (table, at_zero) in cases {
+            assert_eq!(table.eval(0), Some(at_zero));
+            let covered = (table.segments.len() as i32) << table.shift;
+            assert!(table.eval(covered - 1).is_some());
+            assert_eq!(table.eval(covered), None);
+        }
+    }
+}

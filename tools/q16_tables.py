@@ -1,0 +1,135 @@
+"""Writes core/src/q16/tables.rs: the piecewise cubic tables of the Q16.16 activations.
+
+Each function f is tabulated for a >= 0 on [0, limit) in segments of 2^shift raw units
+(raw = value * 2^16). On a segment starting at a0, with t = a - a0 in [0, 2^shift),
+
+    p = c3
+    p = c2 + ((p * t) >> shift)
+    p = c1 + ((p * t) >> shift)
+    p = c0 + ((p * t) >> shift)
+    f(a) ~ (p + 2^(extra - 1)) >> extra        (raw units)
+
+in 32-bit integers (every product p * t fits in an i32: checked below), with `extra` guard
+bits. The coefficients are a weighted least-squares cubic (iteratively reweighted towards the
+minimax fit) rounded to integers, then c0 and c1 nudged by a few units to the pair with the
+smallest maximum error over every input of the segment, evaluated exactly as the core does.
+
+Run: python3 tools/q16_tables.py  (numpy only; about a minute). It prints the worst error of
+each table over every input below its limit, in units of 2^-16, against the float64 formula.
+"""
+
+import math
+import pathlib
+import sys
+
+import numpy as np
+
+C = math.sqrt(2.0 / math.pi)
+A = 0.044715
+
+
+def gelu(x):
+    return 0.5 * x * (1.0 + np.tanh(C * (x + A * x * x * x)))
+
+
+def gelu_derivative(x):
+    t = np.tanh(C * (x + A * x * x * x))
+    return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * C * (1.0 + 3.0 * A * x * x)
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+# (Rust name, function, limit (value), shift, extra guard bits, what it is)
+TABLES = [
+    ("GELU", gelu, 5.0, 14, 2, "GELU (tanh approximation) for x >= 0"),
+    ("GELU_DERIVATIVE", gelu_derivative, 5.0, 14, 3, "its derivative for x >= 0"),
+    ("TANH", np.tanh, 6.5, 14, 3, "tanh for x >= 0"),
+    ("SIGMOID", sigmoid, 12.0, 15, 2, "the logistic sigmoid for x >= 0"),
+]
+
+
+def evaluate(cs, t, shift, extra):
+    p = np.full(t.shape, cs[3], dtype=np.int64)
+    worst = 0
+    for k in (2, 1, 0):
+        prod = p * t
+        worst = max(worst, int(np.abs(prod).max()))
+        p = cs[k] + (prod >> shift)
+    return (p + (1 << (extra - 1))) >> extra, worst
+
+
+def fit(f, limit, shift, extra):
+    width = 1 << shift
+    n = int(math.ceil(limit * 65536 / width))
+    t = np.arange(width, dtype=np.int64)
+    tau = t / width
+    segments, worst_err, worst_prod = [], 0.0, 0
+    for i in range(n):
+        ref = f((i * width + t) / 65536.0) * 65536.0
+        y = ref * (1 << extra)
+        w = np.ones(width)
+        for _ in range(8):
+            c = np.polynomial.polynomial.polyfit(tau, y, 3, w=np.sqrt(w))
+            # In t's raw units: c_k / width^k, scaled so that Horner's shifts undo it.
+            e = np.abs(np.polynomial.polynomial.polyval(tau, c) - y)
+            w = w * (e / e.max() + 1e-3)
+            w /= w.sum()
+        base = np.round(c).astype(np.int64)
+        best = None
+        for d0 in range(-3, 4):
+            for d1 in range(-2, 3):
+                cs = base.copy()
+                cs[0] += d0
+                cs[1] += d1
+                r, prod = evaluate(cs, t, shift, extra)
+                err = float(np.abs(r - ref).max())
+                if best is None or err < best[0]:
+                    best = (err, cs, prod)
+        err, cs, prod = best
+        assert prod < 2**31, f"segment {i}: a product needs {math.log2(prod):.2f} bits"
+        assert abs(int(cs[2])) < 2**15 and abs(int(cs[3])) < 2**15, f"segment {i}: {cs}"
+        segments.append(cs)
+        worst_err, worst_prod = max(worst_err, err), max(worst_prod, prod)
+    return segments, worst_err, worst_prod
+
+
+def main():
+    out = pathlib.Path(__file__).resolve().parent.parent / "core/src/q16/tables.rs"
+    lines = [
+        "//! The piecewise cubic tables of the Q16.16 activations, written by",
+        "//! `tools/q16_tables.py` (do not edit by hand; run it again).",
+        "//!",
+        "//! Each table covers `a >= 0` below its limit; see [`super::cubic`] for the evaluation.",
+        "",
+        "use super::cubic::{Cubic, Table};",
+        "",
+    ]
+    for name, f, limit, shift, extra, what in TABLES:
+        segments, err, prod = fit(f, limit, shift, extra)
+        print(
+            f"{name}: {len(segments)} segments of {2**shift / 65536} on [0, {limit}), "
+            f"extra {extra}: worst error {err:.4f} units, largest product 2^{math.log2(prod):.3f}",
+            file=sys.stderr,
+        )
+        lines.append(f"/// {what}: {len(segments)} segments of width {2**shift / 65536} on")
+        lines.append(
+            f"/// `[0, {limit})`; worst error over every input below the limit {err:.4f} units"
+        )
+        lines.append("/// of `2^-16` (as the generator measured it).")
+        lines.append(f"pub(super) const {name}: Table = Table {{")
+        lines.append(f"    shift: {shift},")
+        lines.append(f"    extra: {extra},")
+        lines.append("    segments: &[")
+        for cs in segments:
+            lines.append(f"        Cubic::new({cs[0]}, {cs[1]}, {cs[2]}, {cs[3]}),")
+        lines.append("    ],")
+        lines.append("};")
+        lines.append("")
+    out.write_text("\n".join(lines).rstrip("\n") + "\n")
+    print(f"wrote {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
