@@ -171,12 +171,13 @@ where
     assert_gradients_with(c, &Config::default())
 }
 
-/// The checker's settings for models with `LayerNorm`: a base step of `2^-14`. LayerNorm
-/// varies on the scale of `sqrt(var + eps) >= sqrt(1e-5) ~ 3e-3`, where the default step
-/// (`2^-10 ~ 1e-3`) leaves a truncation error above the bound; `2^-14` keeps it near 1e-10.
+/// The checker's settings for models with `LayerNorm`: Ridders' tableau starts from `2^-10`
+/// instead of `2^-6`. LayerNorm varies on the scale of `sqrt(var + eps) >= sqrt(1e-5) ~ 3e-3`,
+/// so the default first steps cross that scale; a width-16 pre-norm block then failed the
+/// bound (kept as a proptest regression), and from `2^-10` 500 cases per property pass.
 pub fn layer_norm_config() -> Config {
     Config {
-        step: 1.0 / 16384.0,
+        step: 1.0 / 1024.0,
         ..Config::default()
     }
 }
