@@ -8,6 +8,7 @@ pub mod activation;
 pub mod baseline;
 pub mod convert;
 pub mod exhaustive;
+pub mod exhaustive_q16;
 pub mod flags;
 pub mod gradcheck;
 pub mod gradcheck_cmd;

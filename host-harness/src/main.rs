@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use skipgrad_harness::seed;
 use skipgrad_harness::train;
 use skipgrad_harness::usage;
-use skipgrad_harness::{convert, exhaustive, gradcheck_cmd, import};
+use skipgrad_harness::{convert, exhaustive, exhaustive_q16, gradcheck_cmd, import};
 
 /// Runs the skipgrad core on a desktop.
 #[derive(Debug, Parser)]
@@ -29,6 +29,8 @@ enum Command {
     Exhaustive(exhaustive::ActivationArgs),
     /// The f32 GELU, its derivative and tanh over every finite f32, against f64.
     ExhaustiveGelu(exhaustive::ExhaustiveArgs),
+    /// The Q16.16 GELU, tanh and sigmoid and their derivatives over every Q16.16 value, against f64.
+    ExhaustiveQ16(exhaustive_q16::ExhaustiveQ16Args),
     /// The notebook's experiment on the weights of a PyTorch safetensors file.
     Import(import::ImportArgs),
     /// A safetensors file to a device image of a network type, or back.
@@ -46,6 +48,7 @@ fn main() -> std::process::ExitCode {
         Command::Gradcheck(args) => gradcheck_cmd::run(&args),
         Command::Exhaustive(args) => exhaustive::run_activations(&args),
         Command::ExhaustiveGelu(args) => exhaustive::run(&args),
+        Command::ExhaustiveQ16(args) => exhaustive_q16::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Convert(args) => convert::run(&args),
     };
