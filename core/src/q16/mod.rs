@@ -35,7 +35,7 @@
 //! - Conversions from `f64` and `f32` round to nearest (ties to even) and saturate (NaN and
 //!   infinities give rails); to `f64` is exact.
 
-mod activation;
+pub mod activation;
 mod cubic;
 mod tables;
 mod wide;
