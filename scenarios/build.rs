@@ -10,7 +10,7 @@ use skipgrad::Zeroed;
 
 #[allow(dead_code)]
 mod network {
-    use skipgrad::{Gelu, Linear, Residual};
+    use skipgrad::{Gelu, Linear, Residual, Tanh};
     include!("../notebook/src/network.rs");
 }
 
