@@ -75,15 +75,9 @@ pub struct ExhaustiveArgs {
     /// error bounds are then enforced instead of the default build's.
     #[arg(long)]
     pub micromath: bool,
-    /// Worker threads (default: every available core).
-    #[arg(long, allow_hyphen_values = true, value_parser = crate::flags::threads)]
-    pub threads: Option<usize>,
-    /// Check every `STRIDE`-th bit pattern only (1 = every finite `f32`).
-    #[arg(long, default_value_t = 1, allow_hyphen_values = true, value_parser = clap::value_parser!(u32).range(1..))]
-    pub stride: u32,
-    /// Print the summary as JSON.
-    #[arg(long)]
-    pub json: bool,
+    /// Threads, stride and output.
+    #[command(flatten)]
+    pub scan: crate::flags::Scan,
 }
 
 /// Which activations `skipgrad exhaustive` runs.
@@ -124,15 +118,9 @@ pub struct ActivationArgs {
     /// The activation: gelu-tanh, gelu, relu, leaky-relu, sigmoid, tanh, silu, or all.
     #[arg(long, value_parser = parse_selection)]
     pub activation: Selection,
-    /// Worker threads (default: every available core).
-    #[arg(long, allow_hyphen_values = true, value_parser = crate::flags::threads)]
-    pub threads: Option<usize>,
-    /// Check every `STRIDE`-th bit pattern only (1 = every finite `f32`).
-    #[arg(long, default_value_t = 1, allow_hyphen_values = true, value_parser = clap::value_parser!(u32).range(1..))]
-    pub stride: u32,
-    /// Print a JSON array, one object per activation.
-    #[arg(long)]
-    pub json: bool,
+    /// Threads, stride and output.
+    #[command(flatten)]
+    pub scan: crate::flags::Scan,
 }
 
 /// The worst case of one error figure.
@@ -597,21 +585,21 @@ pub fn run_activations(args: &ActivationArgs) -> anyhow::Result<()> {
              has its own: exhaustive-gelu --micromath"
         );
     }
-    let threads = args.threads.unwrap_or_else(crate::flags::default_threads);
+    let threads = args.scan.threads();
     let mut json = Vec::new();
     let mut over = Vec::new();
     for kind in args.activation.kinds() {
         let start = std::time::Instant::now();
-        let s = scan_activation(kind, args.stride, threads);
+        let s = scan_activation(kind, args.scan.stride, threads);
         let secs = start.elapsed().as_secs_f64();
         let b = bounds(kind);
         if !s.within(&b) {
             over.push(kind.name());
         }
-        if args.json {
+        if args.scan.json {
             json.push(serde_json::json!({
                 "activation": kind.name(),
-                "stride": args.stride,
+                "stride": args.scan.stride,
                 "threads": threads,
                 "seconds": secs,
                 "bounds": {
@@ -626,7 +614,7 @@ pub fn run_activations(args: &ActivationArgs) -> anyhow::Result<()> {
             "f32 {} over {} finite inputs (every {}. bit pattern), {} threads, {:.1} s",
             kind.name(),
             s.checked,
-            args.stride,
+            args.scan.stride,
             threads,
             secs
         );
@@ -649,7 +637,7 @@ pub fn run_activations(args: &ActivationArgs) -> anyhow::Result<()> {
             figure(&b.derivative, &s.derivative)
         );
     }
-    if args.json {
+    if args.scan.json {
         crate::outln!("{}", serde_json::Value::Array(json));
     }
     if !over.is_empty() {
@@ -670,16 +658,16 @@ pub fn run(args: &ExhaustiveArgs) -> anyhow::Result<()> {
              cargo run --release --features micromath -- exhaustive-gelu --micromath"
         );
     }
-    let threads = args.threads.unwrap_or_else(crate::flags::default_threads);
+    let threads = args.scan.threads();
     let start = std::time::Instant::now();
-    let s = scan_all(args.stride, threads);
+    let s = scan_all(args.scan.stride, threads);
     let secs = start.elapsed().as_secs_f64();
-    if args.json {
+    if args.scan.json {
         crate::outln!(
             "{}",
             serde_json::json!({
                 "tanh": if micromath { "micromath" } else { "core" },
-                "stride": args.stride,
+                "stride": args.scan.stride,
                 "threads": threads,
                 "seconds": secs,
                 "summary": s,
@@ -689,7 +677,7 @@ pub fn run(args: &ExhaustiveArgs) -> anyhow::Result<()> {
         crate::outln!(
             "f32 GELU over {} finite inputs (every {}. bit pattern), tanh: {}, {} threads, {:.1} s",
             s.checked,
-            args.stride,
+            args.scan.stride,
             if micromath {
                 "micromath"
             } else {

@@ -62,15 +62,9 @@ pub const BOUNDS: [(f64, f64); 3] = [
 /// Flags of `skipgrad exhaustive-q16`.
 #[derive(Clone, Debug, Default, clap::Args)]
 pub struct ExhaustiveQ16Args {
-    /// Worker threads (default: every available core).
-    #[arg(long, allow_hyphen_values = true, value_parser = crate::flags::threads)]
-    pub threads: Option<usize>,
-    /// Check every `STRIDE`-th bit pattern only (1 = every Q16.16 value).
-    #[arg(long, default_value_t = 1, allow_hyphen_values = true, value_parser = clap::value_parser!(u32).range(1..))]
-    pub stride: u32,
-    /// Print the summary as JSON.
-    #[arg(long)]
-    pub json: bool,
+    /// Threads, stride and output.
+    #[command(flatten)]
+    pub scan: crate::flags::Scan,
 }
 
 /// The worst error of one function's value or derivative.
@@ -266,11 +260,11 @@ pub fn scan_all(stride: u32, threads: usize) -> Summary {
 
 /// Runs `skipgrad exhaustive-q16`.
 pub fn run(args: &ExhaustiveQ16Args) -> anyhow::Result<()> {
-    let threads = args.threads.unwrap_or_else(crate::flags::default_threads);
+    let threads = args.scan.threads();
     let start = std::time::Instant::now();
-    let s = scan_all(args.stride, threads);
+    let s = scan_all(args.scan.stride, threads);
     let secs = start.elapsed().as_secs_f64();
-    if args.json {
+    if args.scan.json {
         let bounds: serde_json::Map<String, serde_json::Value> = FUNCTIONS
             .iter()
             .zip(BOUNDS)
@@ -285,7 +279,7 @@ pub fn run(args: &ExhaustiveQ16Args) -> anyhow::Result<()> {
             "{}",
             serde_json::json!({
                 "number": "q16.16",
-                "stride": args.stride,
+                "stride": args.scan.stride,
                 "threads": threads,
                 "seconds": secs,
                 "bounds": bounds,
@@ -296,7 +290,7 @@ pub fn run(args: &ExhaustiveQ16Args) -> anyhow::Result<()> {
         crate::outln!(
             "Q16.16 activations over {} finite inputs (every {}. bit pattern), {} threads, {:.1} s",
             s.checked,
-            args.stride,
+            args.scan.stride,
             threads,
             secs
         );

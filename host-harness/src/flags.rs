@@ -34,6 +34,37 @@ pub fn default_threads() -> usize {
         .clamp(1, MAX_THREADS)
 }
 
+/// The flags of the exhaustive commands: worker threads, which bit patterns, and JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::Args)]
+pub struct Scan {
+    /// Worker threads (default: every available core).
+    #[arg(long, allow_hyphen_values = true, value_parser = threads)]
+    pub threads: Option<usize>,
+    /// Check every `STRIDE`-th bit pattern only (1 = every one).
+    #[arg(long, default_value_t = 1, allow_hyphen_values = true, value_parser = clap::value_parser!(u32).range(1..))]
+    pub stride: u32,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Default for Scan {
+    fn default() -> Self {
+        Self {
+            threads: None,
+            stride: 1,
+            json: false,
+        }
+    }
+}
+
+impl Scan {
+    /// The threads to run: `--threads`, or [`default_threads`].
+    pub fn threads(&self) -> usize {
+        self.threads.unwrap_or_else(default_threads)
+    }
+}
+
 /// A finite number (`--lr`; ranges are checked by the optimizer's constructor).
 pub fn finite(s: &str) -> Result<f64, String> {
     let v: f64 = s

@@ -58,11 +58,7 @@ pub fn run(out: &mut dyn Write, meter: &mut dyn Meter) -> Result<bool, fmt::Erro
         *loss = trainer.step(&INPUTS, &TARGETS).unwrap_or(f32::NAN);
     }
     meter.stop(STEPS);
-    for (i, loss) in losses.iter().enumerate().step_by(10) {
-        report.value(format_args!("loss {i}"), *loss)?;
-    }
-    let last = losses.last().copied().unwrap_or(f32::NAN);
-    report.value("final_loss", last)?;
+    let last = report.losses(&"", &losses, 10)?;
     report.word("weights_hash", trainer.model().weights_hash().into())?;
     report.metric("final_loss", f64::from(last))?;
     report.end()?;

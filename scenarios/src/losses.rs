@@ -56,11 +56,7 @@ fn train<L: Loss<[f32; 1], Target = [f32; 1]>>(
     for loss in &mut losses {
         *loss = trainer.step(&INPUTS, &TARGETS).unwrap_or(f32::NAN);
     }
-    for (i, loss) in losses.iter().enumerate().step_by(10) {
-        report.value(format_args!("{name} loss {i}"), *loss)?;
-    }
-    let last = losses.last().copied().unwrap_or(f32::NAN);
-    report.value(format_args!("{name} final_loss"), last)?;
+    let last = report.losses(&format_args!("{name} "), &losses, 10)?;
     for (i, x) in INPUTS.iter().enumerate() {
         report.value(
             format_args!("{name} output {i}"),

@@ -37,6 +37,22 @@ impl<'a> Report<'a> {
         writeln!(self.out, "metric {key} {v}")
     }
 
+    /// `<prefix>loss <i>` for every `every`-th of a run's `losses` (the loss before update
+    /// `i`), then `<prefix>final_loss`; returns the last loss (NaN for none).
+    pub fn losses(
+        &mut self,
+        prefix: &dyn fmt::Display,
+        losses: &[f32],
+        every: usize,
+    ) -> Result<f32, fmt::Error> {
+        for (i, loss) in losses.iter().enumerate().step_by(every) {
+            self.value(format_args!("{prefix}loss {i}"), *loss)?;
+        }
+        let last = losses.last().copied().unwrap_or(f32::NAN);
+        self.value(format_args!("{prefix}final_loss"), last)?;
+        Ok(last)
+    }
+
     /// Any other line.
     pub fn line(&mut self, args: fmt::Arguments<'_>) -> fmt::Result {
         self.out.write_fmt(args)?;

@@ -102,11 +102,8 @@ pub fn run(out: &mut dyn Write, meter: &mut dyn Meter) -> Result<bool, fmt::Erro
         *loss = trainer.step(&INPUTS, &TARGETS).unwrap_or(f32::NAN);
     }
     meter.stop(STEPS);
-    for (i, loss) in losses.iter().enumerate().step_by(5) {
-        report.value(format_args!("loss {i}"), *loss)?;
-    }
-    let (first, last) = (losses[0], losses[STEPS as usize - 1]);
-    report.value("final_loss", last)?;
+    let last = report.losses(&"", &losses, 5)?;
+    let first = losses.first().copied().unwrap_or(f32::NAN);
 
     let mut returned = [0u8; Returned::SIZE];
     let saved = image::save_with(trainer.model(), trainer.optimizer(), &mut returned).is_ok();
