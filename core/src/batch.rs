@@ -216,3 +216,54 @@ pub fn backward_input_by_sample<X: Data, M: Module<X>, const B: usize>(
     }
     dx
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Flat;
+    use crate::linear::Linear;
+
+    #[test]
+    fn a_batch_is_finite_when_every_sample_is() {
+        let ok = Batch([[1.0f32, -2.0], [3.0, 0.0]]);
+        assert!(ok.all_finite());
+        for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            let mut b = ok;
+            b.0[1][0] = bad;
+            assert!(!b.all_finite(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_batch_is_its_samples_in_order() {
+        assert_eq!(<Batch<[f32; 3], 2> as Flat>::LEN, 6);
+        let b = Batch([[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+        assert_eq!(b.values(), &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    }
+
+    /// `Batched` adds no name segment and no tensor: it walks its layer.
+    #[test]
+    fn batched_walks_its_layer() {
+        type L = Linear<f32, 2, 1>;
+        let l = L::new([[0.5, -1.5]], [0.25]);
+        let b = Batched(l);
+        assert_eq!(<Batched<L> as Params<f32>>::LEN, 3);
+        assert_eq!(b.weights_hash(), l.weights_hash());
+        assert_eq!(
+            <Batched<L> as Params<f32>>::shape_hash(),
+            <L as Params<f32>>::shape_hash()
+        );
+        let mut names = [[0u8; 16]; 2];
+        let mut n = 0;
+        crate::params::visit_shapes::<Batched<L>, f32, _>(|name, _| {
+            if let Some(slot) = names.get_mut(n) {
+                let s = name.as_str().as_bytes();
+                slot[..s.len()].copy_from_slice(s);
+            }
+            n += 1;
+        });
+        assert_eq!(n, 2);
+        assert_eq!(&names[0][..6], b"weight");
+        assert_eq!(&names[1][..4], b"bias");
+    }
+}
