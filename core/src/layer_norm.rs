@@ -224,6 +224,21 @@ mod tests {
         }
     }
 
+    /// Just past the threshold where the squares (`m^2 * N`) overflow but `m^2` does not, the
+    /// inputs are rescaled and still normalise to ±1 (unscaled, the variance is infinite and
+    /// the output collapses to the bias).
+    #[test]
+    fn rescales_exactly_where_the_sum_of_squares_would_overflow() {
+        let ln = LayerNorm::<f32, 2>::new([1.0; 2], [0.0; 2]);
+        for m in [1.5e19f32, 1.31e19, 1.844e19] {
+            assert!((m * m).is_finite() && !(m * m * 2.0).is_finite(), "{m}");
+            let y = ln.infer(&[m, -m]);
+            for (g, w) in y.iter().zip(&[1.0f32, -1.0]) {
+                assert!((g - w).abs() < 1e-6, "{m}: {y:?}");
+            }
+        }
+    }
+
     #[test]
     fn initialised_as_pytorch() {
         let ln: LayerNorm<f32, 3> = Params::torch_init(&mut crate::TorchInit::new(0));
