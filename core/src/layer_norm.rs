@@ -239,6 +239,15 @@ mod tests {
         }
     }
 
+    /// `LEN` is what the walk declares: a scale and a shift of `N` each.
+    #[test]
+    fn len_is_the_walked_tensors() {
+        let mut walked = 0;
+        crate::params::visit_shapes::<LayerNorm<f32, 3>, f32, _>(|_, t| walked += t.len());
+        assert_eq!(walked, 6);
+        assert_eq!(<LayerNorm<f32, 3> as Params<f32>>::LEN, walked);
+    }
+
     #[test]
     fn initialised_as_pytorch() {
         let ln: LayerNorm<f32, 3> = Params::torch_init(&mut crate::TorchInit::new(0));
