@@ -446,3 +446,79 @@ impl<T: Scalar> Params<T> for () {
 
     fn walk<W: Walk<Self, T>>(_: &mut W) {}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linear::Linear;
+
+    type L = Linear<f64, 2, 1>;
+
+    fn l(a: f64, b: f64, c: f64) -> L {
+        L::new([[a, b]], [c])
+    }
+
+    /// The methods every layer gets from its walk, on a small layer with known values.
+    #[test]
+    fn provided_methods_table() {
+        let mut x = l(1.0, -2.0, 3.0);
+        x.add_assign(&l(0.5, 0.5, -1.0));
+        assert_eq!(x, l(1.5, -1.5, 2.0));
+        assert_eq!(x.sum_of_squares(), 1.5 * 1.5 + 1.5 * 1.5 + 2.0 * 2.0);
+        assert!(x.all_finite());
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert!(!l(bad, 0.0, 0.0).all_finite(), "{bad}");
+            assert!(!l(0.0, 0.0, bad).all_finite(), "{bad}");
+            assert!(!L::grads_finite(&l(0.0, bad, 0.0)), "{bad}");
+        }
+        assert!(L::grads_finite(&x));
+        x.scale(2.0);
+        assert_eq!(x, l(3.0, -3.0, 4.0));
+        let mut g = x;
+        L::zero_grads(&mut g);
+        assert_eq!(g, L::ZERO);
+        x.zero();
+        assert_eq!(x, L::ZERO);
+    }
+
+    /// The weights' hash changes with any bit of any weight; the shape hash with any name or
+    /// shape.
+    #[test]
+    fn hashes_tell_models_apart() {
+        let a = l(1.0, 2.0, 3.0);
+        let h = a.weights_hash();
+        assert_eq!(h, l(1.0, 2.0, 3.0).weights_hash());
+        for b in [
+            l(1.0, 2.0, 3.5),
+            l(-1.0, 2.0, 3.0),
+            l(1.0, 2.0, -0.0 + 3.0 + f64::EPSILON * 4.0),
+        ] {
+            assert_ne!(h, b.weights_hash(), "{b:?}");
+        }
+        assert_ne!(h, 0);
+        assert_ne!(h, 1);
+        let s = <L as Params<f64>>::shape_hash();
+        assert_ne!(s, <Linear<f64, 1, 2> as Params<f64>>::shape_hash());
+        assert_ne!(s, <Linear<f64, 2, 2> as Params<f64>>::shape_hash());
+        assert_ne!(s, 0);
+        assert_ne!(s, 1);
+        // Children, frozen and borrowed layers, and arrays are walked too.
+        assert_ne!(
+            <(L, L) as Params<f64>>::shape_hash(),
+            <(L, Linear<f64, 2, 2>) as Params<f64>>::shape_hash()
+        );
+        assert_eq!(<crate::Frozen<L> as Params<f64>>::shape_hash(), s);
+        assert_eq!(<&L as Params<f64>>::shape_hash(), s);
+        assert_ne!(
+            <[L; 2] as Params<f64>>::shape_hash(),
+            <[L; 3] as Params<f64>>::shape_hash()
+        );
+        let want = ["0.weight", "0.bias", "1.weight", "1.bias"];
+        let mut n = 0;
+        visit_shapes::<(L, L), f64, _>(|name, _| {
+            assert_eq!(Some(&name.as_str()), want.get(n));
+            n += 1;
+        });
+        assert_eq!(n, 4);
+    }
+}
