@@ -520,5 +520,36 @@ mod tests {
             n += 1;
         });
         assert_eq!(n, 4);
+        // The value walks reach borrowed layers, arrays and their gradients.
+        assert_eq!(<&L as Params<f64>>::weights_hash(&&a), h);
+        let b = l(1.0, 2.0, 3.5);
+        assert_ne!([a, a].weights_hash(), [a, b].weights_hash());
+        assert!(!<[L; 2] as Params<f64>>::grads_finite(&[
+            a,
+            l(0.0, f64::NAN, 0.0)
+        ]));
+    }
+
+    /// Named mutable visits reach every tensor of children and arrays, in order, by name.
+    #[test]
+    fn named_mutable_visits_reach_every_tensor() {
+        let want = [
+            "0.weight",
+            "0.bias",
+            "1.0.weight",
+            "1.0.bias",
+            "1.1.weight",
+            "1.1.bias",
+        ];
+        let mut m: (L, [L; 2]) = Zeroed::ZERO;
+        let mut n = 0;
+        walk::visit_named_mut::<_, f64, _>(&mut m, |name, _, t| {
+            assert_eq!(Some(&name.as_str()), want.get(n));
+            t.fill(n as f64 + 1.0);
+            n += 1;
+        });
+        assert_eq!(n, 6);
+        assert_eq!(m.0, l(1.0, 1.0, 2.0));
+        assert_eq!(m.1[1], l(5.0, 5.0, 6.0));
     }
 }
