@@ -69,6 +69,14 @@ mod tests {
                 "x = {x}: {gv}, {gd}"
             );
         }
+        // The same in f32 (its own folded constant).
+        for (x, v, d) in cases {
+            let (gv, gd) = GeluErf.value_and_derivative(x as f32);
+            assert!(
+                (f64::from(gv) - v).abs() < 1e-6 && (f64::from(gd) - d).abs() < 1e-6,
+                "x = {x}: {gv}, {gd}"
+            );
+        }
         for x in [f32::MAX, -f32::MAX, 1e20, -1e20] {
             let (v, d) = GeluErf.value_and_derivative(x);
             assert!(v.is_finite() && d.is_finite(), "x = {x}: {v}, {d}");

@@ -64,6 +64,13 @@ mod tests {
             );
         }
         assert_eq!(LeakyRelu::<1, 5>.value(-1.0f64), -0.2);
+        for (x, _, _) in cases {
+            assert_eq!(
+                LeakyRelu::<1, 100>.value(x),
+                LeakyRelu::<1, 100>.value_and_derivative(x).0,
+                "x = {x}"
+            );
+        }
         assert_eq!(<LeakyRelu>::SLOPE, 0.01);
     }
 }

@@ -144,6 +144,20 @@ mod tests {
         NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN)
     }
 
+    /// A batch's share: the sample gradient divided by the number of terms; and only class
+    /// indices below `N` are accepted.
+    #[test]
+    fn gradient_shares_and_accepted_targets() {
+        let y = [1.0f64, 2.0, 3.0];
+        let one = <CrossEntropy as Loss<[f64; 3]>>::gradient(&CrossEntropy, &y, &2, nz(1));
+        let four = <CrossEntropy as Loss<[f64; 3]>>::gradient(&CrossEntropy, &y, &2, nz(4));
+        for (a, b) in one.iter().zip(&four) {
+            assert!((a / 4.0 - b).abs() < 1e-16, "{one:?} {four:?}");
+        }
+        let ok = |t: usize| <CrossEntropy as Loss<[f64; 3]>>::accepts(&CrossEntropy, &t);
+        assert!(ok(0) && ok(2) && !ok(3) && !ok(usize::MAX));
+    }
+
     /// Values from `torch.nn.functional.cross_entropy` in float64.
     #[test]
     fn loss_and_gradient_table() {
