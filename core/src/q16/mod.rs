@@ -551,10 +551,22 @@ mod tests {
 
     #[test]
     fn formatting() {
-        extern crate std;
-        use std::format;
-        assert_eq!(format!("{:?}", q(0.1)), "Q16::from_bits(6554)");
-        assert_eq!(format!("{}", q(0.1)), "0.100006103515625");
-        assert_eq!(format!("{} {}", Q16::MAX, Q16::MIN), "+sat -sat");
+        use core::fmt::Write as _;
+        let show = |args: core::fmt::Arguments<'_>| {
+            let mut s = heapless::String::<64>::new();
+            s.write_fmt(args).map(|()| s)
+        };
+        assert_eq!(
+            show(format_args!("{:?}", q(0.1))).as_deref(),
+            Ok("Q16::from_bits(6554)")
+        );
+        assert_eq!(
+            show(format_args!("{}", q(0.1))).as_deref(),
+            Ok("0.100006103515625")
+        );
+        assert_eq!(
+            show(format_args!("{} {}", Q16::MAX, Q16::MIN)).as_deref(),
+            Ok("+sat -sat")
+        );
     }
 }
