@@ -1,6 +1,6 @@
-//! The core's `micromath` `tanh` (build with `--features micromath`; CI runs
-//! `cargo test --release -p skipgrad-harness --features micromath --lib --test micromath`): a sampled version of
-//! `skipgrad exhaustive-gelu --micromath`, held to the absolute error bounds of
+//! The core's `micromath` `tanh` (build with `--features micromath`; CI runs `cargo test
+//! --release -p skipgrad-harness --features micromath --lib --test micromath`): a sampled
+//! version of `skipgrad exhaustive-gelu --micromath`, held to the absolute error bounds of
 //! `skipgrad_harness::exhaustive`, plus every input where micromath 2.1's `exp` made the
 //! formula NaN before `tanh` saturated.
 #![cfg(feature = "micromath")]
