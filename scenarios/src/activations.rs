@@ -45,9 +45,7 @@ pub const LOSS_GOAL: f32 = 0.05;
 pub const SCENARIO: Scenario = Scenario {
     name: "activations",
     number: "f32",
-    model_bytes: core::mem::size_of::<Net>()
-        + core::mem::size_of::<Buffers<Net, [f32; 2]>>()
-        + 2 * core::mem::size_of::<Net>(),
+    model_bytes: crate::scenario::model_bytes::<Net, [f32; 2]>(2),
     run,
 };
 

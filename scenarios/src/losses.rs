@@ -33,9 +33,7 @@ pub const LOSS_GOALS: [f32; 2] = [0.05, 1e-3];
 pub const SCENARIO: Scenario = Scenario {
     name: "losses",
     number: "f32",
-    model_bytes: core::mem::size_of::<Net>()
-        + core::mem::size_of::<Buffers<Net, [f32; 2]>>()
-        + 2 * core::mem::size_of::<Net>(),
+    model_bytes: crate::scenario::model_bytes::<Net, [f32; 2]>(2),
     run,
 };
 

@@ -60,9 +60,7 @@ pub const TARGETS: [[f32; 1]; 4] = [TARGET, [0.3], [-0.2], [0.1]];
 pub const SCENARIO: Scenario = Scenario {
     name: "roundtrip",
     number: "f32",
-    model_bytes: core::mem::size_of::<Model>()
-        + core::mem::size_of::<Buffers<Model, [f32; 3]>>()
-        + core::mem::size_of::<Model>(),
+    model_bytes: crate::scenario::model_bytes::<Model, [f32; 3]>(1),
     run,
 };
 

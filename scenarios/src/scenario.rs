@@ -2,6 +2,8 @@
 
 use core::fmt::{self, Write};
 
+use skipgrad::{Buffers, Data, Module};
+
 use crate::meter::Meter;
 
 /// A scenario's run: writes its report to `out` and times its training steps with `meter`;
@@ -20,4 +22,11 @@ pub struct Scenario {
     pub model_bytes: usize,
     /// Writes the report.
     pub run: Run,
+}
+
+/// [`Scenario::model_bytes`] of a model `M` trained on inputs `X` with an optimizer that keeps
+/// `states` model-sized buffers (Adam 2, momentum 1): the parameters, the [`Buffers`]
+/// (gradients and caches) and the optimizer's state.
+pub const fn model_bytes<M: Module<X>, X: Data>(states: usize) -> usize {
+    (1 + states) * core::mem::size_of::<M>() + core::mem::size_of::<Buffers<M, X>>()
 }
