@@ -7,6 +7,7 @@
 pub mod activation;
 pub mod baseline;
 pub mod convert;
+pub mod escape;
 pub mod exhaustive;
 pub mod exhaustive_q16;
 pub mod flags;
