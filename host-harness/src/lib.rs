@@ -24,6 +24,7 @@ pub mod number;
 pub mod output;
 pub mod plan;
 pub mod plot;
+pub mod rate;
 pub mod safetensors;
 pub mod seed;
 pub mod task;
