@@ -2,7 +2,7 @@
 //! `--plot`) is either the complete new file or, if anything failed, exactly the file that
 //! was there before. Nothing a user saved is truncated by a full disk or a failed run.
 //!
-//! [`write`] puts the bytes in a new temporary file in the destination's own directory
+//! [`write()`] puts the bytes in a new temporary file in the destination's own directory
 //! (`.NAME.PID-N.tmp`, created exclusively, with the permissions of the file it replaces),
 //! flushes it and syncs it to the disk (`sync_all`), renames it over the destination (an
 //! atomic replacement on POSIX file systems) and syncs the directory, so that the rename
@@ -160,7 +160,7 @@ fn create_temporary(dir: &Path, name: &Path) -> io::Result<(File, Temporary)> {
 }
 
 /// Checks that a new file can be created in `dir` (by creating and removing one): the
-/// directory exists, is a directory and is writable, as [`write`] will need it to be.
+/// directory exists, is a directory and is writable, as [`write()`] will need it to be.
 pub fn probe_directory(dir: &Path, name: &Path) -> io::Result<()> {
     let (file, tmp) = create_temporary(dir, name)?;
     drop(file);

@@ -5,7 +5,7 @@
 //! The first four bytes say what a file is. A device image (the magic `SKGI`) is read up to
 //! one byte past the size of the network's image ([`skipgrad::image::Image::SIZE`], a
 //! constant of the network type), which the image loader then checks; anything else is a
-//! safetensors file, read by [`safetensors::read_from`](crate::safetensors::read_from).
+//! safetensors file, read by [`safetensors::read_from`].
 
 use std::fs::File;
 use std::io::Read;

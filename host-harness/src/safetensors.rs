@@ -23,7 +23,7 @@
 //! after a few bytes, not read whole.
 //!
 //! Names and dtypes are the file's text: every message quotes them through
-//! [`escaped`](crate::escape::escaped), so a name cannot forge a line on the terminal.
+//! [`escaped`], so a name cannot forge a line on the terminal.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
