@@ -29,6 +29,16 @@ pub enum HyperError {
         /// The model's number type (`f32`, `q16.16`).
         format: &'static str,
     },
+    /// Finite, but not once rounded to the model's number type: infinite in floating point,
+    /// a rail (saturated) in fixed point, so every update would overflow.
+    Overflows {
+        /// The hyperparameter.
+        name: &'static str,
+        /// The value given.
+        value: f64,
+        /// The model's number type.
+        format: &'static str,
+    },
 }
 
 impl core::fmt::Display for HyperError {
@@ -43,6 +53,11 @@ impl core::fmt::Display for HyperError {
                 value,
                 format,
             } => write!(f, "{name} {value:?} rounds to zero in {format}"),
+            Self::Overflows {
+                name,
+                value,
+                format,
+            } => write!(f, "{name} {value:?} is beyond the range of {format}"),
         }
     }
 }
@@ -82,8 +97,8 @@ impl Range {
     }
 }
 
-/// Checks `value` and returns it in `T`: finite, in `range`, and not a non-zero value that
-/// rounds to zero in `T`.
+/// Checks `value` and returns it in `T`: finite, in `range`, not a non-zero value that
+/// rounds to zero in `T`, and finite in `T` (not rounded to an infinity or a rail).
 pub(crate) fn check<T: Scalar>(
     name: &'static str,
     value: f64,
@@ -102,6 +117,13 @@ pub(crate) fn check<T: Scalar>(
     let rounded = T::from_f64(value);
     if value != 0.0 && rounded == T::ZERO {
         return Err(HyperError::RoundsToZero {
+            name,
+            value,
+            format: T::FORMAT.name(),
+        });
+    }
+    if !rounded.is_finite() {
+        return Err(HyperError::Overflows {
             name,
             value,
             format: T::FORMAT.name(),
@@ -140,5 +162,47 @@ mod tests {
             })
         );
         assert!(check::<f64>("lr", 1e-50, Range::Positive).is_ok());
+    }
+
+    /// A finite value that is infinite, or a rail, in the model's number type.
+    #[test]
+    fn overflow_table() {
+        let overflows = |value, format| {
+            Err(HyperError::Overflows {
+                name: "lr",
+                value,
+                format,
+            })
+        };
+        assert_eq!(
+            check::<f32>("lr", 3.5e38, Range::Positive),
+            overflows(3.5e38, "f32")
+        );
+        assert_eq!(
+            check::<f32>("lr", 1e39, Range::Positive),
+            overflows(1e39, "f32")
+        );
+        assert_eq!(check::<f32>("lr", 3.4e38, Range::Positive), Ok(3.4e38));
+        assert_eq!(check::<f64>("lr", 1e300, Range::Positive), Ok(1e300));
+        assert_eq!(
+            check::<crate::Q16>("lr", 40000.0, Range::Positive),
+            Err(HyperError::Overflows {
+                name: "lr",
+                value: 40000.0,
+                format: "q16.16"
+            })
+        );
+        assert_eq!(
+            check::<crate::Q16>("lr", 32767.0, Range::Positive),
+            Ok(crate::Q16::from_f64(32767.0))
+        );
+        let mut text = heapless::String::<64>::new();
+        let e = HyperError::Overflows {
+            name: "lr",
+            value: 40000.0,
+            format: "q16.16",
+        };
+        let _ = core::fmt::Write::write_fmt(&mut text, format_args!("{e}"));
+        assert_eq!(text, "lr 40000.0 is beyond the range of q16.16");
     }
 }

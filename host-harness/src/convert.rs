@@ -6,6 +6,13 @@
 //! safetensors (checked as [`crate::safetensors`] describes) and becomes a device image
 //! ([`skipgrad::image`]). Either way every value is kept bit for bit (`F16`, `BF16` and `F64`
 //! inputs are converted as `load_state_dict` would convert them to `float32`).
+//!
+//! Before anything is read, the output is checked ([`crate::plan`]): `convert A A`, or an
+//! output in a directory that does not exist, is a usage error. The input is read with the
+//! limits of [`crate::input`] (an image no further than one byte past the network's image
+//! size), and the output is written atomically ([`crate::atomic`]): a failed conversion
+//! leaves an existing output as it was. The one-line summary goes to standard error, so
+//! that `convert IN /dev/stdout` prints the converted bytes alone.
 
 use std::path::PathBuf;
 
@@ -43,6 +50,24 @@ pub struct Converted {
 
 /// An image error with the tensor it is about named, for the model `M`.
 pub fn describe_image_error<M: Params<f32>>(e: &ImageError, prefix: &str) -> String {
+    describe_image_error_of::<M>(e, prefix, None)
+}
+
+/// [`describe_image_error`], where a length error is about a file of `size` bytes (or of more
+/// than the image's size, when `size` is `None` and the bytes were read up to one past it).
+fn describe_image_error_of<M: Params<f32>>(
+    e: &ImageError,
+    prefix: &str,
+    size: Option<u64>,
+) -> String {
+    if let ImageError::Length { expected, found } = *e {
+        if found > expected {
+            let has = size.map_or_else(|| format!("more than {expected}"), |s| s.to_string());
+            return format!(
+                "the file has {has} bytes, an image of this network is {expected} bytes"
+            );
+        }
+    }
     let name = |i: usize| {
         params::tensor_name::<M, f32>(i)
             .map(|n| crate::safetensors::full_name(prefix, n.as_str()))
@@ -58,6 +83,8 @@ pub fn describe_image_error<M: Params<f32>>(e: &ImageError, prefix: &str) -> Str
 
 struct Convert<'a> {
     bytes: &'a [u8],
+    /// The input file's size, where known.
+    size: Option<u64>,
 }
 
 impl Visit for Convert<'_> {
@@ -70,7 +97,7 @@ impl Visit for Convert<'_> {
         let mut model = Box::new(M::ZERO);
         if self.bytes.starts_with(&MAGIC) {
             image::load(&mut *model, self.bytes)
-                .map_err(|e| anyhow::anyhow!(describe_image_error::<M>(&e, prefix)))
+                .map_err(|e| anyhow::anyhow!(describe_image_error_of::<M>(&e, prefix, self.size)))
                 .context("reading the device image")?;
             Ok(Converted {
                 bytes: crate::safetensors::write(&*model, prefix, &[]),
@@ -93,23 +120,46 @@ impl Visit for Convert<'_> {
 
 /// Converts `bytes` for the network `args` names.
 pub fn convert(bytes: &[u8], args: &NetworkArgs) -> anyhow::Result<Converted> {
-    args.network()?.visit(Convert { bytes })
+    args.network()?.visit(Convert { bytes, size: None })
+}
+
+/// The size of a network's device image.
+struct ImageSize;
+
+impl Visit for ImageSize {
+    type Output = usize;
+    fn visit<M: Params<f32> + Zeroed + Clone + PartialEq + 'static>(
+        self,
+        _: &'static str,
+    ) -> usize {
+        Image::<M, f32>::SIZE
+    }
 }
 
 /// Runs `skipgrad convert`.
 pub fn run(args: &ConvertArgs) -> anyhow::Result<()> {
     let network = args.network.network()?;
-    let bytes =
-        std::fs::read(&args.input).with_context(|| format!("reading {}", args.input.display()))?;
-    let c = convert(&bytes, &args.network)
+    crate::plan::Plan::new()
+        .input("IN", &args.input)
+        .output("OUT", &args.output)
+        .check()?;
+    let read = crate::input::read(&args.input, network.visit(ImageSize))
+        .with_context(|| format!("reading {}", args.input.display()))?;
+    let (bytes, size) = match &read {
+        crate::input::Weights::Safetensors(bytes) => (bytes, None),
+        crate::input::Weights::Image { bytes, size } => (bytes, *size),
+    };
+    let c = network
+        .visit(Convert { bytes, size })
         .with_context(|| format!("converting {}", args.input.display()))?;
-    std::fs::write(&args.output, &c.bytes)
+    crate::atomic::write(&args.output, &c.bytes)
         .with_context(|| format!("writing {}", args.output.display()))?;
     let what = if c.to_image {
         "device image"
     } else {
         "safetensors file"
     };
+    // On standard error: standard output may be the output itself.
     let line = format!(
         "{} -> {} ({what}, {} bytes): {} parameters of {}\n",
         args.input.display(),
@@ -118,5 +168,6 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<()> {
         c.parameters,
         network.describe()
     );
-    crate::output::write(format_args!("{line}"))
+    std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes())
+        .context("writing to standard error")
 }

@@ -7,7 +7,9 @@
 //! with the same type's `value_and_derivative` in `f64` on the exact input, with the figures
 //! below. Each activation's bounds ([`bounds`]) state the figure that is bounded for it: the
 //! error in ulp where the function neither crosses zero nor cancels, the `mixed` error where
-//! it does.
+//! it does. With `--json` it prints one object, `{"stride": .., "threads": .., "activations":
+//! [{"activation": .., "seconds": .., "bounds": .., "summary": ..}, ...]}`, as every command's
+//! `--json` prints one object.
 //!
 //! The rest of this page describes `exhaustive-gelu`, whose figures are the same.
 //!
@@ -599,8 +601,6 @@ pub fn run_activations(args: &ActivationArgs) -> anyhow::Result<()> {
         if args.scan.json {
             json.push(serde_json::json!({
                 "activation": kind.name(),
-                "stride": args.scan.stride,
-                "threads": threads,
                 "seconds": secs,
                 "bounds": {
                     "value": {"unit": b.value.unit(), "bound": b.value.limit()},
@@ -638,7 +638,15 @@ pub fn run_activations(args: &ActivationArgs) -> anyhow::Result<()> {
         );
     }
     if args.scan.json {
-        crate::outln!("{}", serde_json::Value::Array(json));
+        // One object, as every --json prints.
+        crate::outln!(
+            "{}",
+            serde_json::json!({
+                "stride": args.scan.stride,
+                "threads": threads,
+                "activations": json,
+            })
+        );
     }
     if !over.is_empty() {
         anyhow::bail!(

@@ -65,17 +65,22 @@ impl Scan {
     }
 }
 
-/// A finite number (`--lr`; ranges are checked by the optimizer's constructor).
+/// A finite number (`--lr`; ranges are checked by the optimizer's constructor). The text is
+/// read as an `f64`: a non-zero number that rounds to zero there (`1e-330`) is refused here,
+/// not reported later as a zero the user did not type.
 pub fn finite(s: &str) -> Result<f64, String> {
-    let v: f64 = s
-        .trim()
+    let t = s.trim();
+    let v: f64 = t
         .parse()
         .map_err(|_| "must be a number, such as 0.01 or 1e-3".to_owned())?;
-    if v.is_finite() {
-        Ok(v)
-    } else {
-        Err("must be a finite number".to_owned())
+    if !v.is_finite() {
+        return Err("must be a finite number".to_owned());
     }
+    let mantissa = t.split(['e', 'E']).next().unwrap_or_default();
+    if v == 0.0 && mantissa.chars().any(|c| matches!(c, '1'..='9')) {
+        return Err(format!("{t} rounds to zero in f64"));
+    }
+    Ok(v)
 }
 
 /// A whole number from 0 to `2^64 - 1`, with a message that says what was wrong.
@@ -119,5 +124,12 @@ mod tests {
         assert_eq!(finite("-inf"), Err("must be a finite number".to_owned()));
         assert_eq!(finite("nan"), Err("must be a finite number".to_owned()));
         assert!(finite("abc").is_err());
+        assert_eq!(
+            finite("1e-330"),
+            Err("1e-330 rounds to zero in f64".to_owned())
+        );
+        assert_eq!(finite("-0.0e-400"), Ok(-0.0));
+        assert_eq!(finite("0"), Ok(0.0));
+        assert_eq!(finite("4.9e-324"), Ok(4.9e-324));
     }
 }

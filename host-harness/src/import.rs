@@ -127,20 +127,20 @@ pub fn render_plain(r: &Imported) -> String {
 
 /// Runs `skipgrad import`.
 pub fn run(args: &ImportArgs) -> anyhow::Result<()> {
-    let bytes =
-        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
-    anyhow::ensure!(
-        !bytes.starts_with(&skipgrad::image::MAGIC),
-        "{} is a device image, not safetensors: `skipgrad convert` turns it into safetensors",
-        args.file.display()
-    );
+    let bytes = crate::input::read_safetensors(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
     let r = experiment(&bytes, &args.input, args.target)
         .with_context(|| format!("loading {}", args.file.display()))?;
-    crate::seed::check_finite(&notebook::tables(&r.gradients))?;
+    // The weights are the file's: they share the blame with the sample.
+    let hint = format!(
+        "the weights of {} with this sample (--input, --target) are too large for float32",
+        args.file.display()
+    );
+    crate::seed::check_finite(&notebook::tables(&r.gradients), &hint)?;
     let finite = [r.output, r.loss]
         .iter()
         .all(|p| p.without_shortcut.is_finite() && p.with_shortcut.is_finite());
-    anyhow::ensure!(finite, "the output or the loss overflowed float32");
+    anyhow::ensure!(finite, "the output or the loss overflowed float32: {hint}");
     let text = if args.json {
         render_json(&r)? + "\n"
     } else {

@@ -40,29 +40,64 @@ pub enum NetworkName {
     Train,
 }
 
-/// Flags naming a network type.
+/// Flags naming a network type. The shape flags belong to `--network train`: given with
+/// the notebook's network, they are a usage error rather than ignored.
 #[derive(Clone, Debug, PartialEq, Eq, clap::Args)]
 pub struct NetworkArgs {
     /// The network type.
     #[arg(long, value_enum, default_value_t = NetworkName::Notebook)]
     pub network: NetworkName,
-    /// For `--network train`: the task (its input size).
-    #[arg(long, value_enum, default_value_t = Task::Sin)]
-    pub task: Task,
-    /// For `--network train`: hidden blocks (2, 4, 8 or 16).
-    #[arg(long, default_value_t = 8)]
-    pub depth: usize,
-    /// For `--network train`: hidden width (8 or 16).
-    #[arg(long, default_value_t = 16)]
-    pub width: usize,
+    /// For `--network train`: the task (its input size) [default: sin].
+    #[arg(long, value_enum)]
+    pub task: Option<Task>,
+    /// For `--network train`: hidden blocks (2, 4, 8 or 16) [default: 8].
+    #[arg(long, allow_hyphen_values = true, value_parser = crate::flags::count)]
+    pub depth: Option<usize>,
+    /// For `--network train`: hidden width (8 or 16) [default: 16].
+    #[arg(long, allow_hyphen_values = true, value_parser = crate::flags::count)]
+    pub width: Option<usize>,
+}
+
+impl Default for NetworkArgs {
+    fn default() -> Self {
+        Self {
+            network: NetworkName::Notebook,
+            task: None,
+            depth: None,
+            width: None,
+        }
+    }
 }
 
 impl NetworkArgs {
-    /// The network these flags name (a usage error off `train`'s menu).
+    /// The network these flags name (a usage error off `train`'s menu, or for shape flags
+    /// given with the notebook's network).
     pub fn network(&self) -> anyhow::Result<Network> {
         match self.network {
-            NetworkName::Notebook => Ok(Network::Notebook),
-            NetworkName::Train => Network::train(self.task, self.depth, self.width),
+            NetworkName::Notebook => {
+                let given: Vec<&str> = [
+                    ("--task", self.task.is_some()),
+                    ("--depth", self.depth.is_some()),
+                    ("--width", self.width.is_some()),
+                ]
+                .iter()
+                .filter(|(_, given)| *given)
+                .map(|(flag, _)| *flag)
+                .collect();
+                if !given.is_empty() {
+                    crate::usage_bail!(
+                        "{} describe --network train; the notebook's network has one shape \
+                         (add --network train to convert train's weights)",
+                        given.join(", ")
+                    );
+                }
+                Ok(Network::Notebook)
+            }
+            NetworkName::Train => Network::train(
+                self.task.unwrap_or(Task::Sin),
+                self.depth.unwrap_or(8),
+                self.width.unwrap_or(16),
+            ),
         }
     }
 }

@@ -1,10 +1,11 @@
 //! SVG plots: loss curves of `skipgrad train --plot` and the gradient bar chart of
 //! `skipgrad seed --plot`.
 //!
+//! Each plot is drawn into a string; the command writes it atomically
+//! ([`crate::atomic`]), so a failed plot never leaves a half-written file.
+//!
 //! Text is left to the SVG viewer's fonts (plotters' SVG backend with no font features), so
 //! nothing here needs system font libraries.
-
-use std::path::Path;
 
 use anyhow::anyhow;
 use plotters::coord::combinators::IntoLogRange;
@@ -52,10 +53,16 @@ fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo * (1.0 - 1e-9), hi * (1.0 + 1e-9))
 }
 
-/// Writes `series` as lines on a log-scale y axis, labelled `y_desc`, against optimizer
+/// The SVG of `series` as lines on a log-scale y axis, labelled `y_desc`, against optimizer
 /// steps.
-pub fn loss_curves(
-    path: &Path,
+pub fn loss_curves(title: &str, y_desc: &str, series: &[Series]) -> anyhow::Result<String> {
+    let mut svg = String::new();
+    draw_loss_curves(&mut svg, title, y_desc, series)?;
+    Ok(svg)
+}
+
+fn draw_loss_curves(
+    svg: &mut String,
     title: &str,
     y_desc: &str,
     series: &[Series],
@@ -65,7 +72,7 @@ pub fn loss_curves(
         .flat_map(|s| s.points.iter().map(|p| p.0))
         .fold(1.0f64, f64::max);
     let (y_lo, y_hi) = log_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
-    let root = SVGBackend::new(path, SIZE).into_drawing_area();
+    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
     let err = |e: &dyn std::fmt::Display| anyhow!("plotting: {e}");
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let mut chart = ChartBuilder::on(&root)
@@ -107,10 +114,16 @@ pub fn loss_curves(
     Ok(())
 }
 
-/// Writes the seed notebook's per-layer mean |grad| tables as grouped bars on a log scale:
-/// one group per weight, without shortcuts and with shortcuts side by side, each bar labelled
-/// with its value.
-pub fn gradient_bars(path: &Path, tables: &Tables) -> anyhow::Result<()> {
+/// The SVG of the seed notebook's per-layer mean |grad| tables as grouped bars on a log
+/// scale: one group per weight, without shortcuts and with shortcuts side by side, each bar
+/// labelled with its value.
+pub fn gradient_bars(tables: &Tables) -> anyhow::Result<String> {
+    let mut svg = String::new();
+    draw_gradient_bars(&mut svg, tables)?;
+    Ok(svg)
+}
+
+fn draw_gradient_bars(svg: &mut String, tables: &Tables) -> anyhow::Result<()> {
     let groups: Vec<(&str, [f64; 2])> = tables
         .without_shortcut
         .iter()
@@ -123,7 +136,7 @@ pub fn gradient_bars(path: &Path, tables: &Tables) -> anyhow::Result<()> {
     // Each group spans 6 units: two bars of 2 units and a gap of 2; the group's label sits at
     // its centre (6i + 2), between its bars, and each value above its bar's centre.
     let width = 6 * groups.len() as i32;
-    let root = SVGBackend::new(path, SIZE).into_drawing_area();
+    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
     let err = |e: &dyn std::fmt::Display| anyhow!("plotting: {e}");
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let mut chart = ChartBuilder::on(&root)
@@ -215,16 +228,12 @@ mod tests {
     }
 
     #[test]
-    fn writes_a_loss_plot_with_title_axes_and_legend() {
-        let dir = std::env::temp_dir().join(format!("skipgrad-plot-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join("loss.svg");
+    fn draws_a_loss_plot_with_title_axes_and_legend() {
         let series = [Series {
             label: "with shortcuts".into(),
             points: vec![(0.0, 1.6), (10.0, 0.1), (20.0, 6e-5)],
         }];
-        loss_curves(&path, "a title", "training loss (MSE, log scale)", &series).expect("plot");
-        let svg = std::fs::read_to_string(&path).expect("svg");
+        let svg = loss_curves("a title", "training loss (MSE, log scale)", &series).expect("plot");
         for text in [
             "a title",
             "optimizer step",
@@ -234,17 +243,13 @@ mod tests {
         ] {
             assert!(svg.contains(text), "missing {text}");
         }
-        std::fs::remove_dir_all(&dir).ok();
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     }
 
     #[test]
-    fn writes_the_gradient_bar_chart() {
-        let dir = std::env::temp_dir().join(format!("skipgrad-bars-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join("bars.svg");
+    fn draws_the_gradient_bar_chart() {
         let tables = crate::notebook::run(&crate::notebook::Experiment::default());
-        gradient_bars(&path, &tables).expect("plot");
-        let svg = std::fs::read_to_string(&path).expect("svg");
+        let svg = gradient_bars(&tables).expect("plot");
         // Both legends, every layer name, and the notebook's smallest and largest values.
         for text in [
             "without shortcut",
@@ -265,6 +270,5 @@ mod tests {
                 "{colour}"
             );
         }
-        std::fs::remove_dir_all(&dir).ok();
     }
 }

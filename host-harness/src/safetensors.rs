@@ -15,16 +15,31 @@
 //! fit the model's number type (an `F64` value is rounded to the nearest `f32`, as
 //! `load_state_dict` copies it; one beyond `f32`'s range is an error). Every error names the
 //! tensor. Nothing is written to the model unless all of it passed.
+//!
+//! A file is read with [`read_from`], which never reads more than the file declares: the
+//! 8-byte length, then the header (at most [`MAX_HEADER_BYTES`]), then exactly the data the
+//! header's offsets cover, after checking that the whole is at most [`MAX_FILE_BYTES`] and,
+//! for a regular file, exactly the file's size. `/dev/zero` or a 2 GiB sparse file is refused
+//! after a few bytes, not read whole.
+//!
+//! Names and dtypes are the file's text: every message quotes them through
+//! [`escaped`], so a name cannot forge a line on the terminal.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
+use std::io::Read;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use skipgrad::params::{self, Params};
 use skipgrad::{Format, Scalar};
 
+use crate::escape::escaped;
+
 /// The longest header read (the reference implementation's limit).
 pub const MAX_HEADER_BYTES: u64 = 100_000_000;
+/// The largest file read: 64 MiB, far above the largest network of the harness (`train`'s
+/// 16 blocks of width 16 on two inputs, 4,401 parameters: 35,208 bytes of data in `F64`).
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// A tensor's element type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,6 +131,16 @@ pub enum Error {
     },
     /// The header is not the JSON of a safetensors header.
     Header(String),
+    /// The size the header declares (8 bytes, the header, the data its offsets cover) is not
+    /// the file's, or is over [`MAX_FILE_BYTES`].
+    Size {
+        /// The declared size.
+        declared: u64,
+        /// The file's size, where it is known before reading (a regular file).
+        actual: Option<u64>,
+    },
+    /// The file could not be read.
+    Io(String),
     /// Two tensors have the same name.
     Duplicate {
         /// The name.
@@ -183,6 +208,10 @@ impl fmt::Display for Error {
             Error::TooShort { len } => {
                 write!(f, "{len} bytes: too short for a safetensors file")
             }
+            Error::HeaderLength { declared, .. } if *declared > MAX_HEADER_BYTES => write!(
+                f,
+                "the header length {declared} is over the limit of {MAX_HEADER_BYTES} bytes"
+            ),
             Error::HeaderLength {
                 declared,
                 available,
@@ -190,27 +219,58 @@ impl fmt::Display for Error {
                 f,
                 "the header length {declared} runs past the {available} bytes that follow it"
             ),
-            Error::Header(e) => write!(f, "the header is not a safetensors header: {e}"),
-            Error::Duplicate { tensor } => write!(f, "tensor `{tensor}` appears twice"),
+            Error::Header(e) => write!(f, "the header is not a safetensors header: {}", escaped(e)),
+            Error::Size { declared, .. } if *declared > MAX_FILE_BYTES => write!(
+                f,
+                "the header declares a file of {declared} bytes, over the limit of \
+                 {MAX_FILE_BYTES} bytes"
+            ),
+            Error::Size {
+                declared,
+                actual: Some(actual),
+            } => write!(
+                f,
+                "the header declares a file of {declared} bytes, the file has {actual}"
+            ),
+            Error::Size {
+                declared,
+                actual: None,
+            } => write!(
+                f,
+                "the file holds more than the {declared} bytes its header declares"
+            ),
+            Error::Io(e) => write!(f, "reading: {e}"),
+            Error::Duplicate { tensor } => {
+                write!(f, "tensor `{}` appears twice", escaped(tensor))
+            }
             Error::Dtype { tensor, dtype } => write!(
                 f,
-                "tensor `{tensor}` has dtype {dtype}; F32, F64, F16 and BF16 are read"
+                "tensor `{}` has dtype {}; F32, F64, F16 and BF16 are read",
+                escaped(tensor),
+                escaped(dtype)
             ),
             Error::ShapeOverflow { tensor } => {
-                write!(f, "tensor `{tensor}`: its shape's size overflows")
+                write!(
+                    f,
+                    "tensor `{}`: its shape's size overflows",
+                    escaped(tensor)
+                )
             }
             Error::Offsets { tensor, reason } => {
-                write!(f, "tensor `{tensor}`: data offsets {reason}")
+                write!(f, "tensor `{}`: data offsets {reason}", escaped(tensor))
             }
             Error::Uncovered { at, len } => {
                 write!(f, "bytes {at}..{len} of the data belong to no tensor")
             }
-            Error::Missing { tensor } => {
-                write!(f, "tensor `{tensor}` is missing (the model declares it)")
-            }
+            Error::Missing { tensor } => write!(
+                f,
+                "tensor `{}` is missing (the model declares it)",
+                escaped(tensor)
+            ),
             Error::Unexpected { tensor } => write!(
                 f,
-                "tensor `{tensor}` is not a tensor of the model (strict loading)"
+                "tensor `{}` is not a tensor of the model (strict loading)",
+                escaped(tensor)
             ),
             Error::Shape {
                 tensor,
@@ -218,7 +278,8 @@ impl fmt::Display for Error {
                 found,
             } => write!(
                 f,
-                "tensor `{tensor}` has shape {found:?}, the model's is {expected:?}"
+                "tensor `{}` has shape {found:?}, the model's is {expected:?}",
+                escaped(tensor)
             ),
             Error::NonFinite {
                 tensor,
@@ -226,8 +287,9 @@ impl fmt::Display for Error {
                 value,
             } => write!(
                 f,
-                "tensor `{tensor}`: element {element} is {value}, not a finite value of the \
-                 model's number type"
+                "tensor `{}`: element {element} is {value}, not a finite value of the \
+                 model's number type",
+                escaped(tensor)
             ),
         }
     }
@@ -273,6 +335,7 @@ struct RawEntry {
 struct RawHeader {
     entries: Vec<(String, RawEntry)>,
     metadata: BTreeMap<String, String>,
+    metadata_seen: bool,
     duplicate_metadata: bool,
 }
 
@@ -288,13 +351,17 @@ impl<'de> Deserialize<'de> for RawHeader {
                 let mut h = RawHeader {
                     entries: Vec::new(),
                     metadata: BTreeMap::new(),
+                    metadata_seen: false,
                     duplicate_metadata: false,
                 };
                 while let Some(key) = map.next_key::<String>()? {
                     if key == "__metadata__" {
-                        h.duplicate_metadata |= !h.metadata.is_empty();
+                        // A second one, even after an empty first, is refused.
+                        h.duplicate_metadata |= h.metadata_seen;
+                        h.metadata_seen = true;
                         h.metadata = map.next_value()?;
                     } else {
+                        // The key is the file's text: `Error::Header` escapes all of it.
                         let entry: RawEntry = map
                             .next_value()
                             .map_err(|e| de::Error::custom(format!("tensor `{key}`: {e}")))?;
@@ -306,6 +373,96 @@ impl<'de> Deserialize<'de> for RawHeader {
         }
         d.deserialize_map(V)
     }
+}
+
+impl RawHeader {
+    /// The header's JSON, with one `__metadata__` at most.
+    fn parse(header: &[u8]) -> Result<Self, Error> {
+        if header.is_empty() {
+            return Err(Error::Header(
+                "its length is 0 (a safetensors header is a JSON object)".into(),
+            ));
+        }
+        let raw: Self = serde_json::from_slice(header).map_err(|e| Error::Header(e.to_string()))?;
+        if raw.duplicate_metadata {
+            return Err(Error::Header("`__metadata__` appears twice".into()));
+        }
+        Ok(raw)
+    }
+}
+
+/// Appends at most `n` more bytes of `r` to `bytes` (fewer at the end of the input).
+fn read_up_to(r: &mut impl Read, bytes: &mut Vec<u8>, n: u64) -> Result<(), Error> {
+    r.take(n)
+        .read_to_end(bytes)
+        .map(drop)
+        .map_err(|e| Error::Io(e.to_string()))
+}
+
+/// The size of the data a header's offsets cover: the largest end offset (0 for none). The
+/// header is parsed as [`File::parse`] parses it, so its errors are the same.
+fn declared_data(header: &[u8]) -> Result<u64, Error> {
+    Ok(RawHeader::parse(header)?
+        .entries
+        .iter()
+        .map(|(_, e)| e.data_offsets[1])
+        .max()
+        .unwrap_or(0))
+}
+
+/// Reads one safetensors file from `r`, never more than it declares: the 8-byte length, the
+/// header (at most [`MAX_HEADER_BYTES`]), then exactly the data its offsets cover, after
+/// checking the declared size against [`MAX_FILE_BYTES`] and, where `size` gives the file's
+/// size (a regular file), against that. A stream (a pipe, a device) is read the same way and
+/// must end where the header says. Returns the file's bytes, for [`File::parse`] to check.
+pub fn read_from(r: &mut impl Read, size: Option<u64>) -> Result<Vec<u8>, Error> {
+    let mut bytes = Vec::new();
+    read_up_to(r, &mut bytes, 8)?;
+    let Some(len) = bytes.first_chunk::<8>() else {
+        return Err(Error::TooShort { len: bytes.len() });
+    };
+    let header_len = u64::from_le_bytes(*len);
+    let header_error = |available: u64| Error::HeaderLength {
+        declared: header_len,
+        available: usize::try_from(available).unwrap_or(usize::MAX),
+    };
+    if let Some(available) = size.map(|s| s.saturating_sub(8)) {
+        if header_len > available {
+            return Err(header_error(available));
+        }
+    }
+    if header_len > MAX_HEADER_BYTES {
+        return Err(header_error(size.map_or(0, |s| s.saturating_sub(8))));
+    }
+    read_up_to(r, &mut bytes, header_len)?;
+    let got = bytes.len() as u64 - 8;
+    if got < header_len {
+        return Err(header_error(got));
+    }
+    let data = declared_data(bytes.get(8..).unwrap_or_default())?;
+    let declared = (8 + header_len).saturating_add(data);
+    if declared > MAX_FILE_BYTES || size.is_some_and(|s| s != declared) {
+        return Err(Error::Size {
+            declared,
+            actual: size,
+        });
+    }
+    read_up_to(r, &mut bytes, data)?;
+    if (bytes.len() as u64) < declared {
+        return Err(Error::Size {
+            declared,
+            actual: Some(bytes.len() as u64),
+        });
+    }
+    let mut one_more = Vec::new();
+    read_up_to(r, &mut one_more, 1)?;
+    if !one_more.is_empty() {
+        return Err(Error::Size {
+            declared,
+            actual: None,
+        });
+    }
+    Ok(bytes)
 }
 
 impl<'a> File<'a> {
@@ -323,11 +480,7 @@ impl<'a> File<'a> {
                 available: rest.len(),
             })?;
         let (header, data) = rest.split_at(header_len);
-        let raw: RawHeader =
-            serde_json::from_slice(header).map_err(|e| Error::Header(e.to_string()))?;
-        if raw.duplicate_metadata {
-            return Err(Error::Header("`__metadata__` appears twice".into()));
-        }
+        let raw = RawHeader::parse(header)?;
         let mut seen = HashSet::new();
         let mut entries = Vec::with_capacity(raw.entries.len());
         for (name, e) in raw.entries {
@@ -600,6 +753,157 @@ mod tests {
             Err(Error::Missing { .. })
         ));
         assert_eq!(c, Net::ZERO);
+    }
+
+    /// A file of `header` (JSON) and `data`.
+    fn file_of(header: &str, data: &[u8]) -> Vec<u8> {
+        let mut out = (header.len() as u64).to_le_bytes().to_vec();
+        out.extend_from_slice(header.as_bytes());
+        out.extend_from_slice(data);
+        out
+    }
+
+    #[test]
+    fn reads_no_further_than_declared() {
+        use std::io::Read as _;
+        let valid = write(&net(1), "", &[]);
+        let len = valid.len() as u64;
+        let header = |h: &str| file_of(h, &[]);
+        let huge = header(r#"{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,1099511627776]}}"#);
+        /// The bytes, then an endless stream of zeros or not, the size given, the error.
+        type Case = (Vec<u8>, bool, Option<u64>, Option<Error>);
+        let cases: [Case; 10] = [
+            (valid.clone(), false, Some(len), None),
+            (valid.clone(), false, None, None),
+            (
+                valid[..valid.len() - 1].to_vec(),
+                false,
+                Some(len - 1),
+                Some(Error::Size {
+                    declared: len,
+                    actual: Some(len - 1),
+                }),
+            ),
+            (
+                valid[..valid.len() - 1].to_vec(),
+                false,
+                None,
+                Some(Error::Size {
+                    declared: len,
+                    actual: Some(len - 1),
+                }),
+            ),
+            // Longer than declared: a regular file by its size, a stream by one more byte.
+            (
+                valid.clone(),
+                true,
+                Some(2 << 30),
+                Some(Error::Size {
+                    declared: len,
+                    actual: Some(2 << 30),
+                }),
+            ),
+            (
+                valid.clone(),
+                true,
+                None,
+                Some(Error::Size {
+                    declared: len,
+                    actual: None,
+                }),
+            ),
+            // `/dev/zero`: a header length of 0.
+            (
+                Vec::new(),
+                true,
+                None,
+                Some(Error::Header(
+                    "its length is 0 (a safetensors header is a JSON object)".into(),
+                )),
+            ),
+            (
+                u64::MAX.to_le_bytes().to_vec(),
+                true,
+                None,
+                Some(Error::HeaderLength {
+                    declared: u64::MAX,
+                    available: 0,
+                }),
+            ),
+            // Data declared beyond the limit is not read.
+            (
+                huge.clone(),
+                true,
+                None,
+                Some(Error::Size {
+                    declared: huge.len() as u64 + (1 << 40),
+                    actual: None,
+                }),
+            ),
+            (vec![1, 2, 3], false, None, Some(Error::TooShort { len: 3 })),
+        ];
+        for (i, (bytes, endless, size, want)) in cases.into_iter().enumerate() {
+            let mut r =
+                bytes
+                    .as_slice()
+                    .chain(std::io::repeat(0).take(if endless { u64::MAX } else { 0 }));
+            match (read_from(&mut r, size), want) {
+                (Ok(got), None) => assert_eq!(got, valid, "case {i}"),
+                (Err(got), Some(want)) => assert_eq!(got, want, "case {i}"),
+                (got, want) => panic!("case {i}: {got:?}, expected {want:?}"),
+            }
+        }
+        assert!(Error::Size {
+            declared: 1 << 41,
+            actual: None
+        }
+        .to_string()
+        .contains("over the limit"));
+    }
+
+    #[test]
+    fn a_second_metadata_is_refused_even_after_an_empty_one() {
+        for header in [
+            r#"{"__metadata__":{},"__metadata__":{"a":"b"}}"#,
+            r#"{"__metadata__":{"a":"b"},"__metadata__":{}}"#,
+            r#"{"__metadata__":{},"__metadata__":{}}"#,
+        ] {
+            let bytes = file_of(header, &[]);
+            assert_eq!(
+                File::parse(&bytes).map(|f| f.entries.len()),
+                Err(Error::Header("`__metadata__` appears twice".into())),
+                "{header}"
+            );
+            assert!(read_from(&mut bytes.as_slice(), None).is_err(), "{header}");
+        }
+        assert!(File::parse(&file_of(r#"{"__metadata__":{}}"#, &[])).is_ok());
+    }
+
+    /// A name or a dtype from the file is printed escaped: no control character reaches the
+    /// terminal, and a newline cannot start a line of its own.
+    #[test]
+    fn file_text_is_escaped_in_messages() {
+        let evil = r"w\u001b[31m\nerror: everything is fine";
+        let headers = [
+            format!(r#"{{"{evil}":{{"dtype":"F32","shape":[1],"data_offsets":[0,3]}}}}"#),
+            format!(r#"{{"w":{{"dtype":"{evil}","shape":[1],"data_offsets":[0,4]}}}}"#),
+            format!(r#"{{"w":{{"dtype":"F32","shape":[1],"data_offsets":[0,4],"{evil}":1}}}}"#),
+            format!(
+                r#"{{"{evil}":{{"dtype":"F32","shape":[1],"data_offsets":[0,4]}},"{evil}":{{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}}}"#
+            ),
+        ];
+        for header in headers {
+            let bytes = file_of(&header, &[0; 8]);
+            let mut model = Net::ZERO;
+            let e = load(&mut model, &bytes, "")
+                .expect_err("refused")
+                .to_string();
+            assert!(!e.chars().any(char::is_control), "{header}: {e:?}");
+            assert!(
+                e.contains(r"w\u{1b}[31m\nerror: everything is fine"),
+                "{header}: {e}"
+            );
+        }
     }
 
     #[test]

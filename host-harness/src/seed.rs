@@ -158,8 +158,8 @@ pub fn render_json(t: &Tables) -> anyhow::Result<String> {
 }
 
 /// Fails if a gradient overflowed float32: the tables would print `inf`/`NaN` (and JSON has
-/// no number for them), so a clear error is more useful.
-pub(crate) fn check_finite(t: &Tables) -> anyhow::Result<()> {
+/// no number for them), so a clear error is more useful; `hint` says what to change.
+pub(crate) fn check_finite(t: &Tables, hint: &str) -> anyhow::Result<()> {
     let bad = t
         .without_shortcut
         .iter()
@@ -168,7 +168,7 @@ pub(crate) fn check_finite(t: &Tables) -> anyhow::Result<()> {
         .find(|(_, r)| !r.mean_abs_grad.is_finite());
     match bad {
         Some((which, r)) => anyhow::bail!(
-            "the mean |grad| of {} ({which}) is {}: float32 overflowed; use a smaller input or target",
+            "the mean |grad| of {} ({which}) is {}: float32 overflowed; {hint}",
             r.name,
             r.mean_abs_grad
         ),
@@ -178,12 +178,16 @@ pub(crate) fn check_finite(t: &Tables) -> anyhow::Result<()> {
 
 /// Runs `skipgrad seed`.
 pub fn run(args: &SeedArgs) -> anyhow::Result<()> {
+    crate::plan::Plan::new()
+        .maybe_output("--plot", args.plot.as_ref())
+        .check()?;
     let gradients = args.experiment().run();
     let tables = notebook::tables(&gradients);
-    check_finite(&tables)?;
+    check_finite(&tables, "use a smaller input or target")?;
     if let Some(path) = &args.plot {
-        crate::plot::gradient_bars(path, &tables)
-            .with_context(|| format!("writing the plot to {}", path.display()))?;
+        let svg = crate::plot::gradient_bars(&tables)?;
+        crate::atomic::write(path, svg.as_bytes())
+            .with_context(|| format!("writing --plot {}", path.display()))?;
     }
     let text = if args.json {
         render_json(&tables)? + "\n"
@@ -331,7 +335,10 @@ mod tests {
             ..Experiment::default()
         };
         let t = notebook::run(&e);
-        let err = check_finite(&t).expect_err("overflow must be reported");
-        assert!(err.to_string().contains("overflowed"), "{err}");
+        let err = check_finite(&t, "a hint").expect_err("overflow must be reported");
+        assert!(
+            err.to_string().ends_with("float32 overflowed; a hint"),
+            "{err}"
+        );
     }
 }

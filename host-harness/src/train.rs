@@ -20,13 +20,13 @@
 //! run time in one compiled network each.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use skipgrad::{
-    Adam, Buffers, CrossEntropy, Data, Gelu, Linear, Loss, Module, Mse, NonFiniteUpdate, Optimizer,
+    Buffers, CrossEntropy, Data, Gelu, Linear, Loss, Module, Mse, NonFiniteUpdate, Optimizer,
     Params, Residual, Scalar, Sgd, StepError, Stochastic, TorchInit, Trainer, UniformFormula,
     Zeroed, Q16,
 };
@@ -35,7 +35,9 @@ use crate::flags;
 use crate::loss::{LossKind, PointLoss};
 use crate::network::{Block, Configure, Net, NormBlock, NormKind, Parts};
 use crate::number::{Number, TrainNumber};
+use crate::plan::Plan;
 use crate::plot;
+use crate::rate::Rate;
 use crate::task::{self, Dataset, Task};
 use crate::weights::Weights;
 
@@ -253,7 +255,10 @@ pub fn menu() -> String {
 }
 
 impl TrainArgs {
-    /// Checks the flags and resolves defaults.
+    /// Checks every flag and resolves the defaults, before any work: the shape, the counts,
+    /// the number type against the network and the optimizer, the learning rate in the run's
+    /// own number type ([`Rate::check`]), the loss against the task, and the rounding. Every
+    /// refusal is a usage error (exit status 2) that names the flag.
     pub fn config(&self) -> anyhow::Result<Config> {
         if !DEPTHS.contains(&self.depth) || !WIDTHS.contains(&self.width) {
             crate::usage_bail!(
@@ -262,15 +267,6 @@ impl TrainArgs {
                 self.width,
                 menu()
             );
-        }
-        let lr = self.lr.unwrap_or(self.optimizer.default_lr());
-        // The optimizer's own checks: positive, finite, and not rounding to zero in f32.
-        let checked = match self.optimizer {
-            OptimizerKind::Sgd => Sgd::<f32>::new(lr).map(drop),
-            OptimizerKind::Adam => Adam::<f32, Linear<f32, 1, 1>>::new().with_lr(lr).map(drop),
-        };
-        if let Err(e) = checked {
-            crate::usage_bail!("--{e}");
         }
         if self.steps == 0 {
             crate::usage_bail!("--steps must be at least 1");
@@ -290,26 +286,6 @@ impl TrainArgs {
                 self.steps / self.every
             );
         }
-        let loss = self.parts.loss;
-        if loss.classifies() && self.task != Task::Moons {
-            crate::usage_bail!(
-                "--loss {} trains a classifier on class labels: --task {} has none (its \
-                 targets are real numbers); use --task moons, or --loss mse or huber",
-                loss.name(),
-                self.task.name()
-            );
-        }
-        let rounding = self
-            .rounding
-            .unwrap_or(RoundingKind::default_for(self.number));
-        if rounding == RoundingKind::Stochastic && self.number != Number::Q16 {
-            crate::usage_bail!(
-                "--rounding stochastic is for --number q16.16 (floating point rounds to nearest)"
-            );
-        }
-        if rounding == RoundingKind::Stochastic && self.optimizer != OptimizerKind::Sgd {
-            crate::usage_bail!("--rounding stochastic is an option of --optimizer sgd");
-        }
         if self.number != Number::F32 && self.parts != Parts::default() {
             crate::usage_bail!(
                 "--number {} trains the default network: --activation gelu-tanh, --loss mse, \
@@ -321,6 +297,30 @@ impl TrainArgs {
             crate::usage_bail!(
                 "--load and --save read and write float32 weights: use them with --number f32"
             );
+        }
+        // The optimizer against the number type, then the rate in that type.
+        let lr = self.lr.unwrap_or(self.optimizer.default_lr());
+        Rate::check(self.number, self.optimizer, lr)?;
+        let loss = self.parts.loss;
+        if loss.classifies() && self.task != Task::Moons {
+            crate::usage_bail!(
+                "--loss {} trains a classifier on class labels: --task {} has none (its \
+                 targets are real numbers); use --task moons, or --loss mse or huber",
+                loss.name(),
+                self.task.name()
+            );
+        }
+        // Only a --rounding that was given is blamed; the default suits the number type.
+        let rounding = self
+            .rounding
+            .unwrap_or(RoundingKind::default_for(self.number));
+        if self.rounding == Some(RoundingKind::Stochastic) && self.number != Number::Q16 {
+            crate::usage_bail!(
+                "--rounding stochastic is for --number q16.16 (floating point rounds to nearest)"
+            );
+        }
+        if self.rounding == Some(RoundingKind::Stochastic) && self.optimizer != OptimizerKind::Sgd {
+            crate::usage_bail!("--rounding stochastic is an option of --optimizer sgd");
         }
         Ok(Config {
             task: self.task,
@@ -337,6 +337,22 @@ impl TrainArgs {
             parts: self.parts,
         })
     }
+
+    /// The files the run reads and writes, to be checked before the first step.
+    pub fn plan(&self) -> Plan {
+        Plan::new()
+            .maybe_input("--load", self.load.as_ref())
+            .maybe_output("--save", self.save.as_ref())
+            .maybe_output("--plot", self.plot.as_ref())
+    }
+}
+
+impl Config {
+    /// The learning rate as the run's number type holds it (an error for a rate
+    /// [`TrainArgs::config`] would refuse).
+    pub fn rate(&self) -> anyhow::Result<Rate> {
+        Rate::check(self.number, self.optimizer, self.lr)
+    }
 }
 
 /// The result of one training run.
@@ -351,6 +367,16 @@ pub struct Curve {
     pub final_loss: f32,
     /// For `moons`: the fraction of points classified right after training.
     pub accuracy: Option<f64>,
+}
+
+/// A finished training run: its curve, and its trained weights as a safetensors file when
+/// they are to be saved ([`Weights::save`]). Nothing is written until the command decides.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trained {
+    /// The loss curve.
+    pub curve: Curve,
+    /// The trained weights' safetensors bytes, if asked for.
+    pub weights: Option<Vec<u8>>,
 }
 
 /// Either optimizer, as one type for the training loop (Adam only where the number type has
@@ -384,22 +410,39 @@ fn optimizer<T: TrainNumber, M: Params<T> + 'static>(
     })
 }
 
+/// Why step `n` was refused and what may help: a smaller rate only where the rate had a
+/// part in it (an update that overflows, or a loss or gradient after updates); before any
+/// update, the starting weights (`loaded`: those of `--load`) overflow on the task.
+fn refusal(e: StepError, n: usize, loaded: bool) -> String {
+    let hint = match e {
+        StepError::NonFiniteLoss | StepError::NonFiniteGradient if n == 0 => {
+            if loaded {
+                "before any update, so the weights of --load overflow on this task"
+            } else {
+                "before any update, so the initial weights overflow on this task"
+            }
+        }
+        StepError::NonFiniteInput { .. } | StepError::InvalidTarget { .. } => {
+            "the task's data is not usable"
+        }
+        _ => "a smaller --lr may help",
+    };
+    format!("step {n} refused: {e} (the model and optimizer keep their last good state); {hint}")
+}
+
 /// The training loop of every run: `cfg.steps` guarded steps, the loss recorded every
-/// `cfg.every` of them (as `f32`), `progress` advanced once per step.
+/// `cfg.every` of them (as `f32`), `progress` advanced once per step. `loaded` says whether
+/// the weights came from `--load` (for the message of a refused step).
 fn run_steps<T: Scalar>(
     cfg: &Config,
     progress: &ProgressBar,
+    loaded: bool,
     mut step: impl FnMut() -> Result<T, StepError>,
 ) -> anyhow::Result<(Vec<f32>, Vec<usize>)> {
     let mut losses = Vec::with_capacity(cfg.steps / cfg.every + 2);
     let mut at_steps = Vec::with_capacity(cfg.steps / cfg.every + 2);
     for n in 0..cfg.steps {
-        let loss = step().with_context(|| {
-            format!(
-                "step {n} refused (the model and optimizer keep their last good state); \
-                 a smaller --lr may help"
-            )
-        })?;
+        let loss = step().map_err(|e| anyhow::anyhow!(refusal(e, n, loaded)))?;
         if n % cfg.every == 0 {
             losses.push(loss.to_f64() as f32);
             at_steps.push(n);
@@ -429,7 +472,7 @@ fn finish(
 }
 
 /// Trains one `f32` network on one dataset with one loss; returns the curve (without
-/// accuracy) and the trained network's outputs.
+/// accuracy), the trained network's outputs, and its weights if they are to be saved.
 fn fit<M, L, const I: usize, const B: usize>(
     inputs: &[[f32; I]; B],
     targets: &[L::Target; B],
@@ -437,7 +480,7 @@ fn fit<M, L, const I: usize, const B: usize>(
     cfg: &Config,
     weights: &Weights,
     progress: &ProgressBar,
-) -> anyhow::Result<(Curve, Box<[M::Output; B]>)>
+) -> anyhow::Result<(Trained, Box<[M::Output; B]>)>
 where
     M: Module<[f32; I]> + Zeroed + Configure + 'static,
     M::Output: Data<Scalar = f32>,
@@ -449,12 +492,13 @@ where
     model.configure(cfg.parts.activation, cfg.shortcut);
     let mut buffers: Box<Buffers<M, [f32; I]>> = Box::new(Buffers::ZERO);
     let mut trainer = Trainer::new(&mut *model, &mut *buffers, optimizer(cfg)?, loss);
-    let recorded = run_steps(cfg, progress, || trainer.step(inputs, targets))?;
+    let loaded = weights.initial.is_some();
+    let recorded = run_steps(cfg, progress, loaded, || trainer.step(inputs, targets))?;
     drop(trainer);
     let outputs = Box::new(inputs.map(|x| model.infer(&x)));
     let curve = finish(recorded, loss.batch_loss(&outputs, targets), cfg)?;
-    weights.save_from(&*model)?;
-    Ok((curve, outputs))
+    let weights = weights.saved(&*model);
+    Ok((Trained { curve, weights }, outputs))
 }
 
 /// The loss of a one-output network.
@@ -473,7 +517,7 @@ fn fit_blocks<const D: usize, const W: usize, Bk: 'static>(
     cfg: &Config,
     weights: &Weights,
     progress: &ProgressBar,
-) -> anyhow::Result<Curve>
+) -> anyhow::Result<Trained>
 where
     Net<1, W, D, Bk, 1>: Module<[f32; 1], Output = [f32; 1]> + Zeroed + Configure,
     Net<2, W, D, Bk, 1>: Module<[f32; 2], Output = [f32; 1]> + Zeroed + Configure,
@@ -483,7 +527,7 @@ where
     match (cfg.task, loss) {
         (Task::Sin, _) => {
             let d = task::sin();
-            let (curve, _) = fit::<Net<1, W, D, Bk, 1>, _, 1, _>(
+            let (trained, _) = fit::<Net<1, W, D, Bk, 1>, _, 1, _>(
                 &d.inputs,
                 &d.targets,
                 point_loss(loss),
@@ -491,12 +535,12 @@ where
                 weights,
                 progress,
             )?;
-            Ok(curve)
+            Ok(trained)
         }
         (Task::Moons, LossKind::CrossEntropy) => {
             let d = task::moons();
             let classes = task::classes(&d.targets);
-            let (mut curve, outputs) = fit::<Net<2, W, D, Bk, 2>, _, 2, _>(
+            let (mut trained, outputs) = fit::<Net<2, W, D, Bk, 2>, _, 2, _>(
                 &d.inputs,
                 &classes,
                 CrossEntropy,
@@ -504,12 +548,12 @@ where
                 weights,
                 progress,
             )?;
-            curve.accuracy = Some(task::argmax_accuracy(&outputs, &classes));
-            Ok(curve)
+            trained.curve.accuracy = Some(task::argmax_accuracy(&outputs, &classes));
+            Ok(trained)
         }
         (Task::Moons, _) => {
             let d = task::moons();
-            let (mut curve, outputs) = fit::<Net<2, W, D, Bk, 1>, _, 2, _>(
+            let (mut trained, outputs) = fit::<Net<2, W, D, Bk, 1>, _, 2, _>(
                 &d.inputs,
                 &d.targets,
                 point_loss(loss),
@@ -519,8 +563,8 @@ where
             )?;
             // A logit is on the right side of 0, a regressed label of 0.5.
             let threshold = if loss == LossKind::Bce { 0.0 } else { 0.5 };
-            curve.accuracy = Some(task::accuracy(&outputs, &d.targets, threshold));
-            Ok(curve)
+            trained.curve.accuracy = Some(task::accuracy(&outputs, &d.targets, threshold));
+            Ok(trained)
         }
     }
 }
@@ -552,7 +596,7 @@ where
     let mut model: Box<M> = Box::new(M::torch_init(&mut init));
     let mut buffers: Box<Buffers<M, [T; I]>> = Box::new(Buffers::ZERO);
     let mut trainer = Trainer::new(&mut *model, &mut *buffers, optimizer(cfg)?, Mse);
-    let recorded = run_steps(cfg, progress, || trainer.step(&inputs, &targets))?;
+    let recorded = run_steps(cfg, progress, false, || trainer.step(&inputs, &targets))?;
     drop(trainer);
     let outputs = inputs.map(|x| model.infer(&x));
     if !outputs.iter().all(|y| y[0].is_finite()) {
@@ -588,28 +632,34 @@ where
 }
 
 /// Trains one shape: in `f32`, the network composed of the configured parts; in `f64` and
-/// `q16.16`, the default network.
+/// `q16.16`, the default network (whose weights are not saved: `--save` is for `f32`).
 fn fit_shape<const D: usize, const W: usize>(
     cfg: &Config,
     w: &Weights,
     progress: &ProgressBar,
-) -> anyhow::Result<Curve> {
-    match (cfg.number, cfg.parts.norm) {
-        (Number::F32, NormKind::None) => fit_blocks::<D, W, Block<W>>(cfg, w, progress),
-        (Number::F32, NormKind::Layer) => fit_blocks::<D, W, NormBlock<W>>(cfg, w, progress),
-        (Number::F64, _) => fit_shape_in::<f64, D, W>(cfg, progress),
-        (Number::Q16, _) => fit_shape_in::<Q16, D, W>(cfg, progress),
-    }
+) -> anyhow::Result<Trained> {
+    let curve = match (cfg.number, cfg.parts.norm) {
+        (Number::F32, NormKind::None) => return fit_blocks::<D, W, Block<W>>(cfg, w, progress),
+        (Number::F32, NormKind::Layer) => {
+            return fit_blocks::<D, W, NormBlock<W>>(cfg, w, progress)
+        }
+        (Number::F64, _) => fit_shape_in::<f64, D, W>(cfg, progress)?,
+        (Number::Q16, _) => fit_shape_in::<Q16, D, W>(cfg, progress)?,
+    };
+    Ok(Trained {
+        curve,
+        weights: None,
+    })
 }
 
 /// Runs one training run; `progress` is advanced once per step.
 pub fn train(cfg: &Config, progress: &ProgressBar) -> anyhow::Result<Curve> {
-    train_with(cfg, &Weights::default(), progress)
+    train_with(cfg, &Weights::default(), progress).map(|t| t.curve)
 }
 
-/// Runs one training run from the initial weights of `w` (if any), saving the trained ones
-/// where `w` says.
-pub fn train_with(cfg: &Config, w: &Weights, progress: &ProgressBar) -> anyhow::Result<Curve> {
+/// Runs one training run from the initial weights of `w` (if any); the trained weights are
+/// returned as a safetensors file if `w` asks for them. Nothing is written.
+pub fn train_with(cfg: &Config, w: &Weights, progress: &ProgressBar) -> anyhow::Result<Trained> {
     match (cfg.depth, cfg.width) {
         (2, 8) => fit_shape::<2, 8>(cfg, w, progress),
         (2, 16) => fit_shape::<2, 16>(cfg, w, progress),
@@ -660,7 +710,10 @@ struct Report<'a> {
     width: usize,
     shortcut: bool,
     optimizer: &'static str,
-    lr: f64,
+    /// The rate as the number type holds it.
+    lr: Rate,
+    /// The rate as requested.
+    lr_requested: f64,
     seed: u64,
     activation: &'static str,
     loss: &'static str,
@@ -720,10 +773,22 @@ pub fn plot_title(cfg: &Config) -> String {
         cfg.depth,
         cfg.width,
         cfg.optimizer.title(),
-        cfg.lr,
+        rate_text(cfg),
         cfg.seed,
         parts_note(&cfg.parts, true)
     )
+}
+
+/// The rate used, and the request where it reads differently (`0.0099945068359375,
+/// requested 0.01` in `q16.16`; `0.01` in `f32`).
+fn rate_text(cfg: &Config) -> String {
+    match cfg.rate() {
+        Ok(rate) if rate.to_string() != format!("{:?}", cfg.lr) => {
+            format!("{rate}, requested {:?}", cfg.lr)
+        }
+        Ok(rate) => rate.to_string(),
+        Err(_) => format!("{:?}", cfg.lr),
+    }
 }
 
 /// `", accuracy 98.4%"`, or nothing.
@@ -734,13 +799,12 @@ fn accuracy_note(curve: &Curve) -> String {
         .unwrap_or_default()
 }
 
-/// Writes the loss curves of both variants to `path`.
-pub fn write_plot(
-    path: &std::path::Path,
+/// The SVG plot of both variants' loss curves.
+pub fn plot_svg(
     cfg: &Config,
     a: (&Config, &Curve),
     b: (&Config, &Curve),
-) -> anyhow::Result<()> {
+) -> anyhow::Result<String> {
     let series = [a, b].map(|(c, curve)| plot::Series {
         label: format!(
             "{} (final loss {:.2e}{})",
@@ -756,13 +820,120 @@ pub fn write_plot(
             .collect(),
     });
     let y_desc = format!("training loss ({}, log scale)", cfg.parts.loss.title());
-    plot::loss_curves(path, &plot_title(cfg), &y_desc, &series)
+    plot::loss_curves(&plot_title(cfg), &y_desc, &series)
+}
+
+/// What a finished `train` command has: the requested run, and with `--plot` the other
+/// variant's curve.
+struct Outcome<'a> {
+    cfg: &'a Config,
+    other: &'a Config,
+    trained: &'a Trained,
+    compared: Option<&'a Curve>,
+    seconds: f64,
+}
+
+impl Outcome<'_> {
+    /// Writes `--save` and then `--plot`, each atomically, stopping at the first failure.
+    fn write(&self, args: &TrainArgs) -> anyhow::Result<()> {
+        if let (Some(path), Some(bytes)) = (&args.save, &self.trained.weights) {
+            crate::atomic::write(path, bytes)
+                .with_context(|| format!("writing --save {}", path.display()))?;
+        }
+        if let (Some(path), Some(c)) = (&args.plot, self.compared) {
+            // Shortcut curve first, so colours and legend order do not depend on the flags.
+            let (mine, theirs) = ((self.cfg, &self.trained.curve), (self.other, c));
+            let (first, second) = if self.cfg.shortcut {
+                (mine, theirs)
+            } else {
+                (theirs, mine)
+            };
+            let svg = plot_svg(self.cfg, first, second)?;
+            crate::atomic::write(path, svg.as_bytes())
+                .with_context(|| format!("writing --plot {}", path.display()))?;
+        }
+        Ok(())
+    }
+
+    /// Prints the results: one JSON object with `--json`, else the text; `plot` is where the
+    /// plot was written, if it was.
+    fn print(&self, json: bool, plot: Option<&Path>) -> anyhow::Result<()> {
+        let (cfg, other, curve) = (self.cfg, self.other, &self.trained.curve);
+        if json {
+            let report = Report {
+                task: cfg.task.name(),
+                number: cfg.number.name(),
+                rounding: cfg.rounding.name(),
+                steps: cfg.steps,
+                final_loss: curve.final_loss,
+                losses: &curve.losses,
+                every: cfg.every,
+                depth: cfg.depth,
+                width: cfg.width,
+                shortcut: cfg.shortcut,
+                optimizer: cfg.optimizer.name(),
+                lr: cfg.rate()?,
+                lr_requested: cfg.lr,
+                seed: cfg.seed,
+                activation: cfg.parts.activation.name(),
+                loss: cfg.parts.loss.name(),
+                norm: cfg.parts.norm.name(),
+                accuracy: curve.accuracy,
+                compared: self.compared.map(|c| Compared {
+                    shortcut: other.shortcut,
+                    final_loss: c.final_loss,
+                    losses: &c.losses,
+                    accuracy: c.accuracy,
+                }),
+            };
+            crate::outln!("{}", serde_json::to_string(&report)?);
+            return Ok(());
+        }
+        crate::outln!(
+            "{}, {} (rounding {}), {} steps of {} (lr {}), seed {}, {} blocks of width {}{}",
+            cfg.task.name(),
+            cfg.number.name(),
+            cfg.rounding.name(),
+            cfg.steps,
+            cfg.optimizer.name(),
+            rate_text(cfg),
+            cfg.seed,
+            cfg.depth,
+            cfg.width,
+            parts_note(&cfg.parts, false)
+        );
+        let mut lines = vec![(cfg, curve)];
+        if let Some(c) = self.compared {
+            lines.push((other, c));
+        }
+        for (c, curve) in lines {
+            let first = curve.losses.first().copied().unwrap_or(f32::NAN);
+            crate::outln!(
+                "{:>18}: loss {first:.4e} -> final loss {:.4e}{}",
+                variant(c.shortcut),
+                curve.final_loss,
+                accuracy_note(curve)
+            );
+        }
+        crate::outln!("trained in {:.2} s", self.seconds);
+        if let Some(path) = plot {
+            crate::outln!("plot: {}", path.display());
+        }
+        Ok(())
+    }
 }
 
 /// Runs `skipgrad train`.
+///
+/// Every flag ([`TrainArgs::config`]) and every path ([`TrainArgs::plan`]) is judged before
+/// the first step. The outputs are written only after every run succeeded, each atomically
+/// ([`crate::atomic`]); if a write still fails, the results are printed before the error.
+/// A failing run is named in the error; when the compared run of `--plot` fails, the
+/// requested run's results are printed and nothing is written.
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let cfg = args.config()?;
-    let weights = Weights::new(args.load.as_ref(), args.save.as_ref())?;
+    args.plan().check()?;
+    let weights = Weights::new(args.load.as_deref(), args.save.is_some())?;
     let other = Config {
         shortcut: !cfg.shortcut,
         ..cfg
@@ -770,85 +941,43 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let runs = if args.plot.is_some() { 2 } else { 1 };
     let progress = progress_bar(cfg.steps * runs, args.json)?;
     let start = Instant::now();
-    let curve = train_with(&cfg, &weights, &progress)?;
-    let compared = match &args.plot {
-        Some(_) => Some(train_with(&other, &weights.load_only(), &progress)?),
-        None => None,
-    };
-    let seconds = start.elapsed().as_secs_f64();
+    let trained = train_with(&cfg, &weights, &progress)
+        .with_context(|| format!("the run {}", variant(cfg.shortcut)))?;
+    let compared = args
+        .plot
+        .as_ref()
+        .map(|_| train_with(&other, &weights.load_only(), &progress));
     progress.finish_and_clear();
-    if let (Some(path), Some(c)) = (&args.plot, &compared) {
-        // Shortcut curve first, so colours and legend order do not depend on the flags.
-        let (first, second) = if cfg.shortcut {
-            ((&cfg, &curve), (&other, c))
-        } else {
-            ((&other, c), (&cfg, &curve))
-        };
-        write_plot(path, &cfg, first, second)
-            .with_context(|| format!("writing the plot to {}", path.display()))?;
+    let mut outcome = Outcome {
+        cfg: &cfg,
+        other: &other,
+        trained: &trained,
+        compared: None,
+        seconds: start.elapsed().as_secs_f64(),
+    };
+    match compared {
+        Some(Err(e)) => {
+            outcome.print(args.json, None)?;
+            Err(e.context(format!(
+                "the compared run {} (for --plot); nothing was written",
+                variant(other.shortcut)
+            )))
+        }
+        Some(Ok(c)) => {
+            outcome.compared = Some(&c.curve);
+            finish_command(args, &outcome)
+        }
+        None => finish_command(args, &outcome),
     }
+}
 
-    if args.json {
-        let report = Report {
-            task: cfg.task.name(),
-            number: cfg.number.name(),
-            rounding: cfg.rounding.name(),
-            steps: cfg.steps,
-            final_loss: curve.final_loss,
-            losses: &curve.losses,
-            every: cfg.every,
-            depth: cfg.depth,
-            width: cfg.width,
-            shortcut: cfg.shortcut,
-            optimizer: cfg.optimizer.name(),
-            lr: cfg.lr,
-            seed: cfg.seed,
-            activation: cfg.parts.activation.name(),
-            loss: cfg.parts.loss.name(),
-            norm: cfg.parts.norm.name(),
-            accuracy: curve.accuracy,
-            compared: compared.as_ref().map(|c| Compared {
-                shortcut: other.shortcut,
-                final_loss: c.final_loss,
-                losses: &c.losses,
-                accuracy: c.accuracy,
-            }),
-        };
-        crate::outln!("{}", serde_json::to_string(&report)?);
-        return Ok(());
-    }
-
-    crate::outln!(
-        "{}, {} (rounding {}), {} steps of {} (lr {}), seed {}, {} blocks of width {}{}",
-        cfg.task.name(),
-        cfg.number.name(),
-        cfg.rounding.name(),
-        cfg.steps,
-        cfg.optimizer.name(),
-        cfg.lr,
-        cfg.seed,
-        cfg.depth,
-        cfg.width,
-        parts_note(&cfg.parts, false)
-    );
-    let mut lines = vec![(&cfg, &curve)];
-    if let Some(c) = &compared {
-        lines.push((&other, c));
-    }
-    for (c, curve) in lines {
-        let first = curve.losses.first().copied().unwrap_or(f32::NAN);
-        crate::outln!(
-            "{:>18}: loss {first:.4e} -> final loss {:.4e}{}",
-            variant(c.shortcut),
-            curve.final_loss,
-            accuracy_note(curve)
-        );
-    }
-    crate::outln!("trained in {seconds:.2} s");
-    if let Some(path) = &args.plot {
-        crate::outln!("plot: {}", path.display());
-    }
-    Ok(())
+/// Writes the outputs of a successful command, then prints its results, also when a write
+/// failed (whose error is then returned).
+fn finish_command(args: &TrainArgs, outcome: &Outcome<'_>) -> anyhow::Result<()> {
+    let written = outcome.write(args);
+    let plot = args.plot.as_deref().filter(|_| written.is_ok());
+    outcome.print(args.json, plot)?;
+    written
 }
 
 #[cfg(test)]

@@ -3,39 +3,42 @@
 //!
 //! The names are those of `train`'s network as an `nn.Sequential` (see
 //! [`crate::networks`]); a saved file loads into that PyTorch module with
-//! `load_state_dict(strict=True)`.
+//! `load_state_dict(strict=True)`. The file to load is read before training, with the
+//! limits of [`crate::input`]; the trained weights are returned as bytes, and `train` writes
+//! them only once every run has succeeded.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use anyhow::Context as _;
 use skipgrad::Params;
 
-/// Where a training run takes its initial weights from and saves its trained ones to.
+/// Where a training run takes its initial weights from, and whether it returns its trained
+/// ones.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Weights {
     /// The bytes of a safetensors file (`--load`), read before training.
     pub initial: Option<Vec<u8>>,
-    /// Where to write the trained weights (`--save`).
-    pub save: Option<PathBuf>,
+    /// Whether the trained weights are wanted (`--save`).
+    pub save: bool,
 }
 
 impl Weights {
-    /// Reads `--load`'s file.
-    pub fn new(load: Option<&PathBuf>, save: Option<&PathBuf>) -> anyhow::Result<Self> {
+    /// Reads `--load`'s file (a device image is refused with a message that says so).
+    pub fn new(load: Option<&Path>, save: bool) -> anyhow::Result<Self> {
         let initial = load
-            .map(|p| std::fs::read(p).with_context(|| format!("reading --load {}", p.display())))
+            .map(|p| {
+                crate::input::read_safetensors(p)
+                    .with_context(|| format!("reading --load {}", p.display()))
+            })
             .transpose()?;
-        Ok(Self {
-            initial,
-            save: save.cloned(),
-        })
+        Ok(Self { initial, save })
     }
 
     /// The same initial weights, saving nothing (the compared run of `--plot`).
     pub fn load_only(&self) -> Self {
         Self {
             initial: self.initial.clone(),
-            save: None,
+            save: false,
         }
     }
 
@@ -47,12 +50,8 @@ impl Weights {
         Ok(())
     }
 
-    /// Writes `model`'s weights, if `--save` was given.
-    pub fn save_from<M: Params<f32>>(&self, model: &M) -> anyhow::Result<()> {
-        if let Some(path) = &self.save {
-            std::fs::write(path, crate::safetensors::write(model, "", &[]))
-                .with_context(|| format!("writing --save {}", path.display()))?;
-        }
-        Ok(())
+    /// `model`'s weights as a safetensors file, if `--save` was given.
+    pub fn saved<M: Params<f32>>(&self, model: &M) -> Option<Vec<u8>> {
+        self.save.then(|| crate::safetensors::write(model, "", &[]))
     }
 }

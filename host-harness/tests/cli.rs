@@ -339,8 +339,14 @@ fn exhaustive_sampled_covers_every_activation() {
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON array");
-    let runs = v.as_array().expect("an array");
+    // One object, as every --json prints (it was an array).
+    let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert!(v.is_object(), "{v}");
+    assert_eq!(v["stride"], 65537);
+    assert_eq!(v["threads"], 1);
+    let runs = v["activations"]
+        .as_array()
+        .expect("an array of activations");
     let names: Vec<&str> = runs
         .iter()
         .filter_map(|r| r["activation"].as_str())

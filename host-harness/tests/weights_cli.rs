@@ -103,7 +103,11 @@ fn convert_round_trips_and_refuses() {
     let back = dir.join("nb.safetensors");
     let (image, back) = (image.to_str().unwrap(), back.to_str().unwrap());
     let st = fixture("notebook.safetensors");
-    let text = ok(&["convert", &st, image, "--network", "notebook"]);
+    // The summary is on standard error: standard output may be the output file.
+    let out = skipgrad(&["convert", &st, image, "--network", "notebook"]);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+    let text = String::from_utf8_lossy(&out.stderr);
     assert!(text.contains("device image, 232 bytes"), "{text}");
     assert_eq!(
         std::fs::read(image).unwrap(),
@@ -140,7 +144,8 @@ fn convert_round_trips_and_refuses() {
         "parameters",
     );
     let nowhere = dir.join("no/such/dir/x.skgi");
-    fails(&["convert", &st, nowhere.to_str().unwrap()], 1, "writing");
+    // Found before anything is read: a usage error.
+    fails(&["convert", &st, nowhere.to_str().unwrap()], 2, "OUT");
 }
 
 #[test]

@@ -35,18 +35,31 @@ fn bits(m: &Net) -> Vec<u32> {
     v.iter().map(|x| x.to_bits()).collect()
 }
 
-/// Loads `bytes` into a sentinel: an error must leave it unchanged; returns the result.
+/// Loads `bytes` into a sentinel: an error must leave it unchanged; returns the result. The
+/// bounded reader (`read_from`, as a file of this size and as a stream) must agree: it
+/// returns the bytes whole, or refuses a file the loader refuses too.
 fn load_safetensors(bytes: &[u8]) -> Result<Net, Error> {
     let mut m = sentinel();
-    match safetensors::load(&mut m, bytes, PREFIX) {
+    let result = match safetensors::load(&mut m, bytes, PREFIX) {
         Ok(()) => Ok(m),
         Err(e) => {
             assert_eq!(bits(&m), bits(&sentinel()), "refused, but changed: {e}");
-            // Every message is printable.
-            assert!(!e.to_string().is_empty());
+            // Every message is printable, and prints no control character.
+            let text = e.to_string();
+            assert!(
+                !text.is_empty() && !text.chars().any(char::is_control),
+                "{text:?}"
+            );
             Err(e)
         }
+    };
+    for size in [Some(bytes.len() as u64), None] {
+        match safetensors::read_from(&mut &bytes[..], size) {
+            Ok(read) => assert_eq!(read, bytes, "read_from changed the bytes"),
+            Err(e) => assert!(result.is_err(), "read_from refused a file load takes: {e}"),
+        }
     }
+    result
 }
 
 /// Loads `bytes` as a model image into a sentinel, as `load_safetensors`.

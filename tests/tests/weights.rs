@@ -7,7 +7,6 @@ use serde_json::Value;
 use skipgrad::{Gelu, LayerNorm, Linear, Loss, Module, Mse, Params, Residual, Silu, Zeroed};
 use skipgrad_harness::networks::{NetworkArgs, NetworkName};
 use skipgrad_harness::notebook::{Plain, WithShortcut, PREFIX};
-use skipgrad_harness::task::Task;
 use skipgrad_harness::{convert, import, safetensors};
 
 /// Relative error allowed against PyTorch, within the 1e-6: about 1.5 times the worst
@@ -242,9 +241,7 @@ fn dtypes_convert_as_pytorch_does() {
 fn committed_image_is_the_converted_file() {
     let args = NetworkArgs {
         network: NetworkName::Notebook,
-        task: Task::Sin,
-        depth: 8,
-        width: 16,
+        ..NetworkArgs::default()
     };
     let c = convert::convert(&file("notebook.safetensors"), &args).expect("converts");
     assert!(c.to_image);

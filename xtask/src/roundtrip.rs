@@ -17,7 +17,6 @@ use anyhow::Context as _;
 use skipgrad::image;
 use skipgrad::{Params, Zeroed};
 use skipgrad_harness::networks::{NetworkArgs, NetworkName};
-use skipgrad_harness::task::Task;
 use skipgrad_harness::{convert, safetensors};
 use skipgrad_notebook::network::{INPUT, PREFIX, TARGET};
 use skipgrad_scenarios::roundtrip::{self, Model, IMAGE};
@@ -28,9 +27,7 @@ pub fn check_import(root: &Path) -> anyhow::Result<()> {
     let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
     let args = NetworkArgs {
         network: NetworkName::Notebook,
-        task: Task::Sin,
-        depth: 8,
-        width: 16,
+        ..NetworkArgs::default()
     };
     let converted = convert::convert(&bytes, &args)?;
     anyhow::ensure!(

@@ -76,7 +76,8 @@ impl<T: Float, G: Zeroed> Adam<T, G> {
         }
     }
 
-    /// The same optimizer with learning rate `lr` (finite, `> 0`, not zero in `T`).
+    /// The same optimizer with learning rate `lr` (finite, `> 0`, neither zero nor beyond the
+    /// range of `T` once rounded to it).
     pub fn with_lr(self, lr: f64) -> Result<Self, HyperError> {
         hyper::check::<T>("lr", lr, Range::Positive)?;
         Ok(Self { lr, ..self })

@@ -40,7 +40,8 @@ pub struct Sgd<T, R = Nearest> {
 }
 
 impl<T: Scalar> Sgd<T> {
-    /// SGD with learning rate `lr` (finite, `> 0`, and not zero in `T`), no weight decay.
+    /// SGD with learning rate `lr` (finite, `> 0`, neither zero nor beyond the range of `T`
+    /// once rounded to it), no weight decay.
     pub fn new(lr: f64) -> Result<Self, HyperError> {
         Ok(Self {
             lr: hyper::check("lr", lr, Range::Positive)?,
