@@ -29,7 +29,7 @@ use core::num::NonZeroUsize;
 
 use crate::clip::{clip_factor, grads_norm};
 use crate::data::Data;
-use crate::hyper::{self, HyperError, Range};
+use crate::optimizer::hyper::{self, HyperError, Range};
 use crate::loss::Loss;
 use crate::module::Module;
 use crate::optimizer::Optimizer;

@@ -2,7 +2,7 @@
 
 use super::{transact, NonFiniteUpdate, Optimizer, Pass};
 use crate::float::Float;
-use crate::hyper::{self, HyperError, Range};
+use super::hyper::{self, HyperError, Range};
 use crate::image::{State, StateKind};
 use crate::params::Params;
 use crate::walk::Mut;

@@ -24,11 +24,13 @@
 //! relative in `f32` and 3.6e-16 in `f64`).
 
 mod adam;
+pub(crate) mod hyper;
 mod momentum;
 pub mod rounding;
 mod sgd;
 
 pub use adam::Adam;
+pub use hyper::HyperError;
 pub use momentum::SgdMomentum;
 pub use rounding::{Nearest, Rounding, Stochastic};
 pub use sgd::Sgd;

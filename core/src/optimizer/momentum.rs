@@ -1,7 +1,7 @@
 //! Stochastic gradient descent with momentum.
 
 use super::{transact, NonFiniteUpdate, Optimizer, Pass, Sgd};
-use crate::hyper::{self, HyperError, Range};
+use super::hyper::{self, HyperError, Range};
 use crate::image::{State, StateKind};
 use crate::params::Params;
 use crate::scalar::Scalar;

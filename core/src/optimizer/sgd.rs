@@ -2,7 +2,7 @@
 
 use super::rounding::{Nearest, Rounding, Stochastic};
 use super::{NonFiniteUpdate, Optimizer};
-use crate::hyper::{self, HyperError, Range};
+use super::hyper::{self, HyperError, Range};
 use crate::image::{State, StateKind};
 use crate::params::Params;
 use crate::scalar::Scalar;
