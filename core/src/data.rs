@@ -1,7 +1,7 @@
 //! What flows between layers: one sample (`[T; N]`) or a [`Batch`] of them.
 
-use crate::batch::Batch;
-use crate::scalar::Scalar;
+use crate::layer::Batch;
+use crate::number::Scalar;
 use crate::zeroed::Zeroed;
 
 /// A value a layer takes or produces: a sample `[T; N]`, or a [`Batch`] of samples.

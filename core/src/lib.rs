@@ -9,48 +9,24 @@
     clippy::panic
 )]
 
-pub mod activation;
-pub mod batch;
-pub mod checksum;
-pub mod clip;
 pub mod data;
-pub mod float;
-pub mod frozen;
-pub mod hash;
-pub mod image;
-pub mod init;
-pub mod layer_norm;
-pub mod linear;
+pub mod layer;
 pub mod loss;
-pub mod module;
-pub mod name;
+pub mod number;
 pub mod optimizer;
 pub mod params;
-pub mod q16;
-pub mod residual;
-pub mod scalar;
-pub mod sequential;
 pub mod train;
-pub mod walk;
 pub mod zeroed;
 
-pub use activation::{Gelu, GeluErf, LeakyRelu, Relu, Sigmoid, Silu, Tanh};
-pub use batch::{Batch, BatchModule, Batched};
-pub use clip::{clip_grad_norm, grad_norm};
 pub use data::{Data, Flat};
-pub use float::Float;
-pub use frozen::{Frozen, NoGrad};
-pub use image::{Image, ImageError};
-pub use init::{TorchInit, UniformFormula};
-pub use layer_norm::LayerNorm;
-pub use linear::Linear;
+pub use layer::activation::{Gelu, GeluErf, LeakyRelu, Relu, Sigmoid, Silu, Tanh};
+pub use layer::{Batch, BatchModule, Batched, Frozen, LayerNorm, Linear, Module, NoGrad, Residual};
 pub use loss::{BceWithLogits, CrossEntropy, Huber, Loss, Mse};
-pub use module::Module;
-pub use name::ParamName;
+pub use number::{Float, Format, Scalar, Q16};
 pub use optimizer::{Adam, HyperError, NonFiniteUpdate, Optimizer, Sgd, SgdMomentum, Stochastic};
-pub use params::{Layer, Params};
-pub use q16::Q16;
-pub use residual::Residual;
-pub use scalar::{Format, Scalar};
-pub use train::{Buffers, Clip, ClipNorm, ClippingTrainer, NoClip, StepError, Trainer};
+pub use params::image::{Image, ImageError};
+pub use params::{Layer, ParamName, Params, TorchInit, UniformFormula};
+pub use train::{
+    clip_grad_norm, grad_norm, Buffers, Clip, ClipNorm, ClippingTrainer, NoClip, StepError, Trainer,
+};
 pub use zeroed::Zeroed;

@@ -130,7 +130,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<()> {
     let bytes =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     anyhow::ensure!(
-        !bytes.starts_with(&skipgrad::image::MAGIC),
+        !bytes.starts_with(&skipgrad::params::image::MAGIC),
         "{} is a device image, not safetensors: `skipgrad convert` turns it into safetensors",
         args.file.display()
     );

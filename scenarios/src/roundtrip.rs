@@ -3,7 +3,7 @@
 //! a device image (`notebook.skgi`) that the build script turns into a `static`
 //! ([`IMPORTED`]) and also flashes as it is ([`IMAGE`]). On the device the scenario:
 //!
-//! 1. loads the image ([`skipgrad::image::load`], timed: `image_load_instructions`) and checks
+//! 1. loads the image ([`skipgrad::params::image::load`], timed: `image_load_instructions`) and checks
 //!    that it equals the static bit for bit;
 //! 2. fine-tunes the network for [`STEPS`] steps of SGD with momentum on four samples;
 //! 3. saves the network and the optimizer's state in one image and prints it in hex
@@ -16,7 +16,7 @@
 
 use core::fmt::{self, Write};
 
-use skipgrad::image::{self, Image};
+use skipgrad::params::image::{self, Image};
 use skipgrad::{Buffers, Module, Mse, Params, SgdMomentum, Trainer, Zeroed};
 use skipgrad_notebook::network::{INPUT, TARGET};
 use skipgrad_notebook::WithShortcut;

@@ -4,7 +4,7 @@
 //! declaration, so the two must be checked against each other).
 
 use skipgrad::params::visit_shapes;
-use skipgrad::walk::{zip_grads, Ref};
+use skipgrad::params::{zip_grads, Ref};
 use skipgrad::{Frozen, Gelu, Layer, Linear, NoGrad, Params, Residual, Zeroed};
 use skipgrad_harness::gradcheck::flatten;
 

@@ -1,6 +1,6 @@
 //! Validating hyperparameters where they are made.
 
-use crate::scalar::Scalar;
+use crate::number::Scalar;
 
 /// A hyperparameter an optimizer or a trainer cannot work with. Nothing was built.
 #[derive(Clone, Copy, Debug, PartialEq)]

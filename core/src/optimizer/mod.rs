@@ -2,7 +2,7 @@
 //!
 //! An optimizer's state (a momentum buffer, Adam's moments) is a value of the model's
 //! gradient type, so an update is an element-wise rule zipped over the model's trainable
-//! tensors, the gradients and the state ([`zip_trainable`](crate::walk::zip_trainable)).
+//! tensors, the gradients and the state ([`zip_trainable`](crate::params::zip_trainable)).
 //! Nothing allocates, and the state's size is known at compile time.
 //!
 //! Every update is a transaction: if any new parameter or state value would be NaN or
@@ -35,9 +35,8 @@ pub use momentum::SgdMomentum;
 pub use rounding::{Nearest, Rounding, Stochastic};
 pub use sgd::Sgd;
 
-use crate::params::Params;
-use crate::scalar::Scalar;
-use crate::walk::{self, Mut, View};
+use crate::number::Scalar;
+use crate::params::{self, Mut, Params, View};
 
 /// Updates the trainable parameters of a model `M` from its gradients.
 pub trait Optimizer<T: Scalar, M: Params<T>> {
@@ -101,7 +100,7 @@ where
     let mut ok = true;
     {
         let state = V::project(&mut state, &|g| g, &|g| g);
-        walk::zip_trainable::<Mut, (Mut, V), M, T, _>(
+        params::zip_trainable::<Mut, (Mut, V), M, T, _>(
             &mut *model,
             (&mut *grads, state),
             |_, p, o| {
@@ -112,7 +111,7 @@ where
     if !ok {
         return Err(NonFiniteUpdate);
     }
-    walk::zip_trainable::<Mut, (Mut, V), M, T, _>(model, (grads, state), |_, p, o| {
+    params::zip_trainable::<Mut, (Mut, V), M, T, _>(model, (grads, state), |_, p, o| {
         kernel(Pass::Write, p, o);
     });
     Ok(())

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
-use skipgrad::walk::{visit_named_under, Walk};
+use skipgrad::params::{visit_named_under, Walk};
 use skipgrad::{Layer, Loss, Module, ParamName, Params, TorchInit, Zeroed};
 use skipgrad_harness::gradcheck::{self, Config, BOUND};
 use std::fmt;
@@ -26,7 +26,7 @@ pub struct Case<M, const I: usize, const O: usize, const B: usize> {
 }
 
 /// A type name without module paths: `Linear<f64, 3, 3>` rather than
-/// `skipgrad::linear::Linear<f64, 3, 3>`.
+/// `skipgrad::Linear<f64, 3, 3>`.
 pub fn short_type_name<M>() -> String {
     let full = std::any::type_name::<M>();
     let mut out = String::with_capacity(full.len());

@@ -29,12 +29,10 @@
 //! # let _ = (net, grads);
 //! ```
 
-use crate::batch::{Batch, BatchModule};
 use crate::data::Data;
-use crate::module::Module;
-use crate::params::{Layer, Params};
-use crate::scalar::Scalar;
-use crate::walk::Walk;
+use crate::layer::{Batch, BatchModule, Module};
+use crate::number::Scalar;
+use crate::params::{Layer, Params, Walk};
 use crate::zeroed::Zeroed;
 
 /// A layer whose parameters are not trained; the gradient still flows through it to the
@@ -317,7 +315,7 @@ mod tests {
     fn walks_see_frozen_and_borrowed_tensors() {
         let (block, head) = parts();
         let mut names = heapless::Vec::<heapless::String<16>, 8>::new();
-        crate::walk::visit_named(&(Frozen(block), (&block, head)), |name, _, _: &[f64]| {
+        crate::params::visit_named(&(Frozen(block), (&block, head)), |name, _, _: &[f64]| {
             let _ = names.push(heapless::String::try_from(name.as_str()).unwrap_or_default());
         });
         let names = names.iter().map(|s| s.as_str());

@@ -25,18 +25,21 @@
 //!
 //! The same for both variants: a shortcut adds no parameters and no cache.
 
+mod clip;
+
+pub use clip::{clip_grad_norm, grad_norm};
+
 use core::num::NonZeroUsize;
 
-use crate::clip::{clip_factor, grads_norm};
 use crate::data::Data;
-use crate::optimizer::hyper::{self, HyperError, Range};
+use crate::layer::Module;
 use crate::loss::Loss;
-use crate::module::Module;
+use crate::number::Scalar;
+use crate::optimizer::hyper::{self, HyperError, Range};
 use crate::optimizer::Optimizer;
-use crate::params::Params;
-use crate::scalar::Scalar;
-use crate::walk::{self, Mut};
+use crate::params::{self, Mut, Params};
 use crate::zeroed::Zeroed;
+use clip::{clip_factor, grads_norm};
 
 /// Why [`Trainer::step`] refused a step. The model and the optimizer state are unchanged, bit
 /// for bit.
@@ -161,7 +164,7 @@ impl<T: Scalar> Clip<T> for NoClip {
 }
 
 /// Clipping to a global L2 norm, as `torch.nn.utils.clip_grad_norm_(params, max_norm)`
-/// ([`clip_grad_norm`](crate::clip_grad_norm)).
+/// ([`clip_grad_norm`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ClipNorm<T>(T);
 
@@ -180,7 +183,7 @@ impl<T: Scalar> Clip<T> for ClipNorm<T> {
             return Err(StepError::NonFiniteGradient);
         }
         if let Some(coef) = clip_factor(norm, self.0) {
-            walk::zip_grads::<M, Mut, T, _>(grads, |_, t| {
+            params::zip_grads::<M, Mut, T, _>(grads, |_, t| {
                 t.iter_mut().for_each(|g| *g *= coef);
             });
         }
@@ -240,7 +243,7 @@ where
     ///    `backward` with its share of the gradient of the batch mean, so the gradients end
     ///    as those of the mean loss over the batch;
     /// 3. checks that the loss is finite;
-    /// 4. if clipping: computes the gradients' norm ([`grad_norm`](crate::clip::grad_norm);
+    /// 4. if clipping: computes the gradients' norm ([`grad_norm`];
     ///    non-finite: [`StepError::NonFiniteGradient`]) and scales them;
     /// 5. lets the optimizer update the model as a transaction
     ///    ([`Optimizer::update`]): checked before it is written, which also checks every
@@ -515,7 +518,7 @@ mod tests {
         assert!(loss.is_ok_and(|l| l > 0.0), "{loss:?}");
         // With lr 1, the update is the clipped gradient: its norm is at most 1e-3.
         let mut moved = *t.model();
-        crate::walk::zip::<(crate::walk::Mut, crate::walk::Ref), _, f32, _>(
+        crate::params::zip::<(crate::params::Mut, crate::params::Ref), _, f32, _>(
             (&mut moved, &start),
             |_, (a, b)| a.iter_mut().zip(b).for_each(|(a, b)| *a -= *b),
         );

@@ -1,9 +1,8 @@
 //! Layer normalisation, as `nn.LayerNorm(N)`.
 
-use crate::module::Module;
-use crate::params::{Layer, Params};
-use crate::scalar::Scalar;
-use crate::walk::{Dims, Init, Tensor, Walk};
+use crate::layer::Module;
+use crate::number::Scalar;
+use crate::params::{Dims, Init, Layer, Params, Tensor, Walk};
 use crate::zeroed::Zeroed;
 
 /// `nn.LayerNorm(N)`: normalises each sample to zero mean and unit variance, then scales and

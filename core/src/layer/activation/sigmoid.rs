@@ -1,7 +1,7 @@
 //! The logistic sigmoid.
 
 use super::ElementWise;
-use crate::float::Float;
+use crate::number::Float;
 
 /// `nn.Sigmoid`: `s(x) = 1 / (1 + e^-x)`, derivative `s (1 - s)`.
 ///

@@ -44,7 +44,7 @@
 //! buffer) and loaded at start-up; the model keeps its built-in weights if the image is bad:
 //!
 //! ```
-//! use skipgrad::image::{self, Image};
+//! use skipgrad::params::image::{self, Image};
 //! use skipgrad::{Gelu, Linear, Params, Residual, TorchInit, Zeroed};
 //!
 //! type Net = (Residual<(Linear<f32, 3, 3>, Gelu)>, (Linear<f32, 3, 1>, Gelu));
@@ -77,7 +77,7 @@
 //! Resuming training after a reset: the model and its optimizer in one image.
 //!
 //! ```
-//! use skipgrad::image::{self, Image};
+//! use skipgrad::params::image::{self, Image};
 //! use skipgrad::{Adam, Linear, Optimizer, Zeroed};
 //!
 //! type Net = Linear<f32, 2, 1>;
@@ -99,10 +99,9 @@
 use core::fmt;
 use core::marker::PhantomData;
 
-pub use crate::checksum::Crc32;
-use crate::params::{self, Params, Source};
-use crate::scalar::{Format, Scalar};
-use crate::walk::{self, Mut, Ref};
+pub use super::checksum::Crc32;
+use crate::number::{Format, Scalar};
+use crate::params::{self, Mut, Params, Ref, Source};
 
 /// The first four bytes of every image.
 pub const MAGIC: [u8; 4] = *b"SKGI";
@@ -478,7 +477,7 @@ impl<M: Params<T>, T: Scalar, S: State<T, M>> Image<M, T, S> {
         let mut values = Values::<T>::new(state_bytes);
         for i in 0..S::BUFFERS {
             if let Some(buffer) = state.buffer_mut(i) {
-                walk::zip_grads::<M, Mut, T, _>(buffer, |_, t| values.fill(t));
+                params::zip_grads::<M, Mut, T, _>(buffer, |_, t| values.fill(t));
             }
         }
         if S::HAS_COUNTER {
@@ -567,7 +566,7 @@ impl<M: Params<T>, T: Scalar, S: State<T, M>> Image<M, T, S> {
         let mut rest = bytes;
         let mut result = Ok(());
         let mut tensor = 0;
-        walk::zip::<Ref, M, T, _>(model, |_, t| {
+        params::zip::<Ref, M, T, _>(model, |_, t| {
             let (head, tail) = rest
                 .split_at_checked(t.len() * Self::VALUE_BYTES)
                 .unwrap_or((rest, &[]));
@@ -592,7 +591,7 @@ impl<M: Params<T>, T: Scalar, S: State<T, M>> Image<M, T, S> {
                 continue;
             };
             let mut tensor = 0;
-            walk::zip_grads::<M, Ref, T, _>(b, |_, t| {
+            params::zip_grads::<M, Ref, T, _>(b, |_, t| {
                 let (head, tail) = rest
                     .split_at_checked(t.len() * Self::VALUE_BYTES)
                     .unwrap_or((rest, &[]));
@@ -633,10 +632,10 @@ impl<M: Params<T>, T: Scalar, S: State<T, M>> Image<M, T, S> {
             result: Ok(()),
         };
         out.bytes(&Self::header());
-        walk::zip::<Ref, M, T, _>(model, |_, t| out.values(t));
+        params::zip::<Ref, M, T, _>(model, |_, t| out.values(t));
         for i in 0..S::BUFFERS {
             if let Some(buffer) = state.buffer(i) {
-                walk::zip_grads::<M, Ref, T, _>(buffer, |_, t| out.values(t));
+                params::zip_grads::<M, Ref, T, _>(buffer, |_, t| out.values(t));
             }
         }
         if S::HAS_COUNTER {

@@ -1,4 +1,4 @@
-//! CRC-32, the checksum of a parameter [image](crate::image).
+//! CRC-32, the checksum of a parameter [image](crate::params::image).
 //!
 //! The IEEE 802.3 CRC-32 (reflected polynomial `0xEDB88320`, initial value and final XOR
 //! `0xFFFFFFFF`): the checksum of zlib, PNG, gzip and Ethernet, so any tool can verify an

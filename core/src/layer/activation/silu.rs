@@ -1,7 +1,7 @@
 //! SiLU (swish).
 
 use super::{ElementWise, Sigmoid};
-use crate::float::Float;
+use crate::number::Float;
 
 /// `nn.SiLU`: `x s(x)` with `s` the sigmoid, derivative `s (1 + x (1 - s))`.
 ///

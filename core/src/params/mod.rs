@@ -1,10 +1,21 @@
 //! Parameters: the one walk a layer declares, and every operation derived from it.
 
-use crate::hash::Fnv1a;
-use crate::init::TorchInit;
-use crate::name::ParamName;
-use crate::scalar::Scalar;
-use crate::walk::{self, Mut, Ref, Segment, Tensor, Walk};
+mod checksum;
+mod hash;
+pub mod image;
+mod init;
+mod name;
+mod walk;
+
+pub use hash::Fnv1a;
+pub use init::{TorchInit, UniformFormula};
+pub use name::{ParamName, NAME_CAPACITY};
+pub use walk::{
+    visit_named, visit_named_mut, visit_named_mut_under, visit_named_under, zip, zip_grads,
+    zip_trainable, Dims, EachZip, Init, Mut, Ref, Segment, Tensor, View, Walk,
+};
+
+use crate::number::Scalar;
 use crate::zeroed::Zeroed;
 
 /// The type of a layer's gradients: what training changes.
@@ -22,10 +33,10 @@ pub trait Layer {
 ///
 /// Every operation on parameters (names, zips of any arity, zeroing, initialisation,
 /// finiteness, sums, flat load and store, hashing, optimizer updates) is a walker over that
-/// one declaration (see [`walk`]). A layer without parameters declares nothing:
+/// one declaration (see [`Walk`]). A layer without parameters declares nothing:
 ///
 /// ```
-/// use skipgrad::walk::{Dims, Init, Tensor, Walk};
+/// use skipgrad::params::{Dims, Init, Tensor, Walk};
 /// use skipgrad::{Params, Scalar, Zeroed};
 ///
 /// /// `y = x * scale + shift`, element-wise, with a learnable scale and shift.
@@ -246,7 +257,7 @@ pub fn visit_shapes<M: Params<T>, T: Scalar, F: FnMut(&ParamName, &Tensor)>(mut 
 
 /// The name of the model's tensor number `index` (counting every tensor in registration
 /// order, from 0, as [`visit_shapes`] visits them), for example to name the tensor of an
-/// [`ImageError`](crate::image::ImageError).
+/// [`ImageError`](crate::params::image::ImageError).
 pub fn tensor_name<M: Params<T>, T: Scalar>(index: usize) -> Option<ParamName> {
     let mut found = None;
     let mut i = 0;
@@ -337,7 +348,7 @@ impl<M: Params<T>, T: Scalar, F: FnMut(&ParamName, &Tensor)> Walk<M, T> for Shap
 }
 
 /// Where a load takes its values from, in registration order: a slice of values
-/// ([`Params::load_flat`]) or the bytes of an [image](crate::image).
+/// ([`Params::load_flat`]) or the bytes of an [image](crate::params::image).
 pub(crate) trait Source<T> {
     /// Fills `out` with the next values (as many as are left, which the callers' length
     /// checks make enough).
@@ -450,7 +461,7 @@ impl<T: Scalar> Params<T> for () {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::linear::Linear;
+    use crate::layer::Linear;
 
     type L = Linear<f64, 2, 1>;
 

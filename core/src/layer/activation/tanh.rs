@@ -1,7 +1,7 @@
 //! The hyperbolic tangent.
 
 use super::ElementWise;
-use crate::float::Float;
+use crate::number::Float;
 
 /// `nn.Tanh`: `t = tanh(x)`, derivative `1 - t^2`.
 ///

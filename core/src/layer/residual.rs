@@ -1,11 +1,9 @@
 //! Shortcut (residual) connections: `y = x + block(x)`.
 
-use crate::batch::{Batch, BatchModule};
 use crate::data::Flat;
-use crate::module::Module;
-use crate::params::{Layer, Params};
-use crate::scalar::Scalar;
-use crate::walk::Walk;
+use crate::layer::{Batch, BatchModule, Module};
+use crate::number::Scalar;
+use crate::params::{Layer, Params, Walk};
 use crate::zeroed::Zeroed;
 
 /// Adds a block's input to its output: `y = x + block(x)`.

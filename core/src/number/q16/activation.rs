@@ -19,7 +19,7 @@
 use super::cubic::Table;
 use super::tables::{GELU, GELU_DERIVATIVE, SIGMOID, TANH};
 use super::Q16;
-use crate::activation::{ElementWise, Gelu, Sigmoid, Tanh};
+use crate::layer::activation::{ElementWise, Gelu, Sigmoid, Tanh};
 
 const ONE: i32 = 1 << 16;
 

@@ -5,12 +5,10 @@
 //! one block type `K` times (a deep residual stack is `[Residual<Block>; K]`). Both name their
 //! children by index, as `nn.Sequential` and `nn.ModuleList` do.
 
-use crate::batch::{Batch, BatchModule};
 use crate::data::Data;
-use crate::module::Module;
-use crate::params::{Layer, Params};
-use crate::scalar::Scalar;
-use crate::walk::{Segment, Walk};
+use crate::layer::{Batch, BatchModule, Module};
+use crate::number::Scalar;
+use crate::params::{Layer, Params, Segment, Walk};
 
 macro_rules! tuple_module {
     (
@@ -294,7 +292,7 @@ impl<T: Scalar, M: Params<T>, const K: usize> Params<T> for [M; K] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::walk::visit_named;
+    use crate::params::visit_named;
     use crate::{Gelu, Linear, Residual, TorchInit, Zeroed};
 
     type Block = (Linear<f64, 2, 2>, Gelu);
@@ -305,7 +303,7 @@ mod tests {
         let mut n = 0;
         let mut buf: [heapless::String<32>; 4] = Default::default();
         let mut prefix = crate::ParamName::with_prefix("net");
-        crate::walk::visit_named_under(&net, &mut prefix, &mut |name, _, _: &[f64]| {
+        crate::params::visit_named_under(&net, &mut prefix, &mut |name, _, _: &[f64]| {
             if let Some(b) = buf.get_mut(n) {
                 let _ = b.push_str(name.as_str());
             }

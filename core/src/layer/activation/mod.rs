@@ -8,7 +8,7 @@
 //! its backward pass is one multiplication per element. A complete new activation:
 //!
 //! ```
-//! use skipgrad::activation::ElementWise;
+//! use skipgrad::layer::activation::ElementWise;
 //! use skipgrad::{Float, Module};
 //!
 //! /// Softplus, `ln(1 + e^x)`.
@@ -47,7 +47,7 @@ pub use silu::Silu;
 pub use tanh::Tanh;
 
 use crate::data::Flat;
-use crate::scalar::Scalar;
+use crate::number::Scalar;
 
 /// An element-wise function and its derivative.
 pub trait ElementWise<T: Scalar> {
@@ -89,41 +89,41 @@ macro_rules! activation {
         impl<T: $crate::Scalar $(, const $g: $gt)*> $crate::Params<T> for $name {
             const LEN: usize = 0;
             #[inline(always)]
-            fn walk<W: $crate::walk::Walk<Self, T>>(_: &mut W) {}
+            fn walk<W: $crate::params::Walk<Self, T>>(_: &mut W) {}
         }
 
         impl<X: $crate::Flat $(, const $g: $gt)*> $crate::Module<X> for $name
         where
-            $name: $crate::activation::ElementWise<X::Scalar>,
+            $name: $crate::layer::activation::ElementWise<X::Scalar>,
         {
             type Output = X;
             type Cache = X;
 
             #[inline]
             fn forward(&self, x: &X, cache: &mut X) -> X {
-                $crate::activation::forward(self, x, cache)
+                $crate::layer::activation::forward(self, x, cache)
             }
 
             #[inline]
             fn infer(&self, x: &X) -> X {
-                $crate::activation::infer(self, x)
+                $crate::layer::activation::infer(self, x)
             }
 
             #[inline]
             fn backward(&self, derivative: &X, dy: &X, _: &mut Self) -> X {
-                $crate::activation::backward(derivative, dy)
+                $crate::layer::activation::backward(derivative, dy)
             }
 
             #[inline]
             fn backward_input(&self, derivative: &X, dy: &X) -> X {
-                $crate::activation::backward(derivative, dy)
+                $crate::layer::activation::backward(derivative, dy)
             }
         }
 
         $crate::batch_by_sample!(
             impl[X: $crate::Flat $(, const $g: $gt)*] $name,
             X,
-            where [$name: $crate::activation::ElementWise<X::Scalar>]
+            where [$name: $crate::layer::activation::ElementWise<X::Scalar>]
         );
     };
 }

@@ -1,8 +1,8 @@
 //! PyTorch-compatible initialisation: the same initial weights as `torch.manual_seed(s)`
 //! followed by constructing the `nn.Linear` layers.
 
-use crate::scalar::Scalar;
-use crate::walk::Init;
+use crate::number::Scalar;
+use crate::params::Init;
 
 /// How `uniform_(from, to)` turns a 24-bit draw `x` in `[0, 1)` into a float32 value.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

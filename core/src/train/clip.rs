@@ -1,8 +1,7 @@
 //! Gradient clipping by global norm, as `torch.nn.utils.clip_grad_norm_`.
 
-use crate::params::Params;
-use crate::scalar::Scalar;
-use crate::walk::{self, Ref};
+use crate::number::Scalar;
+use crate::params::{self, Params, Ref};
 
 /// The global L2 norm of every value of `grads`, in one pass, without overflow or underflow
 /// wherever the norm itself is representable.
@@ -13,14 +12,14 @@ use crate::walk::{self, Ref};
 /// Plain IEEE operations in a fixed order: the same bits on every target.
 pub fn grad_norm<T: Scalar, G: Params<T>>(grads: &G) -> T {
     let mut n = Nrm2::new();
-    walk::zip::<Ref, _, T, _>(grads, |_, t| n.add(t));
+    params::zip::<Ref, _, T, _>(grads, |_, t| n.add(t));
     n.norm()
 }
 
 /// [`grad_norm`] of a value of the gradient type of `M`, walking `M`'s declaration.
 pub fn grads_norm<T: Scalar, M: Params<T>>(grads: &M::Grads) -> T {
     let mut n = Nrm2::new();
-    walk::zip_grads::<M, Ref, T, _>(grads, |_, t| n.add(t));
+    params::zip_grads::<M, Ref, T, _>(grads, |_, t| n.add(t));
     n.norm()
 }
 

@@ -1,9 +1,8 @@
 //! The fully connected layer `y = W x + b`.
 
-use crate::module::Module;
-use crate::params::{Layer, Params};
-use crate::scalar::Scalar;
-use crate::walk::{Dims, Init, Tensor, Walk};
+use crate::layer::Module;
+use crate::number::Scalar;
+use crate::params::{Dims, Init, Layer, Params, Tensor, Walk};
 use crate::zeroed::Zeroed;
 
 /// A fully connected layer, `y = W x + b`, laid out as PyTorch's `nn.Linear(IN, OUT)`.

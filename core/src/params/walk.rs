@@ -14,9 +14,8 @@
 //! Walks are resolved at compile time: after inlining, a zip over a model is the same
 //! straight-line code as writing the loops over its fields by hand.
 
-use crate::name::ParamName;
-use crate::params::{Layer, Params};
-use crate::scalar::Scalar;
+use crate::number::Scalar;
+use crate::params::{Layer, ParamName, Params};
 
 /// The shape of a tensor, in PyTorch's order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -175,7 +174,7 @@ pub trait Walk<M: Params<T>, T: Scalar> {
 /// gradient types).
 ///
 /// ```
-/// use skipgrad::walk::{Segment, Walk};
+/// use skipgrad::params::{Segment, Walk};
 /// use skipgrad::{child, Gelu, Linear, Params, Scalar, Zeroed};
 ///
 /// /// Two layers in named fields.
@@ -202,7 +201,7 @@ pub trait Walk<M: Params<T>, T: Scalar> {
 /// }
 ///
 /// let mut names = Vec::new();
-/// skipgrad::walk::visit_named(&Block::<f32>::ZERO, |name, _, _| names.push(name.to_string()));
+/// skipgrad::params::visit_named(&Block::<f32>::ZERO, |name, _, _| names.push(name.to_string()));
 /// assert_eq!(names, ["up.weight", "up.bias", "down.weight", "down.bias"]);
 /// ```
 #[macro_export]
@@ -443,7 +442,7 @@ tuple_view!(V0 0, V1 1, V2 2, V3 3, V4 4, V5 5);
 /// every view only reads ([`Ref`]), and skipped otherwise: they cannot be written.
 ///
 /// ```
-/// use skipgrad::walk::{zip, Mut, Ref};
+/// use skipgrad::params::{zip, Mut, Ref};
 /// use skipgrad::{Linear, Zeroed};
 ///
 /// let mut a = Linear::<f32, 2, 1>::new([[1.0, 2.0]], [3.0]);

@@ -1,7 +1,7 @@
 //! ReLU.
 
 use super::ElementWise;
-use crate::scalar::Scalar;
+use crate::number::Scalar;
 
 /// `nn.ReLU`: `max(x, 0)`; the derivative is 1 for `x > 0` and 0 elsewhere (0 at `x = 0`, as
 /// PyTorch). Exact in every number type: no rounding, finite for every finite input.

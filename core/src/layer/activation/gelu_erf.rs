@@ -1,7 +1,7 @@
 //! The exact GELU.
 
 use super::ElementWise;
-use crate::float::Float;
+use crate::number::Float;
 
 /// `nn.GELU()` (`approximate='none'`): `0.5 * x * (1 + erf(x / sqrt(2)))`, written as
 /// PyTorch's CPU kernel writes it: `x * 0.5 * (1 + erf(x * M_SQRT1_2))`, derivative

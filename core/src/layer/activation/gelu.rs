@@ -1,7 +1,7 @@
 //! The notebook's GELU: the tanh approximation.
 
 use super::ElementWise;
-use crate::float::Float;
+use crate::number::Float;
 
 /// The tanh approximation of GELU, exactly as the seed notebook writes it (PyTorch's
 /// `nn.GELU(approximate='tanh')`):
@@ -84,7 +84,7 @@ impl<T: Float> ElementWise<T> for Gelu {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::module::Module;
+    use crate::layer::Module;
 
     #[test]
     fn sqrt_2_over_pi_matches_torch_construction() {

@@ -43,7 +43,7 @@ mod wide;
 use core::fmt;
 use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
-use crate::scalar::{Format, Scalar};
+use crate::number::{Format, Scalar};
 use crate::zeroed::Zeroed;
 
 /// Signed Q16.16 fixed point: an `i32` in units of `2^-16`, saturating (see the [module

@@ -1,6 +1,6 @@
 //! The floating-point functions some layers need on top of [`Scalar`]: [`Float`].
 
-use crate::scalar::Scalar;
+use crate::number::Scalar;
 
 /// A floating-point [`Scalar`] (`f32`, `f64`): the transcendental functions of activations,
 /// losses and Adam.

@@ -1,7 +1,7 @@
 //! LeakyReLU.
 
 use super::ElementWise;
-use crate::scalar::Scalar;
+use crate::number::Scalar;
 
 /// `nn.LeakyReLU(negative_slope)`: `x` for `x > 0`, `slope * x` elsewhere, with
 /// `slope = NUM / DEN` (default `1 / 100`, PyTorch's 0.01) computed in `f64` and rounded to

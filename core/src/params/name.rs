@@ -1,6 +1,6 @@
 //! PyTorch-style parameter names (`layers.0.0.weight`) built without allocation.
 
-use crate::walk::Segment;
+use crate::params::Segment;
 
 /// Capacity of a [`ParamName`] in bytes.
 pub const NAME_CAPACITY: usize = 64;

@@ -12,10 +12,9 @@
 //! sample order.
 
 use crate::data::Data;
-use crate::module::Module;
-use crate::params::{Layer, Params};
-use crate::scalar::Scalar;
-use crate::walk::Walk;
+use crate::layer::Module;
+use crate::number::Scalar;
+use crate::params::{Layer, Params, Walk};
 use crate::zeroed::Zeroed;
 
 /// `B` samples of type `X`: `Batch<[f32; 64], 32>`.
@@ -144,7 +143,7 @@ macro_rules! batch_by_sample {
                 x: &$crate::Batch<$x, B>,
                 cache: &mut Self::BatchCache,
             ) -> $crate::Batch<<Self as $crate::Module<$x>>::Output, B> {
-                $crate::batch::forward_by_sample(self, x, cache)
+                $crate::layer::forward_by_sample(self, x, cache)
             }
 
             #[inline]
@@ -159,7 +158,7 @@ macro_rules! batch_by_sample {
                 dy: &$crate::Batch<<Self as $crate::Module<$x>>::Output, B>,
                 grads: &mut <Self as $crate::Layer>::Grads,
             ) -> $crate::Batch<$x, B> {
-                $crate::batch::backward_by_sample(self, cache, dy, grads)
+                $crate::layer::backward_by_sample(self, cache, dy, grads)
             }
 
             #[inline]
@@ -168,7 +167,7 @@ macro_rules! batch_by_sample {
                 cache: &Self::BatchCache,
                 dy: &$crate::Batch<<Self as $crate::Module<$x>>::Output, B>,
             ) -> $crate::Batch<$x, B> {
-                $crate::batch::backward_input_by_sample(self, cache, dy)
+                $crate::layer::backward_input_by_sample(self, cache, dy)
             }
         }
     };
@@ -221,7 +220,7 @@ pub fn backward_input_by_sample<X: Data, M: Module<X>, const B: usize>(
 mod tests {
     use super::*;
     use crate::data::Flat;
-    use crate::linear::Linear;
+    use crate::layer::Linear;
 
     #[test]
     fn a_batch_is_finite_when_every_sample_is() {
