@@ -18,9 +18,9 @@ pub mod params;
 pub mod train;
 pub mod zeroed;
 
-pub use data::{Data, Flat};
+pub use data::{Batch, Data, Flat};
 pub use layer::activation::{Gelu, GeluErf, LeakyRelu, Relu, Sigmoid, Silu, Tanh};
-pub use layer::{Batch, BatchModule, Batched, Frozen, LayerNorm, Linear, Module, NoGrad, Residual};
+pub use layer::{BatchModule, Batched, Frozen, LayerNorm, Linear, Module, NoGrad, Residual};
 pub use loss::{BceWithLogits, CrossEntropy, Huber, Loss, Mse};
 pub use number::{Float, Format, Scalar, Q16};
 pub use optimizer::{Adam, HyperError, NonFiniteUpdate, Optimizer, Sgd, SgdMomentum, Stochastic};

@@ -29,8 +29,9 @@
 //! # let _ = (net, grads);
 //! ```
 
-use crate::data::Data;
-use crate::layer::{Batch, BatchModule, Module};
+use super::batch::BatchModule;
+use super::module::Module;
+use crate::data::{Batch, Data};
 use crate::number::Scalar;
 use crate::params::{Layer, Params, Walk};
 use crate::zeroed::Zeroed;

@@ -1,6 +1,6 @@
 //! Layer normalisation, as `nn.LayerNorm(N)`.
 
-use crate::layer::Module;
+use super::module::Module;
 use crate::number::Scalar;
 use crate::params::{Dims, Init, Layer, Params, Tensor, Walk};
 use crate::zeroed::Zeroed;

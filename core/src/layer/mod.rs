@@ -11,6 +11,7 @@
 
 pub mod activation;
 mod batch;
+mod batched;
 mod frozen;
 mod layer_norm;
 mod linear;
@@ -18,9 +19,8 @@ mod module;
 mod residual;
 mod sequential;
 
-pub use batch::{
-    backward_by_sample, backward_input_by_sample, forward_by_sample, Batch, BatchModule, Batched,
-};
+pub use batch::{backward_by_sample, backward_input_by_sample, forward_by_sample, BatchModule};
+pub use batched::Batched;
 pub use frozen::{Frozen, NoGrad};
 pub use layer_norm::LayerNorm;
 pub use linear::Linear;

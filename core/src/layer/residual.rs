@@ -1,7 +1,8 @@
 //! Shortcut (residual) connections: `y = x + block(x)`.
 
-use crate::data::Flat;
-use crate::layer::{Batch, BatchModule, Module};
+use super::batch::BatchModule;
+use super::module::Module;
+use crate::data::{Batch, Flat};
 use crate::number::Scalar;
 use crate::params::{Layer, Params, Walk};
 use crate::zeroed::Zeroed;

@@ -5,8 +5,9 @@
 //! one block type `K` times (a deep residual stack is `[Residual<Block>; K]`). Both name their
 //! children by index, as `nn.Sequential` and `nn.ModuleList` do.
 
-use crate::data::Data;
-use crate::layer::{Batch, BatchModule, Module};
+use super::batch::BatchModule;
+use super::module::Module;
+use crate::data::{Batch, Data};
 use crate::number::Scalar;
 use crate::params::{Layer, Params, Segment, Walk};
 

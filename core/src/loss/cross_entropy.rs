@@ -3,7 +3,7 @@
 use core::num::NonZeroUsize;
 
 use super::Loss;
-use crate::layer::Batch;
+use crate::data::Batch;
 use crate::number::Float;
 
 /// `nn.CrossEntropyLoss()`: softmax and negative log-likelihood fused, on `N` logits with the
