@@ -563,10 +563,7 @@ mod tests {
     }
 
     impl Params<f64> for Broken {
-        const LEN: usize = 8;
-        fn walk<W: skipgrad::params::Walk<Self, f64>>(w: &mut W) {
-            skipgrad::child!(w, 0);
-        }
+        skipgrad::params!(f64; child 0);
     }
 
     impl Module<[f64; 3]> for Broken {

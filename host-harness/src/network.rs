@@ -8,7 +8,6 @@
 //! both variants would otherwise multiply the compiled networks by 14. Both compute exactly
 //! what their core counterparts (`Gelu`, `Residual`, ...) compute, bit for bit.
 
-use skipgrad::params::Walk;
 use skipgrad::{Flat, Layer, LayerNorm, Linear, Module, Params, Scalar, Zeroed};
 
 use crate::activation::{Activation, ActivationKind};
@@ -73,12 +72,7 @@ impl<M: Layer> Layer for Shortcut<M> {
 }
 
 impl<T: Scalar, M: Params<T>> Params<T> for Shortcut<M> {
-    const LEN: usize = M::LEN;
-    const TRAINABLE: usize = M::TRAINABLE;
-
-    fn walk<W: Walk<Self, T>>(w: &mut W) {
-        skipgrad::child!(w, block);
-    }
+    skipgrad::params!(T; child block);
 }
 
 /// `y += x` element-wise when the shortcut is on.

@@ -4,7 +4,7 @@ use super::batch::BatchModule;
 use super::module::Module;
 use crate::data::{Batch, Data};
 use crate::number::Scalar;
-use crate::params::{Layer, Params, Walk};
+use crate::params::{Child, Layer, Params};
 use crate::zeroed::Zeroed;
 
 /// A model in batch mode: a [`Module`] of [`Batch`] inputs, through the model's
@@ -29,12 +29,13 @@ impl<M: Layer> Layer for Batched<M> {
 }
 
 impl<T: Scalar, M: Params<T>> Params<T> for Batched<M> {
-    const LEN: usize = M::LEN;
-    const TRAINABLE: usize = M::TRAINABLE;
-
-    fn walk<W: Walk<Self, T>>(w: &mut W) {
-        w.child(None, |b| &b.0, |b| &mut b.0, |g| g, |g| g);
-    }
+    // The gradient type is the model's own: the child is reached in it as a whole.
+    crate::params!(T; child (Child::trained(
+        |b: &Self| &b.0,
+        |b: &mut Self| &mut b.0,
+        |g: &M::Grads| g,
+        |g: &mut M::Grads| g,
+    )));
 }
 
 impl<X: Data, const B: usize, M: BatchModule<X, B>> Module<Batch<X, B>> for Batched<M> {

@@ -33,7 +33,7 @@ use super::batch::BatchModule;
 use super::module::Module;
 use crate::data::{Batch, Data};
 use crate::number::Scalar;
-use crate::params::{Layer, Params, Walk};
+use crate::params::{Child, Layer, Params};
 use crate::zeroed::Zeroed;
 
 /// A layer whose parameters are not trained; the gradient still flows through it to the
@@ -50,12 +50,7 @@ impl<M: Layer> Layer for Frozen<M> {
 }
 
 impl<T: Scalar, M: Params<T>> Params<T> for Frozen<M> {
-    const LEN: usize = M::LEN;
-    const TRAINABLE: usize = 0;
-
-    fn walk<W: Walk<Self, T>>(w: &mut W) {
-        w.frozen(None, |f| &f.0, |f| &mut f.0);
-    }
+    crate::params!(T; frozen 0);
 }
 
 impl<X: Data, M: Module<X>> Module<X> for Frozen<M> {
@@ -127,12 +122,7 @@ impl<M: Layer> Layer for NoGrad<M> {
 }
 
 impl<T: Scalar, M: Params<T>> Params<T> for NoGrad<M> {
-    const LEN: usize = M::LEN;
-    const TRAINABLE: usize = 0;
-
-    fn walk<W: Walk<Self, T>>(w: &mut W) {
-        w.frozen(None, |f| &f.0, |f| &mut f.0);
-    }
+    crate::params!(T; frozen 0);
 }
 
 impl<X: Data, M: Module<X>> Module<X> for NoGrad<M> {
@@ -190,12 +180,7 @@ impl<M: Layer> Layer for &M {
 }
 
 impl<T: Scalar, M: Params<T>> Params<T> for &M {
-    const LEN: usize = M::LEN;
-    const TRAINABLE: usize = 0;
-
-    fn walk<W: Walk<Self, T>>(w: &mut W) {
-        w.lent(None, |m: &&M| *m);
-    }
+    crate::params!(T; child (Child::lent(|m: &Self| *m)));
 }
 
 impl<X: Data, M: Module<X>> Module<X> for &M {

@@ -2,7 +2,7 @@
 
 use super::module::Module;
 use crate::number::Scalar;
-use crate::params::{Dims, Init, Layer, Params, Tensor, Walk};
+use crate::params::{Init, Layer, Params};
 use crate::zeroed::Zeroed;
 
 /// `nn.LayerNorm(N)`: normalises each sample to zero mean and unit variance, then scales and
@@ -129,20 +129,7 @@ impl<T: Scalar, const N: usize> Layer for LayerNorm<T, N> {
 }
 
 impl<T: Scalar, const N: usize> Params<T> for LayerNorm<T, N> {
-    const LEN: usize = 2 * N;
-
-    fn walk<W: Walk<Self, T>>(w: &mut W) {
-        w.tensor(
-            Tensor::new("weight", Dims::Vector(N), Init::Ones),
-            |l| &l.weight,
-            |l| &mut l.weight,
-        );
-        w.tensor(
-            Tensor::new("bias", Dims::Vector(N), Init::Zeros),
-            |l| &l.bias,
-            |l| &mut l.bias,
-        );
-    }
+    crate::params!(T; tensor weight: Init::Ones, tensor bias: Init::Zeros);
 }
 
 impl<T: Scalar, const N: usize> Module<[T; N]> for LayerNorm<T, N> {

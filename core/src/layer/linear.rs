@@ -2,7 +2,7 @@
 
 use super::module::Module;
 use crate::number::Scalar;
-use crate::params::{Dims, Init, Layer, Params, Tensor, Walk};
+use crate::params::{Init, Layer, Params};
 use crate::zeroed::Zeroed;
 
 /// A fully connected layer, `y = W x + b`, laid out as PyTorch's `nn.Linear(IN, OUT)`.
@@ -38,24 +38,10 @@ impl<T: Scalar, const IN: usize, const OUT: usize> Layer for Linear<T, IN, OUT> 
 }
 
 impl<T: Scalar, const IN: usize, const OUT: usize> Params<T> for Linear<T, IN, OUT> {
-    const LEN: usize = IN * OUT + OUT;
-
-    fn walk<W: Walk<Self, T>>(w: &mut W) {
-        w.tensor(
-            Tensor::new(
-                "weight",
-                Dims::Matrix(OUT, IN),
-                Init::LinearWeight { fan_in: IN },
-            ),
-            |l| l.weight.as_flattened(),
-            |l| l.weight.as_flattened_mut(),
-        );
-        w.tensor(
-            Tensor::new("bias", Dims::Vector(OUT), Init::LinearBias { fan_in: IN }),
-            |l| &l.bias,
-            |l| &mut l.bias,
-        );
-    }
+    crate::params!(T;
+        tensor weight: Init::LinearWeight { fan_in: IN },
+        tensor bias: Init::LinearBias { fan_in: IN },
+    );
 }
 
 impl<T: Scalar, const IN: usize, const OUT: usize> Linear<T, IN, OUT> {

@@ -4,7 +4,7 @@ use super::batch::BatchModule;
 use super::module::Module;
 use crate::data::{Batch, Flat};
 use crate::number::Scalar;
-use crate::params::{Layer, Params, Walk};
+use crate::params::{Layer, Params};
 use crate::zeroed::Zeroed;
 
 /// Adds a block's input to its output: `y = x + block(x)`.
@@ -42,12 +42,7 @@ impl<M: Layer> Layer for Residual<M> {
 }
 
 impl<T: Scalar, M: Params<T>> Params<T> for Residual<M> {
-    const LEN: usize = M::LEN;
-    const TRAINABLE: usize = M::TRAINABLE;
-
-    fn walk<W: Walk<Self, T>>(w: &mut W) {
-        crate::child!(w, 0);
-    }
+    crate::params!(T; child 0);
 }
 
 impl<X: Flat, M: Module<X, Output = X>> Module<X> for Residual<M> {

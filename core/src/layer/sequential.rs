@@ -9,7 +9,7 @@ use super::batch::BatchModule;
 use super::module::Module;
 use crate::data::{Batch, Data};
 use crate::number::Scalar;
-use crate::params::{Layer, Params, Segment, Walk};
+use crate::params::{Layer, Params, Segment};
 
 macro_rules! tuple_module {
     (
@@ -99,12 +99,7 @@ macro_rules! tuple_params {
         }
 
         impl<T: Scalar, $($m: Params<T>),*> Params<T> for ($($m,)*) {
-            const LEN: usize = 0 $(+ $m::LEN)*;
-            const TRAINABLE: usize = 0 $(+ $m::TRAINABLE)*;
-
-            fn walk<W: Walk<Self, T>>(w: &mut W) {
-                $(crate::child!(w, Segment::Index($i), $i);)*
-            }
+            crate::params!(T; $(child $i as Segment::Index($i)),*);
         }
     };
 }
@@ -282,12 +277,7 @@ impl<M: Layer, const K: usize> Layer for [M; K] {
 }
 
 impl<T: Scalar, M: Params<T>, const K: usize> Params<T> for [M; K] {
-    const LEN: usize = K * M::LEN;
-    const TRAINABLE: usize = K * M::TRAINABLE;
-
-    fn walk<W: Walk<Self, T>>(w: &mut W) {
-        w.each(|a| a, |a| a, |g| g, |g| g);
-    }
+    crate::params!(T; each);
 }
 
 #[cfg(test)]

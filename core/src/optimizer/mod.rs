@@ -99,7 +99,7 @@ where
 {
     let mut ok = true;
     {
-        let state = V::project(&mut state, &|g| g, &|g| g);
+        let state = V::reborrow(&mut state);
         params::zip_trainable::<Mut, (Mut, V), M, T, _>(
             &mut *model,
             (&mut *grads, state),

@@ -2,7 +2,26 @@
 //! followed by constructing the `nn.Linear` layers.
 
 use crate::number::Scalar;
-use crate::params::Init;
+
+/// How PyTorch initialises a tensor when its module is constructed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Init {
+    /// `nn.Linear.weight`: `kaiming_uniform_(a = sqrt(5))` for a fan-in of `fan_in`.
+    LinearWeight {
+        /// The layer's input size.
+        fan_in: usize,
+    },
+    /// `nn.Linear.bias`: `U(-1/sqrt(fan_in), 1/sqrt(fan_in))`.
+    LinearBias {
+        /// The layer's input size.
+        fan_in: usize,
+    },
+    /// All ones (`nn.LayerNorm.weight`).
+    Ones,
+    /// All zeros (`nn.LayerNorm.bias`).
+    Zeros,
+}
 
 /// How `uniform_(from, to)` turns a 24-bit draw `x` in `[0, 1)` into a float32 value.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

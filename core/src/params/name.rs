@@ -1,6 +1,25 @@
 //! PyTorch-style parameter names (`layers.0.0.weight`) built without allocation.
 
-use crate::params::Segment;
+/// One segment of a parameter's path: a position in a sequence or a field name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Segment {
+    /// A position (a tuple element, an array element): `layers.3`.
+    Index(usize),
+    /// A named field: `attention`.
+    Field(&'static str),
+}
+
+impl From<usize> for Segment {
+    fn from(index: usize) -> Self {
+        Segment::Index(index)
+    }
+}
+
+impl From<&'static str> for Segment {
+    fn from(field: &'static str) -> Self {
+        Segment::Field(field)
+    }
+}
 
 /// Capacity of a [`ParamName`] in bytes.
 pub const NAME_CAPACITY: usize = 64;
@@ -92,6 +111,49 @@ impl ParamName {
                 break;
             }
         }
+    }
+}
+
+/// The names a walk keeps as it descends: a [`ParamName`], or nothing (`()`, for the walks
+/// that do not name tensors, at no cost).
+pub(crate) trait Names {
+    /// Appends a path segment (nothing for `None`); returns the length to restore.
+    fn push_segment(&mut self, segment: Option<Segment>) -> usize;
+    /// Appends a tensor's name; returns the length to restore.
+    fn push_tensor(&mut self, name: &'static str) -> usize;
+    /// Cuts the name back to `len` bytes.
+    fn restore(&mut self, len: usize);
+}
+
+impl Names for () {
+    #[inline(always)]
+    fn push_segment(&mut self, _: Option<Segment>) -> usize {
+        0
+    }
+
+    #[inline(always)]
+    fn push_tensor(&mut self, _: &'static str) -> usize {
+        0
+    }
+
+    #[inline(always)]
+    fn restore(&mut self, _: usize) {}
+}
+
+impl Names for ParamName {
+    #[inline]
+    fn push_segment(&mut self, segment: Option<Segment>) -> usize {
+        ParamName::push_segment(self, segment)
+    }
+
+    #[inline]
+    fn push_tensor(&mut self, name: &'static str) -> usize {
+        self.push(name)
+    }
+
+    #[inline]
+    fn restore(&mut self, len: usize) {
+        ParamName::restore(self, len)
     }
 }
 

@@ -1,441 +1,547 @@
 //! The one walk over a layer's tensors, and everything derived from it.
 //!
-//! A layer declares its tensors once, in [`Params::walk`]: each tensor with its name, shape
-//! and initialisation, and each child layer with how to reach it. Everything else is a walker
-//! driving that declaration:
+//! A layer declares its tensors once, in [`Params::walk`] (usually through
+//! [`params!`](crate::params!)): each of its own tensors with its name and initialisation,
+//! each child layer with how to reach it ([`Child`]: trained, frozen or lent). One traversal
+//! drives that declaration for every operation; what differs is what it holds at each layer
+//! (a [`View`] of the model, of values of its gradient type, of both, or nothing) and what it
+//! hands each tensor to:
 //!
 //! - [`zip`]: any number of values of the same type, tensor by tensor (`(Mut, Ref, Mut)` gives
 //!   the callback `(&mut [T], &[T], &mut [T])`): zeroing, scaling, sums, finiteness, copies;
 //! - [`zip_trainable`]: a model's trainable tensors beside values of its gradient type (its
-//!   gradients, an optimizer's state): what optimizers use;
+//!   gradients, an optimizer's state): what optimizers use; [`zip_grads`]: those values alone;
 //! - [`visit_named`] / [`visit_named_mut`]: every tensor with its PyTorch name
-//!   (`layers.0.0.weight`): printing, saving, loading, initialisation, hashing.
+//!   (`layers.0.0.weight`): printing, saving, loading; [`visit_shapes`]: names and shapes
+//!   without a value of the model.
 //!
 //! Walks are resolved at compile time: after inlining, a zip over a model is the same
 //! straight-line code as writing the loops over its fields by hand.
 
+use core::marker::PhantomData;
+
+use super::child::{Child, Reach};
+use super::flat::{LengthMismatch, Load, Source};
+use super::hash::Fnv1a;
+use super::init::{Init, TorchInit};
+use super::name::{Names, ParamName, Segment};
+use super::tensor::{Shape, Tensor};
+use super::view::{Mut, Ref, View, Visit};
 use crate::number::Scalar;
-use crate::params::{Layer, ParamName, Params};
+use crate::zeroed::Zeroed;
 
-/// The shape of a tensor, in PyTorch's order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Dims {
-    /// A vector of `n` values (a bias).
-    Vector(usize),
-    /// A matrix of `rows x cols` values stored row by row (`nn.Linear.weight` is
-    /// `out_features x in_features`).
-    Matrix(usize, usize),
-}
-
-impl Dims {
-    /// The number of values.
-    pub const fn len(self) -> usize {
-        match self {
-            Dims::Vector(n) => n,
-            Dims::Matrix(r, c) => r * c,
-        }
-    }
-
-    /// True for a shape without values.
-    pub const fn is_empty(self) -> bool {
-        self.len() == 0
-    }
-
-    /// The shape as PyTorch prints it: `[n]` or `[rows, cols]`, in the first `rank` entries.
-    pub const fn shape(self) -> ([usize; 2], usize) {
-        match self {
-            Dims::Vector(n) => ([n, 0], 1),
-            Dims::Matrix(r, c) => ([r, c], 2),
-        }
-    }
-}
-
-/// How PyTorch initialises a tensor when its module is constructed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Init {
-    /// `nn.Linear.weight`: `kaiming_uniform_(a = sqrt(5))` for a fan-in of `fan_in`.
-    LinearWeight {
-        /// The layer's input size.
-        fan_in: usize,
-    },
-    /// `nn.Linear.bias`: `U(-1/sqrt(fan_in), 1/sqrt(fan_in))`.
-    LinearBias {
-        /// The layer's input size.
-        fan_in: usize,
-    },
-    /// All ones (`nn.LayerNorm.weight`).
-    Ones,
-    /// All zeros (`nn.LayerNorm.bias`).
-    Zeros,
-}
-
-/// What a layer declares about one of its tensors.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Tensor {
-    /// The tensor's own name (`weight`, `bias`); the walk prefixes its path.
-    pub name: &'static str,
-    /// Its shape.
-    pub dims: Dims,
-    /// Its initialisation.
-    pub init: Init,
-}
-
-impl Tensor {
-    /// A tensor declaration.
-    pub const fn new(name: &'static str, dims: Dims, init: Init) -> Self {
-        Self { name, dims, init }
-    }
-
-    /// The number of values.
-    pub const fn len(&self) -> usize {
-        self.dims.len()
-    }
-
-    /// True for a tensor without values.
-    pub const fn is_empty(&self) -> bool {
-        self.dims.is_empty()
-    }
-}
-
-/// One segment of a parameter's path: a position in a sequence or a field name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Segment {
-    /// A position (a tuple element, an array element): `layers.3`.
-    Index(usize),
-    /// A named field: `attention`.
-    Field(&'static str),
-}
-
-/// The visitor a layer's [`Params::walk`] declares its tensors and children to.
+/// The type of a layer's gradients: what training changes.
 ///
-/// A layer calls [`Walk::tensor`] for each of its own tensors and [`Walk::child`] (or the
-/// [`child!`](crate::child) macro) for each layer it contains, in PyTorch's registration order.
-/// The getters are closures from the layer to the tensor or child; a walker applies them to
-/// every value it walks (a model, its gradients, an optimizer's state...).
-pub trait Walk<M: Params<T>, T: Scalar> {
-    /// One of the layer's own tensors. Only a layer that is its own gradient type
-    /// (`Grads = Self`) has tensors of its own.
-    fn tensor<G, GM>(&mut self, tensor: Tensor, get: G, get_mut: GM)
-    where
-        M: Layer<Grads = M>,
-        G: Fn(&M) -> &[T],
-        GM: Fn(&mut M) -> &mut [T];
-
-    /// A child layer, reached by `get`/`get_mut` in the layer and by `grads`/`grads_mut` in
-    /// the layer's gradient type. `name` is its path segment (`None`: the child's tensors
-    /// take the layer's own path, as a shortcut wrapper does).
-    fn child<C, G, GM, GG, GGM>(
-        &mut self,
-        name: Option<Segment>,
-        get: G,
-        get_mut: GM,
-        grads: GG,
-        grads_mut: GGM,
-    ) where
-        C: Params<T>,
-        G: Fn(&M) -> &C,
-        GM: Fn(&mut M) -> &mut C,
-        GG: Fn(&M::Grads) -> &C::Grads,
-        GGM: Fn(&mut M::Grads) -> &mut C::Grads;
-
-    /// A child layer whose tensors are not trained: it is named, saved, loaded and
-    /// initialised, but has no part in the gradients or the optimizer's state.
-    fn frozen<C, G, GM>(&mut self, name: Option<Segment>, get: G, get_mut: GM)
-    where
-        C: Params<T>,
-        G: Fn(&M) -> &C,
-        GM: Fn(&mut M) -> &mut C;
-
-    /// A child layer that is only borrowed (a `&'static` layer in flash): named and saved,
-    /// but never written, trained or initialised through this layer.
-    fn lent<C, G>(&mut self, name: Option<Segment>, get: G)
-    where
-        C: Params<T>,
-        G: Fn(&M) -> &C;
-
-    /// The `K` children of an array, named by their index.
-    fn each<C, const K: usize, G, GM, GG, GGM>(
-        &mut self,
-        get: G,
-        get_mut: GM,
-        grads: GG,
-        grads_mut: GGM,
-    ) where
-        C: Params<T>,
-        G: Fn(&M) -> &[C; K],
-        GM: Fn(&mut M) -> &mut [C; K],
-        GG: Fn(&M::Grads) -> &[C::Grads; K],
-        GGM: Fn(&mut M::Grads) -> &mut [C::Grads; K];
+/// It is the layer itself for every layer but those that are or contain frozen or borrowed
+/// parts, whose gradient type leaves them out (`()`), so that frozen layers take no gradient
+/// memory and no optimizer state. An optimizer's state (a momentum buffer, Adam's moments) is
+/// a value of this type too.
+pub trait Layer {
+    /// The gradient type.
+    type Grads: Zeroed;
 }
 
-/// Declares a child layer reached by the same field path in a layer and in its gradient type
-/// (the usual case: a struct whose gradient type is the same struct over its children's
-/// gradient types).
+/// Nothing: the gradient type of a layer without trainable parameters.
+impl Layer for () {
+    type Grads = ();
+}
+
+/// A layer's parameters, declared once by [`Params::walk`].
+///
+/// Every operation on parameters (names, zips of any arity, zeroing, initialisation,
+/// finiteness, sums, flat load and store, hashing, optimizer updates) is the one traversal
+/// over that declaration (see [`Walk`]). [`params!`](crate::params!) writes the walk and the
+/// counts [`LEN`](Params::LEN) and [`TRAINABLE`](Params::TRAINABLE) from one list, so they
+/// cannot disagree:
 ///
 /// ```
-/// use skipgrad::params::{Segment, Walk};
-/// use skipgrad::{child, Gelu, Linear, Params, Scalar, Zeroed};
+/// use skipgrad::params::Init;
+/// use skipgrad::{Params, Scalar, Zeroed};
 ///
-/// /// Two layers in named fields.
+/// /// `y = x * scale + shift`, element-wise, with a learnable scale and shift.
 /// #[derive(Clone, Copy, Debug, PartialEq)]
-/// struct Block<T> {
-///     up: Linear<T, 2, 4>,
-///     down: Linear<T, 4, 2>,
+/// struct Affine<T, const N: usize> {
+///     scale: [T; N],
+///     shift: [T; N],
 /// }
 ///
-/// impl<T: Scalar> Zeroed for Block<T> {
-///     const ZERO: Self = Block { up: Linear::ZERO, down: Linear::ZERO };
+/// impl<T: Scalar, const N: usize> Zeroed for Affine<T, N> {
+///     const ZERO: Self = Affine { scale: [T::ZERO; N], shift: [T::ZERO; N] };
 /// }
 ///
-/// impl<T: Scalar> skipgrad::Layer for Block<T> {
+/// impl<T: Scalar, const N: usize> skipgrad::Layer for Affine<T, N> {
 ///     type Grads = Self;
 /// }
 ///
-/// impl<T: Scalar> Params<T> for Block<T> {
-///     const LEN: usize = 2 * 4 + 4 + 4 * 2 + 2;
-///     fn walk<W: Walk<Self, T>>(w: &mut W) {
-///         child!(w, Segment::Field("up"), up);
-///         child!(w, Segment::Field("down"), down);
-///     }
+/// impl<T: Scalar, const N: usize> Params<T> for Affine<T, N> {
+///     skipgrad::params!(T; tensor scale: Init::Ones, tensor shift: Init::Zeros);
 /// }
 ///
-/// let mut names = Vec::new();
-/// skipgrad::params::visit_named(&Block::<f32>::ZERO, |name, _, _| names.push(name.to_string()));
-/// assert_eq!(names, ["up.weight", "up.bias", "down.weight", "down.bias"]);
+/// assert_eq!(<Affine<f32, 3> as Params<f32>>::LEN, 6);
+/// let a: Affine<f32, 2> = Params::torch_init(&mut skipgrad::TorchInit::new(0));
+/// assert_eq!((a.scale, a.shift), ([1.0; 2], [0.0; 2]));
+/// assert_eq!(Affine::<f32, 2>::ZERO.sum_of_squares(), 0.0);
 /// ```
-#[macro_export]
-macro_rules! child {
-    ($walk:expr, $name:expr, $($field:tt).+) => {
-        $walk.child(
-            ::core::option::Option::Some($name),
-            |m| &m.$($field).+,
-            |m| &mut m.$($field).+,
-            |g| &g.$($field).+,
-            |g| &mut g.$($field).+,
-        )
-    };
-    ($walk:expr, $($field:tt).+) => {
-        $walk.child(
-            ::core::option::Option::None,
-            |m| &m.$($field).+,
-            |m| &mut m.$($field).+,
-            |g| &g.$($field).+,
-            |g| &mut g.$($field).+,
-        )
-    };
+///
+/// A walk written by hand calls [`Walk::tensor`], [`Walk::child`] and [`Walk::each`] itself;
+/// its `LEN` must then count exactly the values the walk declares.
+pub trait Params<T: Scalar>: Layer + Sized {
+    /// The number of scalar parameters, frozen and borrowed ones included.
+    const LEN: usize;
+
+    /// The number of trainable scalar parameters (those of [`Layer::Grads`]): `LEN` unless
+    /// the layer is or contains a frozen or borrowed part.
+    const TRAINABLE: usize = Self::LEN;
+
+    /// Declares the layer's tensors and child layers to `w`, in PyTorch's registration order.
+    fn walk<W: Walk<Self, T>>(w: &mut W);
+
+    /// Sets every writable parameter to zero (`optimizer.zero_grad()` on a gradient value).
+    #[inline]
+    fn zero(&mut self) {
+        zip::<Mut, _, T, _>(self, |_, t| t.fill(T::ZERO));
+    }
+
+    /// Multiplies every writable parameter by `factor`.
+    #[inline]
+    fn scale(&mut self, factor: T) {
+        zip::<Mut, _, T, _>(self, |_, t| t.iter_mut().for_each(|v| *v *= factor));
+    }
+
+    /// Adds `other` element-wise (accumulating gradients).
+    #[inline]
+    fn add_assign(&mut self, other: &Self) {
+        zip::<(Mut, Ref), _, T, _>((self, other), |_, (a, b)| {
+            a.iter_mut().zip(b).for_each(|(a, b)| *a += *b);
+        });
+    }
+
+    /// The sum of squares of every parameter, accumulated in `T`, in registration order.
+    #[inline]
+    fn sum_of_squares(&self) -> T {
+        let mut acc = T::ZERO;
+        zip::<Ref, _, T, _>(self, |_, t| t.iter().for_each(|v| acc += *v * *v));
+        acc
+    }
+
+    /// True if no parameter is NaN or infinite (or saturated, in fixed point).
+    #[inline]
+    fn all_finite(&self) -> bool {
+        let mut probe = T::PROBE;
+        zip::<Ref, _, T, _>(self, |_, t| probe = probe_values(probe, t));
+        T::probe_ok(probe)
+    }
+
+    /// Sets every value of a gradient value (of this layer's gradient type) to zero.
+    #[inline]
+    fn zero_grads(grads: &mut Self::Grads) {
+        zip_grads::<Self, Mut, T, _>(grads, |_, t| t.fill(T::ZERO));
+    }
+
+    /// True if no value of a gradient value is NaN or infinite (or saturated).
+    #[inline]
+    fn grads_finite(grads: &Self::Grads) -> bool {
+        let mut probe = T::PROBE;
+        zip_grads::<Self, Ref, T, _>(grads, |_, t| probe = probe_values(probe, t));
+        T::probe_ok(probe)
+    }
+
+    /// FNV-1a over the bits of every parameter (little-endian, in registration order): a word
+    /// that changes if any bit of any weight does.
+    #[inline]
+    fn weights_hash(&self) -> u32 {
+        let mut h = Fnv1a::new();
+        zip::<Ref, _, T, _>(self, |_, t| hash_values(&mut h, t));
+        h.finish()
+    }
+
+    /// FNV-1a over every tensor's name and shape, in order: equal for two model types exactly
+    /// when they name and shape their tensors alike.
+    fn shape_hash() -> u32 {
+        let mut h = Fnv1a::new();
+        visit_shapes::<Self, T, _>(|name, tensor| {
+            h.write(name.as_str().as_bytes());
+            h.write(&[0]);
+            let (dims, rank) = tensor.dims.shape();
+            for d in dims.iter().take(rank) {
+                h.write_le(*d as u64, 8);
+            }
+        });
+        h.finish()
+    }
+
+    /// Re-initialises every writable parameter as PyTorch does when it constructs the layer,
+    /// drawing from `init` in PyTorch's order (for `nn.Linear`: the weight row by row, then the
+    /// bias). A borrowed layer is left to its owner.
+    fn reset_parameters(&mut self, init: &mut TorchInit) {
+        zip::<Mut, _, T, _>(self, |tensor, values| init.fill(tensor.init, values));
+    }
+
+    /// A fresh value initialised as `torch.manual_seed(seed)` followed by constructing the
+    /// PyTorch model would be (see [`TorchInit`]).
+    #[inline]
+    fn torch_init(init: &mut TorchInit) -> Self
+    where
+        Self: Zeroed,
+    {
+        let mut m = Self::ZERO;
+        m.reset_parameters(init);
+        m
+    }
+
+    /// Copies every parameter, in registration order, into `out`, which must hold exactly
+    /// [`Params::LEN`] values.
+    fn store_flat(&self, out: &mut [T]) -> Result<(), LengthMismatch> {
+        if out.len() != Self::LEN {
+            return Err(LengthMismatch {
+                expected: Self::LEN,
+                found: out.len(),
+            });
+        }
+        let mut rest: &mut [T] = out;
+        zip::<Ref, _, T, _>(self, |_, t| {
+            let taken = core::mem::take(&mut rest);
+            if let Some((head, tail)) = taken.split_at_mut_checked(t.len()) {
+                head.iter_mut().zip(t).for_each(|(d, s)| *d = *s);
+                rest = tail;
+            }
+        });
+        Ok(())
+    }
+
+    /// Loads every parameter from `values`, in registration order ([`Params::store_flat`]'s
+    /// layout). `values` must hold exactly [`Params::LEN`] values; otherwise nothing changes.
+    /// The values of a borrowed layer are skipped (it cannot be written).
+    fn load_flat(&mut self, values: &[T]) -> Result<(), LengthMismatch> {
+        if values.len() != Self::LEN {
+            return Err(LengthMismatch {
+                expected: Self::LEN,
+                found: values.len(),
+            });
+        }
+        load_from(self, &mut { values });
+        Ok(())
+    }
 }
 
-/// How a walk holds one or more values: [`Ref`] (`&M`), [`Mut`] (`&mut M`), or a tuple of
-/// views (`(Mut, Ref)` holds `(&mut M, &M)`).
-pub trait View: 'static {
-    /// The held values, of type `M`.
-    type Of<'a, M: 'a>;
-    /// The tensors handed to a callback.
-    type Slices<'a, T: 'a>;
-    /// The views of an array's elements, in order.
-    type Each<'a, C: 'a>: Iterator<Item = Self::Of<'a, C>>;
+impl<T: Scalar> Params<T> for () {
+    crate::params!(T;);
+}
 
-    /// The same view of a part of the values.
-    fn project<'a, 'b: 'a, M: 'b, C: 'a, G, GM>(
-        of: &'a mut Self::Of<'b, M>,
-        get: &G,
-        get_mut: &GM,
-    ) -> Self::Of<'a, C>
-    where
-        G: Fn(&M) -> &C,
-        GM: Fn(&mut M) -> &mut C;
+/// Folds `values` into a finiteness probe ([`Scalar::probe`]). Out of line, like
+/// `hash_values`: one shared copy for every tensor.
+#[inline(never)]
+fn probe_values<T: Scalar>(probe: T::Probe, values: &[T]) -> T::Probe {
+    values.iter().fold(probe, |p, v| T::probe(p, *v))
+}
+
+/// Adds the bits of `values` to `h`. Out of line: a model calls it once per tensor, and one
+/// shared copy keeps a microcontroller's flash small.
+#[inline(never)]
+fn hash_values<T: Scalar>(h: &mut Fnv1a, values: &[T]) {
+    let bytes = T::FORMAT.bytes();
+    values.iter().for_each(|v| h.write_le(v.to_bits(), bytes));
+}
+
+/// The visitor a layer's [`Params::walk`] declares its tensors and children to, in PyTorch's
+/// registration order. The getters are closures from the layer to the tensor or child; the
+/// walk applies them to every value it holds (a model, its gradients, an optimizer's
+/// state...).
+pub trait Walk<M: Params<T>, T: Scalar> {
+    /// One of the layer's own tensors, named `name`, stored in `S` (whose type is its shape).
+    /// Only a layer that is its own gradient type (`Grads = Self`) has tensors of its own.
+    fn tensor<S: Shape<T>>(
+        &mut self,
+        name: &'static str,
+        init: Init,
+        get: impl Fn(&M) -> &S,
+        get_mut: impl Fn(&mut M) -> &mut S,
+    ) where
+        M: Layer<Grads = M>;
+
+    /// A child layer, reached as `child` says (trained, frozen or lent). `name` is its path
+    /// segment (`None`: the child's tensors take the layer's own path, as a shortcut wrapper
+    /// does).
+    fn child<C: Params<T>>(
+        &mut self,
+        name: Option<Segment>,
+        child: impl Reach<M, C, M::Grads, C::Grads>,
+    );
+
+    /// The `K` children of an array (the layer, reached by `array`), named by their index.
+    fn each<C: Params<T>, const K: usize>(
+        &mut self,
+        array: impl Reach<M, [C; K], M::Grads, [C::Grads; K]>,
+    );
+}
+
+/// What a walk holds at each layer `M`: values of the layer ([`Model`]), values of its
+/// gradient type ([`Grads`]), both (a pair), or nothing ([`Shapes`]).
+trait Hold {
+    /// The values held at `M`.
+    type Of<'a, M: Layer + 'a>;
+    /// What the visitor gets of one tensor.
+    type Slices<'a, T: 'a>;
 
     /// One tensor of the values.
-    fn slices<'a, 'b: 'a, M: 'b, T: 'a, G, GM>(
+    fn tensor<'a, 'b: 'a, M: Layer<Grads = M> + 'b, T: 'a, S: Shape<T> + 'a>(
         of: &'a mut Self::Of<'b, M>,
-        get: &G,
-        get_mut: &GM,
-    ) -> Self::Slices<'a, T>
-    where
-        G: Fn(&M) -> &[T],
-        GM: Fn(&mut M) -> &mut [T];
+        get: &impl Fn(&M) -> &S,
+        get_mut: &impl Fn(&mut M) -> &mut S,
+    ) -> Self::Slices<'a, T>;
 
-    /// The elements of arrays.
-    fn each<'a, 'b: 'a, C: 'b, const K: usize>(
+    /// The values of a child, if the walk enters it.
+    fn child<'a, 'b: 'a, M: Layer + 'b, C: Layer + 'a>(
+        of: &'a mut Self::Of<'b, M>,
+        child: &impl Reach<M, C, M::Grads, C::Grads>,
+    ) -> Option<Self::Of<'a, C>>;
+
+    /// The values of an array's elements, in order.
+    fn each<'a, 'b: 'a, C: Layer + 'b, const K: usize>(
         of: &'a mut Self::Of<'b, [C; K]>,
-    ) -> Self::Each<'a, C>;
+    ) -> impl Iterator<Item = Self::Of<'a, C>>;
+}
 
-    /// The same view of a borrowed part, if this view only reads (`None` for a view that
-    /// writes: a borrowed layer cannot be written).
-    fn lend<'a, 'b: 'a, M: 'b, C: 'a, G>(
+/// Values of the layer, held as `V`: every tensor; lent children only if `V` only reads.
+struct Model<V>(PhantomData<V>);
+
+impl<V: View> Hold for Model<V> {
+    type Of<'a, M: Layer + 'a> = V::Of<'a, M>;
+    type Slices<'a, T: 'a> = V::Slices<'a, T>;
+
+    #[inline(always)]
+    fn tensor<'a, 'b: 'a, M: Layer<Grads = M> + 'b, T: 'a, S: Shape<T> + 'a>(
+        of: &'a mut V::Of<'b, M>,
+        get: &impl Fn(&M) -> &S,
+        get_mut: &impl Fn(&mut M) -> &mut S,
+    ) -> V::Slices<'a, T> {
+        V::slices(of, get, get_mut)
+    }
+
+    #[inline(always)]
+    fn child<'a, 'b: 'a, M: Layer + 'b, C: Layer + 'a>(
+        of: &'a mut V::Of<'b, M>,
+        child: &impl Reach<M, C, M::Grads, C::Grads>,
+    ) -> Option<V::Of<'a, C>> {
+        V::project(of, &|m| Some(child.get(m)), &|m| child.get_mut(m))
+    }
+
+    #[inline(always)]
+    fn each<'a, 'b: 'a, C: Layer + 'b, const K: usize>(
+        of: &'a mut V::Of<'b, [C; K]>,
+    ) -> impl Iterator<Item = V::Of<'a, C>> {
+        V::each(of)
+    }
+}
+
+/// Values of the layer's gradient type, held as `V`: trainable tensors only.
+struct Grads<V>(PhantomData<V>);
+
+impl<V: View> Hold for Grads<V> {
+    type Of<'a, M: Layer + 'a> = V::Of<'a, M::Grads>;
+    type Slices<'a, T: 'a> = V::Slices<'a, T>;
+
+    #[inline(always)]
+    fn tensor<'a, 'b: 'a, M: Layer<Grads = M> + 'b, T: 'a, S: Shape<T> + 'a>(
+        of: &'a mut V::Of<'b, M>,
+        get: &impl Fn(&M) -> &S,
+        get_mut: &impl Fn(&mut M) -> &mut S,
+    ) -> V::Slices<'a, T> {
+        V::slices(of, get, get_mut)
+    }
+
+    #[inline(always)]
+    fn child<'a, 'b: 'a, M: Layer + 'b, C: Layer + 'a>(
+        of: &'a mut V::Of<'b, M::Grads>,
+        child: &impl Reach<M, C, M::Grads, C::Grads>,
+    ) -> Option<V::Of<'a, C::Grads>> {
+        V::project(of, &|g| child.grads(g), &|g| child.grads_mut(g))
+    }
+
+    #[inline(always)]
+    fn each<'a, 'b: 'a, C: Layer + 'b, const K: usize>(
+        of: &'a mut V::Of<'b, [C::Grads; K]>,
+    ) -> impl Iterator<Item = V::Of<'a, C::Grads>> {
+        V::each(of)
+    }
+}
+
+/// No values: names and shapes only, every tensor.
+struct Shapes;
+
+impl Hold for Shapes {
+    type Of<'a, M: Layer + 'a> = ();
+    type Slices<'a, T: 'a> = ();
+
+    #[inline(always)]
+    fn tensor<'a, 'b: 'a, M: Layer<Grads = M> + 'b, T: 'a, S: Shape<T> + 'a>(
+        _: &'a mut (),
+        _: &impl Fn(&M) -> &S,
+        _: &impl Fn(&mut M) -> &mut S,
+    ) {
+    }
+
+    #[inline(always)]
+    fn child<'a, 'b: 'a, M: Layer + 'b, C: Layer + 'a>(
+        _: &'a mut (),
+        _: &impl Reach<M, C, M::Grads, C::Grads>,
+    ) -> Option<()> {
+        Some(())
+    }
+
+    #[inline(always)]
+    fn each<'a, 'b: 'a, C: Layer + 'b, const K: usize>(_: &'a mut ()) -> impl Iterator<Item = ()> {
+        core::iter::repeat_n((), K)
+    }
+}
+
+/// Both: a walk enters a child only where both do.
+impl<A: Hold, B: Hold> Hold for (A, B) {
+    type Of<'a, M: Layer + 'a> = (A::Of<'a, M>, B::Of<'a, M>);
+    type Slices<'a, T: 'a> = (A::Slices<'a, T>, B::Slices<'a, T>);
+
+    #[inline(always)]
+    fn tensor<'a, 'b: 'a, M: Layer<Grads = M> + 'b, T: 'a, S: Shape<T> + 'a>(
         of: &'a mut Self::Of<'b, M>,
-        get: &G,
-    ) -> Option<Self::Of<'a, C>>
-    where
-        G: Fn(&M) -> &C;
-}
-
-/// A view of `&M`: the callback sees `&[T]`.
-#[derive(Debug)]
-pub enum Ref {}
-
-/// A view of `&mut M`: the callback sees `&mut [T]`.
-#[derive(Debug)]
-pub enum Mut {}
-
-impl View for Ref {
-    type Of<'a, M: 'a> = &'a M;
-    type Slices<'a, T: 'a> = &'a [T];
-    type Each<'a, C: 'a> = core::slice::Iter<'a, C>;
-
-    #[inline(always)]
-    fn project<'a, 'b: 'a, M: 'b, C: 'a, G, GM>(of: &'a mut &'b M, get: &G, _: &GM) -> &'a C
-    where
-        G: Fn(&M) -> &C,
-        GM: Fn(&mut M) -> &mut C,
-    {
-        get(*of)
+        get: &impl Fn(&M) -> &S,
+        get_mut: &impl Fn(&mut M) -> &mut S,
+    ) -> Self::Slices<'a, T> {
+        (
+            A::tensor(&mut of.0, get, get_mut),
+            B::tensor(&mut of.1, get, get_mut),
+        )
     }
 
     #[inline(always)]
-    fn slices<'a, 'b: 'a, M: 'b, T: 'a, G, GM>(of: &'a mut &'b M, get: &G, _: &GM) -> &'a [T]
-    where
-        G: Fn(&M) -> &[T],
-        GM: Fn(&mut M) -> &mut [T],
+    fn child<'a, 'b: 'a, M: Layer + 'b, C: Layer + 'a>(
+        of: &'a mut Self::Of<'b, M>,
+        child: &impl Reach<M, C, M::Grads, C::Grads>,
+    ) -> Option<Self::Of<'a, C>> {
+        Some((A::child(&mut of.0, child)?, B::child(&mut of.1, child)?))
+    }
+
+    #[inline(always)]
+    fn each<'a, 'b: 'a, C: Layer + 'b, const K: usize>(
+        of: &'a mut Self::Of<'b, [C; K]>,
+    ) -> impl Iterator<Item = Self::Of<'a, C>> {
+        A::each(&mut of.0).zip(B::each(&mut of.1))
+    }
+}
+
+/// The traversal: holds `H`'s values of the layer `M`, keeps the names `N`, and hands each
+/// tensor to `F`.
+struct Walker<'a, 'n, 'f, H: Hold, M: Layer + 'a, N, F> {
+    of: H::Of<'a, M>,
+    name: &'n mut N,
+    visit: &'f mut F,
+}
+
+impl<'a, H, M, T, N, F> Walk<M, T> for Walker<'a, '_, '_, H, M, N, F>
+where
+    H: Hold,
+    M: Params<T> + 'a,
+    T: Scalar,
+    N: Names,
+    F: for<'s> Visit<N, H::Slices<'s, T>>,
+{
+    #[inline]
+    fn tensor<S: Shape<T>>(
+        &mut self,
+        name: &'static str,
+        init: Init,
+        get: impl Fn(&M) -> &S,
+        get_mut: impl Fn(&mut M) -> &mut S,
+    ) where
+        M: Layer<Grads = M>,
     {
-        get(*of)
+        let len = self.name.push_tensor(name);
+        let tensor = Tensor::new(name, S::DIMS, init);
+        let values = H::tensor(&mut self.of, &get, &get_mut);
+        self.visit.tensor(self.name, &tensor, values);
+        self.name.restore(len);
     }
 
     #[inline]
-    fn each<'a, 'b: 'a, C: 'b, const K: usize>(of: &'a mut &'b [C; K]) -> core::slice::Iter<'a, C> {
-        of.iter()
-    }
-
-    #[inline(always)]
-    fn lend<'a, 'b: 'a, M: 'b, C: 'a, G>(of: &'a mut &'b M, get: &G) -> Option<&'a C>
-    where
-        G: Fn(&M) -> &C,
-    {
-        Some(get(*of))
-    }
-}
-
-impl View for Mut {
-    type Of<'a, M: 'a> = &'a mut M;
-    type Slices<'a, T: 'a> = &'a mut [T];
-    type Each<'a, C: 'a> = core::slice::IterMut<'a, C>;
-
-    #[inline(always)]
-    fn project<'a, 'b: 'a, M: 'b, C: 'a, G, GM>(
-        of: &'a mut &'b mut M,
-        _: &G,
-        get_mut: &GM,
-    ) -> &'a mut C
-    where
-        G: Fn(&M) -> &C,
-        GM: Fn(&mut M) -> &mut C,
-    {
-        get_mut(*of)
-    }
-
-    #[inline(always)]
-    fn slices<'a, 'b: 'a, M: 'b, T: 'a, G, GM>(
-        of: &'a mut &'b mut M,
-        _: &G,
-        get_mut: &GM,
-    ) -> &'a mut [T]
-    where
-        G: Fn(&M) -> &[T],
-        GM: Fn(&mut M) -> &mut [T],
-    {
-        get_mut(*of)
+    fn child<C: Params<T>>(
+        &mut self,
+        name: Option<Segment>,
+        child: impl Reach<M, C, M::Grads, C::Grads>,
+    ) {
+        let Some(of) = H::child(&mut self.of, &child) else {
+            return self.visit.skip(C::LEN);
+        };
+        let len = self.name.push_segment(name);
+        C::walk(&mut Walker::<H, C, N, F> {
+            of,
+            name: &mut *self.name,
+            visit: &mut *self.visit,
+        });
+        self.name.restore(len);
     }
 
     #[inline]
-    fn each<'a, 'b: 'a, C: 'b, const K: usize>(
-        of: &'a mut &'b mut [C; K],
-    ) -> core::slice::IterMut<'a, C> {
-        of.iter_mut()
+    fn each<C: Params<T>, const K: usize>(
+        &mut self,
+        array: impl Reach<M, [C; K], M::Grads, [C::Grads; K]>,
+    ) {
+        let Some(mut arrays) = H::child(&mut self.of, &array) else {
+            return self.visit.skip(K * C::LEN);
+        };
+        for (i, of) in H::each(&mut arrays).enumerate() {
+            let len = self.name.push_segment(Some(Segment::Index(i)));
+            C::walk(&mut Walker::<H, C, N, F> {
+                of,
+                name: &mut *self.name,
+                visit: &mut *self.visit,
+            });
+            self.name.restore(len);
+        }
     }
+}
 
+/// Walks `M`'s declaration holding `of` (as `H` holds it), naming into `name`, visiting with
+/// `visit`.
+#[inline(always)]
+fn walk<'a, H, M, T, N, F>(of: H::Of<'a, M>, name: &mut N, visit: &mut F)
+where
+    H: Hold,
+    M: Params<T> + 'a,
+    T: Scalar,
+    N: Names,
+    F: for<'s> Visit<N, H::Slices<'s, T>>,
+{
+    M::walk(&mut Walker::<H, M, N, F> { of, name, visit });
+}
+
+/// A callback of the tensor and its values, for the walks without names.
+struct Unnamed<F>(F);
+
+impl<S, F: FnMut(&Tensor, S)> Visit<(), S> for Unnamed<F> {
     #[inline(always)]
-    fn lend<'a, 'b: 'a, M: 'b, C: 'a, G>(_: &'a mut &'b mut M, _: &G) -> Option<&'a mut C>
-    where
-        G: Fn(&M) -> &C,
-    {
-        None
+    fn tensor(&mut self, _: &(), tensor: &Tensor, values: S) {
+        (self.0)(tensor, values);
     }
 }
 
-/// Zips the element views of arrays into tuples.
-#[derive(Debug)]
-pub struct EachZip<I>(I);
+/// A callback of the name, the tensor and its values.
+struct Named<F>(F);
 
-macro_rules! tuple_view {
-    ($($v:ident $i:tt),+) => {
-        impl<$($v: View),+> View for ($($v,)+) {
-            type Of<'a, M: 'a> = ($($v::Of<'a, M>,)+);
-            type Slices<'a, T: 'a> = ($($v::Slices<'a, T>,)+);
-            type Each<'a, C: 'a> = EachZip<($($v::Each<'a, C>,)+)>;
-
-            #[inline(always)]
-            fn project<'a, 'b: 'a, M: 'b, C: 'a, G, GM>(
-                of: &'a mut Self::Of<'b, M>,
-                get: &G,
-                get_mut: &GM,
-            ) -> Self::Of<'a, C>
-            where
-                G: Fn(&M) -> &C,
-                GM: Fn(&mut M) -> &mut C,
-            {
-                ($($v::project(&mut of.$i, get, get_mut),)+)
-            }
-
-            #[inline(always)]
-            fn slices<'a, 'b: 'a, M: 'b, T: 'a, G, GM>(
-                of: &'a mut Self::Of<'b, M>,
-                get: &G,
-                get_mut: &GM,
-            ) -> Self::Slices<'a, T>
-            where
-                G: Fn(&M) -> &[T],
-                GM: Fn(&mut M) -> &mut [T],
-            {
-                ($($v::slices(&mut of.$i, get, get_mut),)+)
-            }
-
-            #[inline(always)]
-            fn each<'a, 'b: 'a, C: 'b, const K: usize>(
-                of: &'a mut Self::Of<'b, [C; K]>,
-            ) -> Self::Each<'a, C> {
-                EachZip(($($v::each(&mut of.$i),)+))
-            }
-
-            #[inline(always)]
-            fn lend<'a, 'b: 'a, M: 'b, C: 'a, G>(
-                of: &'a mut Self::Of<'b, M>,
-                get: &G,
-            ) -> Option<Self::Of<'a, C>>
-            where
-                G: Fn(&M) -> &C,
-            {
-                Some(($($v::lend(&mut of.$i, get)?,)+))
-            }
-        }
-
-        impl<$($v: Iterator),+> Iterator for EachZip<($($v,)+)> {
-            type Item = ($($v::Item,)+);
-
-            #[inline(always)]
-            fn next(&mut self) -> Option<Self::Item> {
-                Some(($(self.0.$i.next()?,)+))
-            }
-        }
-    };
+impl<S, F: FnMut(&ParamName, &Tensor, S)> Visit<ParamName, S> for Named<F> {
+    #[inline(always)]
+    fn tensor(&mut self, name: &ParamName, tensor: &Tensor, values: S) {
+        (self.0)(name, tensor, values);
+    }
 }
 
-tuple_view!(V0 0);
-tuple_view!(V0 0, V1 1);
-tuple_view!(V0 0, V1 1, V2 2);
-tuple_view!(V0 0, V1 1, V2 2, V3 3);
-tuple_view!(V0 0, V1 1, V2 2, V3 3, V4 4);
-tuple_view!(V0 0, V1 1, V2 2, V3 3, V4 4, V5 5);
+/// A callback of the tensor, the model's values and the others'.
+struct Beside<F>(F);
+
+impl<A, B, F: FnMut(&Tensor, A, B)> Visit<(), (A, B)> for Beside<F> {
+    #[inline(always)]
+    fn tensor(&mut self, _: &(), tensor: &Tensor, (a, b): (A, B)) {
+        (self.0)(tensor, a, b);
+    }
+}
 
 /// Calls `f` on every tensor of the values `of`, all of type `M`, in registration order,
 /// frozen tensors included. Tensors of a borrowed child (a `&'static` layer) are included when
@@ -453,15 +559,14 @@ tuple_view!(V0 0, V1 1, V2 2, V3 3, V4 4, V5 5);
 /// assert_eq!(a, Linear::new([[11.0, 22.0]], [33.0]));
 /// ```
 #[inline(always)]
-pub fn zip<'a, V, M, T, F>(of: V::Of<'a, M>, mut f: F)
+pub fn zip<'a, V, M, T, F>(of: V::Of<'a, M>, f: F)
 where
     V: View,
     M: Params<T> + 'a,
     T: Scalar,
     F: for<'s> FnMut(&Tensor, V::Slices<'s, T>),
 {
-    let mut walker = Zip::<V, M, F> { of, f: &mut f };
-    M::walk(&mut walker);
+    walk::<Model<V>, M, T, _, _>(of, &mut (), &mut Unnamed(f));
 }
 
 /// Calls `f` on every trainable tensor of `model` together with the same tensor of the values
@@ -470,55 +575,41 @@ where
 ///
 /// `MV` is how the model is held ([`Ref`] or [`Mut`]); `V` how the others are.
 #[inline(always)]
-pub fn zip_trainable<'a, MV, V, M, T, F>(
-    model: MV::Of<'a, M>,
-    others: V::Of<'a, M::Grads>,
-    mut f: F,
-) where
+pub fn zip_trainable<'a, MV, V, M, T, F>(model: MV::Of<'a, M>, others: V::Of<'a, M::Grads>, f: F)
+where
     MV: View,
     V: View,
     M: Params<T> + 'a,
     T: Scalar,
     F: for<'s> FnMut(&Tensor, MV::Slices<'s, T>, V::Slices<'s, T>),
 {
-    let mut walker = Trainable::<MV, V, M, F> {
-        model,
-        others,
-        f: &mut f,
-    };
-    M::walk(&mut walker);
+    walk::<(Model<MV>, Grads<V>), M, T, _, _>((model, others), &mut (), &mut Beside(f));
 }
 
 /// Calls `f` on every tensor of the values `of`, of the gradient type of `M` (gradients, an
 /// optimizer's state), walking `M`'s declaration, in registration order: the model's
 /// trainable tensors, without a value of the model.
 #[inline(always)]
-pub fn zip_grads<'a, M, V, T, F>(of: V::Of<'a, M::Grads>, mut f: F)
+pub fn zip_grads<'a, M, V, T, F>(of: V::Of<'a, M::Grads>, f: F)
 where
-    M: Params<T>,
+    M: Params<T> + 'a,
     V: View,
     T: Scalar,
-    M::Grads: 'a,
     F: for<'s> FnMut(&Tensor, V::Slices<'s, T>),
 {
-    let mut walker = GradsZip::<V, M, F> {
-        of,
-        f: &mut f,
-        _model: core::marker::PhantomData,
-    };
-    M::walk(&mut walker);
+    walk::<Grads<V>, M, T, _, _>(of, &mut (), &mut Unnamed(f));
 }
 
-/// Calls `f` with every tensor's PyTorch name (under `prefix`'s path, if any), declaration and
-/// values, in registration order, frozen and borrowed tensors included.
+/// Calls `f` with every tensor's PyTorch name, declaration and values, in registration order,
+/// frozen and borrowed tensors included.
 #[inline]
-pub fn visit_named<M, T, F>(model: &M, mut f: F)
+pub fn visit_named<M, T, F>(model: &M, f: F)
 where
     M: Params<T>,
     T: Scalar,
     F: FnMut(&ParamName, &Tensor, &[T]),
 {
-    visit_named_under(model, &mut ParamName::new(), &mut f);
+    walk::<Model<Ref>, M, T, _, _>(model, &mut ParamName::new(), &mut Named(f));
 }
 
 /// [`visit_named`] with the names starting at `name` (for example `ParamName::with_prefix("layers")`).
@@ -529,20 +620,19 @@ where
     T: Scalar,
     F: FnMut(&ParamName, &Tensor, &[T]),
 {
-    let mut walker = Named::<M, F> { of: model, name, f };
-    M::walk(&mut walker);
+    walk::<Model<Ref>, M, T, _, _>(model, name, &mut Named(f));
 }
 
 /// Calls `f` with every writable tensor's PyTorch name, declaration and values (mutably), in
 /// registration order: every tensor but those of borrowed children, which cannot be written.
 #[inline]
-pub fn visit_named_mut<M, T, F>(model: &mut M, mut f: F)
+pub fn visit_named_mut<M, T, F>(model: &mut M, f: F)
 where
     M: Params<T>,
     T: Scalar,
     F: FnMut(&ParamName, &Tensor, &mut [T]),
 {
-    visit_named_mut_under(model, &mut ParamName::new(), &mut f);
+    walk::<Model<Mut>, M, T, _, _>(model, &mut ParamName::new(), &mut Named(f));
 }
 
 /// [`visit_named_mut`] with the names starting at `name`.
@@ -553,450 +643,152 @@ where
     T: Scalar,
     F: FnMut(&ParamName, &Tensor, &mut [T]),
 {
-    let mut walker = NamedMut::<M, F> { of: model, name, f };
-    M::walk(&mut walker);
+    walk::<Model<Mut>, M, T, _, _>(model, name, &mut Named(f));
 }
 
-/// The walker of [`zip`].
-struct Zip<'a, 'f, V: View, M: 'a, F> {
-    of: V::Of<'a, M>,
-    f: &'f mut F,
+/// Calls `f` with every tensor's name and declaration, in registration order, without a value
+/// of the model (frozen and borrowed tensors included).
+pub fn visit_shapes<M: Params<T>, T: Scalar, F: FnMut(&ParamName, &Tensor)>(mut f: F) {
+    let mut visit = Named(|name: &ParamName, tensor: &Tensor, ()| f(name, tensor));
+    walk::<Shapes, M, T, _, _>((), &mut ParamName::new(), &mut visit);
 }
 
-impl<'a, V, M, T, F> Walk<M, T> for Zip<'a, '_, V, M, F>
-where
-    V: View,
-    M: Params<T> + 'a,
-    T: Scalar,
-    F: for<'s> FnMut(&Tensor, V::Slices<'s, T>),
-{
-    #[inline]
-    fn tensor<G, GM>(&mut self, tensor: Tensor, get: G, get_mut: GM)
-    where
-        M: Layer<Grads = M>,
-        G: Fn(&M) -> &[T],
-        GM: Fn(&mut M) -> &mut [T],
-    {
-        (self.f)(&tensor, V::slices(&mut self.of, &get, &get_mut));
-    }
-
-    #[inline]
-    fn child<C, G, GM, GG, GGM>(&mut self, _: Option<Segment>, get: G, get_mut: GM, _: GG, _: GGM)
-    where
-        C: Params<T>,
-        G: Fn(&M) -> &C,
-        GM: Fn(&mut M) -> &mut C,
-        GG: Fn(&M::Grads) -> &C::Grads,
-        GGM: Fn(&mut M::Grads) -> &mut C::Grads,
-    {
-        self.frozen(None, get, get_mut);
-    }
-
-    #[inline]
-    fn frozen<C, G, GM>(&mut self, _: Option<Segment>, get: G, get_mut: GM)
-    where
-        C: Params<T>,
-        G: Fn(&M) -> &C,
-        GM: Fn(&mut M) -> &mut C,
-    {
-        let mut child = Zip::<V, C, F> {
-            of: V::project(&mut self.of, &get, &get_mut),
-            f: &mut *self.f,
-        };
-        C::walk(&mut child);
-    }
-
-    #[inline]
-    fn lent<C, G>(&mut self, _: Option<Segment>, get: G)
-    where
-        C: Params<T>,
-        G: Fn(&M) -> &C,
-    {
-        if let Some(of) = V::lend(&mut self.of, &get) {
-            let mut child = Zip::<V, C, F> {
-                of,
-                f: &mut *self.f,
-            };
-            C::walk(&mut child);
+/// The name of the model's tensor number `index` (counting every tensor in registration
+/// order, from 0, as [`visit_shapes`] visits them), for example to name the tensor of an
+/// [`ImageError`](super::image::ImageError).
+pub fn tensor_name<M: Params<T>, T: Scalar>(index: usize) -> Option<ParamName> {
+    let mut found = None;
+    let mut i = 0;
+    visit_shapes::<M, T, _>(|name, _| {
+        if i == index {
+            found = Some(name.clone());
         }
+        i += 1;
+    });
+    found
+}
+
+/// Loads every writable parameter of `model` from `source`, in registration order, stepping
+/// over the values of borrowed layers.
+pub(crate) fn load_from<M: Params<T>, T: Scalar, S: Source<T>>(model: &mut M, source: &mut S) {
+    walk::<Model<Mut>, M, T, _, _>(model, &mut (), &mut Load(source));
+}
+
+/// The identity [`Child`] of an array: what an array's walk hands [`Walk::each`].
+#[doc(hidden)]
+#[inline(always)]
+pub const fn array<M: Layer>() -> impl Reach<M, M, M::Grads, M::Grads> {
+    Child::trained(
+        |a: &M| a,
+        |a: &mut M| a,
+        |g: &M::Grads| g,
+        |g: &mut M::Grads| g,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::Linear;
+
+    type L = Linear<f64, 2, 1>;
+
+    fn l(a: f64, b: f64, c: f64) -> L {
+        L::new([[a, b]], [c])
     }
 
-    #[inline]
-    fn each<C, const K: usize, G, GM, GG, GGM>(&mut self, get: G, get_mut: GM, _: GG, _: GGM)
-    where
-        C: Params<T>,
-        G: Fn(&M) -> &[C; K],
-        GM: Fn(&mut M) -> &mut [C; K],
-        GG: Fn(&M::Grads) -> &[C::Grads; K],
-        GGM: Fn(&mut M::Grads) -> &mut [C::Grads; K],
-    {
-        let mut arrays = V::project(&mut self.of, &get, &get_mut);
-        for of in V::each(&mut arrays) {
-            let mut child = Zip::<V, C, F> {
-                of,
-                f: &mut *self.f,
-            };
-            C::walk(&mut child);
+    /// The methods every layer gets from its walk, on a small layer with known values.
+    #[test]
+    fn provided_methods_table() {
+        let mut x = l(1.0, -2.0, 3.0);
+        x.add_assign(&l(0.5, 0.5, -1.0));
+        assert_eq!(x, l(1.5, -1.5, 2.0));
+        assert_eq!(x.sum_of_squares(), 1.5 * 1.5 + 1.5 * 1.5 + 2.0 * 2.0);
+        assert!(x.all_finite());
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert!(!l(bad, 0.0, 0.0).all_finite(), "{bad}");
+            assert!(!l(0.0, 0.0, bad).all_finite(), "{bad}");
+            assert!(!L::grads_finite(&l(0.0, bad, 0.0)), "{bad}");
         }
+        assert!(L::grads_finite(&x));
+        x.scale(2.0);
+        assert_eq!(x, l(3.0, -3.0, 4.0));
+        let mut g = x;
+        L::zero_grads(&mut g);
+        assert_eq!(g, L::ZERO);
+        x.zero();
+        assert_eq!(x, L::ZERO);
     }
-}
 
-/// The walker of [`zip_trainable`].
-struct Trainable<'a, 'f, MV: View, V: View, M: Layer + 'a, F> {
-    model: MV::Of<'a, M>,
-    others: V::Of<'a, M::Grads>,
-    f: &'f mut F,
-}
-
-impl<'a, MV, V, M, T, F> Walk<M, T> for Trainable<'a, '_, MV, V, M, F>
-where
-    MV: View,
-    V: View,
-    M: Params<T> + 'a,
-    T: Scalar,
-    F: for<'s> FnMut(&Tensor, MV::Slices<'s, T>, V::Slices<'s, T>),
-{
-    #[inline]
-    fn tensor<G, GM>(&mut self, tensor: Tensor, get: G, get_mut: GM)
-    where
-        M: Layer<Grads = M>,
-        G: Fn(&M) -> &[T],
-        GM: Fn(&mut M) -> &mut [T],
-    {
-        (self.f)(
-            &tensor,
-            MV::slices(&mut self.model, &get, &get_mut),
-            V::slices(&mut self.others, &get, &get_mut),
+    /// The weights' hash changes with any bit of any weight; the shape hash with any name or
+    /// shape.
+    #[test]
+    fn hashes_tell_models_apart() {
+        let a = l(1.0, 2.0, 3.0);
+        let h = a.weights_hash();
+        assert_eq!(h, l(1.0, 2.0, 3.0).weights_hash());
+        for b in [
+            l(1.0, 2.0, 3.5),
+            l(-1.0, 2.0, 3.0),
+            l(1.0, 2.0, -0.0 + 3.0 + f64::EPSILON * 4.0),
+        ] {
+            assert_ne!(h, b.weights_hash(), "{b:?}");
+        }
+        assert_ne!(h, 0);
+        assert_ne!(h, 1);
+        let s = <L as Params<f64>>::shape_hash();
+        assert_ne!(s, <Linear<f64, 1, 2> as Params<f64>>::shape_hash());
+        assert_ne!(s, <Linear<f64, 2, 2> as Params<f64>>::shape_hash());
+        assert_ne!(s, 0);
+        assert_ne!(s, 1);
+        // Children, frozen and borrowed layers, and arrays are walked too.
+        assert_ne!(
+            <(L, L) as Params<f64>>::shape_hash(),
+            <(L, Linear<f64, 2, 2>) as Params<f64>>::shape_hash()
         );
+        assert_eq!(<crate::Frozen<L> as Params<f64>>::shape_hash(), s);
+        assert_eq!(<&L as Params<f64>>::shape_hash(), s);
+        assert_ne!(
+            <[L; 2] as Params<f64>>::shape_hash(),
+            <[L; 3] as Params<f64>>::shape_hash()
+        );
+        let want = ["0.weight", "0.bias", "1.weight", "1.bias"];
+        let mut n = 0;
+        visit_shapes::<(L, L), f64, _>(|name, _| {
+            assert_eq!(Some(&name.as_str()), want.get(n));
+            n += 1;
+        });
+        assert_eq!(n, 4);
+        // The value walks reach borrowed layers, arrays and their gradients.
+        assert_eq!(<&L as Params<f64>>::weights_hash(&&a), h);
+        let b = l(1.0, 2.0, 3.5);
+        assert_ne!([a, a].weights_hash(), [a, b].weights_hash());
+        assert!(!<[L; 2] as Params<f64>>::grads_finite(&[
+            a,
+            l(0.0, f64::NAN, 0.0)
+        ]));
     }
 
-    #[inline]
-    fn child<C, G, GM, GG, GGM>(
-        &mut self,
-        _: Option<Segment>,
-        get: G,
-        get_mut: GM,
-        grads: GG,
-        grads_mut: GGM,
-    ) where
-        C: Params<T>,
-        G: Fn(&M) -> &C,
-        GM: Fn(&mut M) -> &mut C,
-        GG: Fn(&M::Grads) -> &C::Grads,
-        GGM: Fn(&mut M::Grads) -> &mut C::Grads,
-    {
-        let mut child = Trainable::<MV, V, C, F> {
-            model: MV::project(&mut self.model, &get, &get_mut),
-            others: V::project(&mut self.others, &grads, &grads_mut),
-            f: &mut *self.f,
-        };
-        C::walk(&mut child);
-    }
-
-    #[inline]
-    fn frozen<C, G, GM>(&mut self, _: Option<Segment>, _: G, _: GM)
-    where
-        C: Params<T>,
-        G: Fn(&M) -> &C,
-        GM: Fn(&mut M) -> &mut C,
-    {
-    }
-
-    #[inline]
-    fn lent<C, G>(&mut self, _: Option<Segment>, _: G)
-    where
-        C: Params<T>,
-        G: Fn(&M) -> &C,
-    {
-    }
-
-    #[inline]
-    fn each<C, const K: usize, G, GM, GG, GGM>(
-        &mut self,
-        get: G,
-        get_mut: GM,
-        grads: GG,
-        grads_mut: GGM,
-    ) where
-        C: Params<T>,
-        G: Fn(&M) -> &[C; K],
-        GM: Fn(&mut M) -> &mut [C; K],
-        GG: Fn(&M::Grads) -> &[C::Grads; K],
-        GGM: Fn(&mut M::Grads) -> &mut [C::Grads; K],
-    {
-        let mut models = MV::project(&mut self.model, &get, &get_mut);
-        let mut others = V::project(&mut self.others, &grads, &grads_mut);
-        for (model, others) in MV::each(&mut models).zip(V::each(&mut others)) {
-            let mut child = Trainable::<MV, V, C, F> {
-                model,
-                others,
-                f: &mut *self.f,
-            };
-            C::walk(&mut child);
-        }
-    }
-}
-
-/// The walker of [`zip_grads`].
-struct GradsZip<'a, 'f, V: View, M: Layer, F>
-where
-    M::Grads: 'a,
-{
-    of: V::Of<'a, M::Grads>,
-    f: &'f mut F,
-    _model: core::marker::PhantomData<fn() -> M>,
-}
-
-impl<'a, V, M, T, F> Walk<M, T> for GradsZip<'a, '_, V, M, F>
-where
-    V: View,
-    M: Params<T>,
-    M::Grads: 'a,
-    T: Scalar,
-    F: for<'s> FnMut(&Tensor, V::Slices<'s, T>),
-{
-    #[inline]
-    fn tensor<G, GM>(&mut self, tensor: Tensor, get: G, get_mut: GM)
-    where
-        M: Layer<Grads = M>,
-        G: Fn(&M) -> &[T],
-        GM: Fn(&mut M) -> &mut [T],
-    {
-        (self.f)(&tensor, V::slices(&mut self.of, &get, &get_mut));
-    }
-
-    #[inline]
-    fn child<C, G, GM, GG, GGM>(
-        &mut self,
-        _: Option<Segment>,
-        _: G,
-        _: GM,
-        grads: GG,
-        grads_mut: GGM,
-    ) where
-        C: Params<T>,
-        G: Fn(&M) -> &C,
-        GM: Fn(&mut M) -> &mut C,
-        GG: Fn(&M::Grads) -> &C::Grads,
-        GGM: Fn(&mut M::Grads) -> &mut C::Grads,
-    {
-        let mut child = GradsZip::<V, C, F> {
-            of: V::project(&mut self.of, &grads, &grads_mut),
-            f: &mut *self.f,
-            _model: core::marker::PhantomData,
-        };
-        C::walk(&mut child);
-    }
-
-    #[inline]
-    fn frozen<C, G, GM>(&mut self, _: Option<Segment>, _: G, _: GM)
-    where
-        C: Params<T>,
-        G: Fn(&M) -> &C,
-        GM: Fn(&mut M) -> &mut C,
-    {
-    }
-
-    #[inline]
-    fn lent<C, G>(&mut self, _: Option<Segment>, _: G)
-    where
-        C: Params<T>,
-        G: Fn(&M) -> &C,
-    {
-    }
-
-    #[inline]
-    fn each<C, const K: usize, G, GM, GG, GGM>(&mut self, _: G, _: GM, grads: GG, grads_mut: GGM)
-    where
-        C: Params<T>,
-        G: Fn(&M) -> &[C; K],
-        GM: Fn(&mut M) -> &mut [C; K],
-        GG: Fn(&M::Grads) -> &[C::Grads; K],
-        GGM: Fn(&mut M::Grads) -> &mut [C::Grads; K],
-    {
-        let mut arrays = V::project(&mut self.of, &grads, &grads_mut);
-        for of in V::each(&mut arrays) {
-            let mut child = GradsZip::<V, C, F> {
-                of,
-                f: &mut *self.f,
-                _model: core::marker::PhantomData,
-            };
-            C::walk(&mut child);
-        }
-    }
-}
-
-/// The walker of [`visit_named`].
-struct Named<'a, 'n, 'f, M, F> {
-    of: &'a M,
-    name: &'n mut ParamName,
-    f: &'f mut F,
-}
-
-impl<M, T, F> Walk<M, T> for Named<'_, '_, '_, M, F>
-where
-    M: Params<T>,
-    T: Scalar,
-    F: FnMut(&ParamName, &Tensor, &[T]),
-{
-    #[inline]
-    fn tensor<G, GM>(&mut self, tensor: Tensor, get: G, _: GM)
-    where
-        M: Layer<Grads = M>,
-        G: Fn(&M) -> &[T],
-        GM: Fn(&mut M) -> &mut [T],
-    {
-        let len = self.name.push(tensor.name);
-        (self.f)(self.name, &tensor, get(self.of));
-        self.name.restore(len);
-    }
-
-    #[inline]
-    fn child<C, G, GM, GG, GGM>(&mut self, name: Option<Segment>, get: G, _: GM, _: GG, _: GGM)
-    where
-        C: Params<T>,
-        G: Fn(&M) -> &C,
-        GM: Fn(&mut M) -> &mut C,
-        GG: Fn(&M::Grads) -> &C::Grads,
-        GGM: Fn(&mut M::Grads) -> &mut C::Grads,
-    {
-        self.lent(name, get);
-    }
-
-    #[inline]
-    fn frozen<C, G, GM>(&mut self, name: Option<Segment>, get: G, _: GM)
-    where
-        C: Params<T>,
-        G: Fn(&M) -> &C,
-        GM: Fn(&mut M) -> &mut C,
-    {
-        self.lent(name, get);
-    }
-
-    #[inline]
-    fn lent<C, G>(&mut self, name: Option<Segment>, get: G)
-    where
-        C: Params<T>,
-        G: Fn(&M) -> &C,
-    {
-        let len = self.name.push_segment(name);
-        let mut child = Named::<C, F> {
-            of: get(self.of),
-            name: &mut *self.name,
-            f: &mut *self.f,
-        };
-        C::walk(&mut child);
-        self.name.restore(len);
-    }
-
-    #[inline]
-    fn each<C, const K: usize, G, GM, GG, GGM>(&mut self, get: G, _: GM, _: GG, _: GGM)
-    where
-        C: Params<T>,
-        G: Fn(&M) -> &[C; K],
-        GM: Fn(&mut M) -> &mut [C; K],
-        GG: Fn(&M::Grads) -> &[C::Grads; K],
-        GGM: Fn(&mut M::Grads) -> &mut [C::Grads; K],
-    {
-        for (i, of) in get(self.of).iter().enumerate() {
-            let len = self.name.push_segment(Some(Segment::Index(i)));
-            let mut child = Named::<C, F> {
-                of,
-                name: &mut *self.name,
-                f: &mut *self.f,
-            };
-            C::walk(&mut child);
-            self.name.restore(len);
-        }
-    }
-}
-
-/// The walker of [`visit_named_mut`].
-struct NamedMut<'a, 'n, 'f, M, F> {
-    of: &'a mut M,
-    name: &'n mut ParamName,
-    f: &'f mut F,
-}
-
-impl<M, T, F> Walk<M, T> for NamedMut<'_, '_, '_, M, F>
-where
-    M: Params<T>,
-    T: Scalar,
-    F: FnMut(&ParamName, &Tensor, &mut [T]),
-{
-    #[inline]
-    fn tensor<G, GM>(&mut self, tensor: Tensor, _: G, get_mut: GM)
-    where
-        M: Layer<Grads = M>,
-        G: Fn(&M) -> &[T],
-        GM: Fn(&mut M) -> &mut [T],
-    {
-        let len = self.name.push(tensor.name);
-        (self.f)(self.name, &tensor, get_mut(self.of));
-        self.name.restore(len);
-    }
-
-    #[inline]
-    fn child<C, G, GM, GG, GGM>(
-        &mut self,
-        name: Option<Segment>,
-        get: G,
-        get_mut: GM,
-        _: GG,
-        _: GGM,
-    ) where
-        C: Params<T>,
-        G: Fn(&M) -> &C,
-        GM: Fn(&mut M) -> &mut C,
-        GG: Fn(&M::Grads) -> &C::Grads,
-        GGM: Fn(&mut M::Grads) -> &mut C::Grads,
-    {
-        self.frozen(name, get, get_mut);
-    }
-
-    #[inline]
-    fn frozen<C, G, GM>(&mut self, name: Option<Segment>, _: G, get_mut: GM)
-    where
-        C: Params<T>,
-        G: Fn(&M) -> &C,
-        GM: Fn(&mut M) -> &mut C,
-    {
-        let len = self.name.push_segment(name);
-        let mut child = NamedMut::<C, F> {
-            of: get_mut(self.of),
-            name: &mut *self.name,
-            f: &mut *self.f,
-        };
-        C::walk(&mut child);
-        self.name.restore(len);
-    }
-
-    #[inline]
-    fn lent<C, G>(&mut self, _: Option<Segment>, _: G)
-    where
-        C: Params<T>,
-        G: Fn(&M) -> &C,
-    {
-    }
-
-    #[inline]
-    fn each<C, const K: usize, G, GM, GG, GGM>(&mut self, _: G, get_mut: GM, _: GG, _: GGM)
-    where
-        C: Params<T>,
-        G: Fn(&M) -> &[C; K],
-        GM: Fn(&mut M) -> &mut [C; K],
-        GG: Fn(&M::Grads) -> &[C::Grads; K],
-        GGM: Fn(&mut M::Grads) -> &mut [C::Grads; K],
-    {
-        for (i, of) in get_mut(self.of).iter_mut().enumerate() {
-            let len = self.name.push_segment(Some(Segment::Index(i)));
-            let mut child = NamedMut::<C, F> {
-                of,
-                name: &mut *self.name,
-                f: &mut *self.f,
-            };
-            C::walk(&mut child);
-            self.name.restore(len);
-        }
+    /// Named mutable visits reach every tensor of children and arrays, in order, by name.
+    #[test]
+    fn named_mutable_visits_reach_every_tensor() {
+        let want = [
+            "0.weight",
+            "0.bias",
+            "1.0.weight",
+            "1.0.bias",
+            "1.1.weight",
+            "1.1.bias",
+        ];
+        let mut m: (L, [L; 2]) = Zeroed::ZERO;
+        let mut n = 0;
+        visit_named_mut::<_, f64, _>(&mut m, |name, _, t| {
+            assert_eq!(Some(&name.as_str()), want.get(n));
+            t.fill(n as f64 + 1.0);
+            n += 1;
+        });
+        assert_eq!(n, 6);
+        assert_eq!(m.0, l(1.0, 1.0, 2.0));
+        assert_eq!(m.1[1], l(5.0, 5.0, 6.0));
     }
 }

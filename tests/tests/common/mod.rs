@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
-use skipgrad::params::{visit_named_under, Walk};
+use skipgrad::params::visit_named_under;
 use skipgrad::{Layer, Loss, Module, ParamName, Params, TorchInit, Zeroed};
 use skipgrad_harness::gradcheck::{self, Config, BOUND};
 use std::fmt;
@@ -255,8 +255,7 @@ impl Layer for Identity {
 }
 
 impl Params<f64> for Identity {
-    const LEN: usize = 0;
-    fn walk<W: Walk<Self, f64>>(_: &mut W) {}
+    skipgrad::params!(f64;);
 }
 
 impl<const N: usize> Module<[f64; N]> for Identity {

@@ -83,8 +83,8 @@ impl<T: Float> ElementWise<T> for Gelu {
 
 #[cfg(test)]
 mod tests {
-    use crate::layer::Module;
     use super::*;
+    use crate::layer::Module;
 
     #[test]
     fn sqrt_2_over_pi_matches_torch_construction() {

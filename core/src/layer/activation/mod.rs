@@ -87,9 +87,7 @@ macro_rules! activation {
         }
 
         impl<T: $crate::Scalar $(, const $g: $gt)*> $crate::Params<T> for $name {
-            const LEN: usize = 0;
-            #[inline(always)]
-            fn walk<W: $crate::params::Walk<Self, T>>(_: &mut W) {}
+            $crate::params!(T;);
         }
 
         impl<X: $crate::Flat $(, const $g: $gt)*> $crate::Module<X> for $name
