@@ -99,7 +99,6 @@ macro_rules! params {
         const LEN: usize = 0 $(+ $crate::params!(@len $T; $($part)*))*;
         const TRAINABLE: usize = 0 $(+ $crate::params!(@trainable $T; $($part)*))*;
 
-        #[inline(always)]
         #[allow(unused_variables)]
         fn walk<W: $crate::params::Walk<Self, $T>>(w: &mut W) {
             $($crate::params!(@walk w; $($part)*);)*

@@ -140,7 +140,7 @@ impl Names for () {
     fn restore(&mut self, _: usize) {}
 }
 
-impl Names for ParamName {
+impl Names for &mut ParamName {
     #[inline]
     fn push_segment(&mut self, segment: Option<Segment>) -> usize {
         ParamName::push_segment(self, segment)

@@ -428,15 +428,19 @@ impl<A: Hold, B: Hold> Hold for (A, B) {
     }
 }
 
-/// The traversal: holds `H`'s values of the layer `M`, keeps the names `N`, and hands each
-/// tensor to `F`.
-struct Walker<'a, 'n, 'f, H: Hold, M: Layer + 'a, N, F> {
-    of: H::Of<'a, M>,
-    name: &'n mut N,
-    visit: &'f mut F,
+/// What a walk keeps from layer to layer: the names (`()` for none) and the visitor.
+struct Ctx<N, F> {
+    name: N,
+    visit: F,
 }
 
-impl<'a, H, M, T, N, F> Walk<M, T> for Walker<'a, '_, '_, H, M, N, F>
+/// The traversal: holds `H`'s values of the layer `M`; names and visits through `ctx`.
+struct Walker<'a, 'c, H: Hold, M: Layer + 'a, N, F> {
+    of: H::Of<'a, M>,
+    ctx: &'c mut Ctx<N, F>,
+}
+
+impl<'a, H, M, T, N, F> Walk<M, T> for Walker<'a, '_, H, M, N, F>
 where
     H: Hold,
     M: Params<T> + 'a,
@@ -454,11 +458,12 @@ where
     ) where
         M: Layer<Grads = M>,
     {
-        let len = self.name.push_tensor(name);
+        let ctx = &mut *self.ctx;
+        let len = ctx.name.push_tensor(name);
         let tensor = Tensor::new(name, S::DIMS, init);
         let values = H::tensor(&mut self.of, &get, &get_mut);
-        self.visit.tensor(self.name, &tensor, values);
-        self.name.restore(len);
+        ctx.visit.tensor(&ctx.name, &tensor, values);
+        ctx.name.restore(len);
     }
 
     #[inline]
@@ -468,15 +473,14 @@ where
         child: impl Reach<M, C, M::Grads, C::Grads>,
     ) {
         let Some(of) = H::child(&mut self.of, &child) else {
-            return self.visit.skip(C::LEN);
+            return self.ctx.visit.skip(C::LEN);
         };
-        let len = self.name.push_segment(name);
+        let len = self.ctx.name.push_segment(name);
         C::walk(&mut Walker::<H, C, N, F> {
             of,
-            name: &mut *self.name,
-            visit: &mut *self.visit,
+            ctx: &mut *self.ctx,
         });
-        self.name.restore(len);
+        self.ctx.name.restore(len);
     }
 
     #[inline]
@@ -485,16 +489,15 @@ where
         array: impl Reach<M, [C; K], M::Grads, [C::Grads; K]>,
     ) {
         let Some(mut arrays) = H::child(&mut self.of, &array) else {
-            return self.visit.skip(K * C::LEN);
+            return self.ctx.visit.skip(K * C::LEN);
         };
         for (i, of) in H::each(&mut arrays).enumerate() {
-            let len = self.name.push_segment(Some(Segment::Index(i)));
+            let len = self.ctx.name.push_segment(Some(Segment::Index(i)));
             C::walk(&mut Walker::<H, C, N, F> {
                 of,
-                name: &mut *self.name,
-                visit: &mut *self.visit,
+                ctx: &mut *self.ctx,
             });
-            self.name.restore(len);
+            self.ctx.name.restore(len);
         }
     }
 }
@@ -502,7 +505,7 @@ where
 /// Walks `M`'s declaration holding `of` (as `H` holds it), naming into `name`, visiting with
 /// `visit`.
 #[inline(always)]
-fn walk<'a, H, M, T, N, F>(of: H::Of<'a, M>, name: &mut N, visit: &mut F)
+fn walk<'a, H, M, T, N, F>(of: H::Of<'a, M>, name: N, visit: F)
 where
     H: Hold,
     M: Params<T> + 'a,
@@ -510,7 +513,8 @@ where
     N: Names,
     F: for<'s> Visit<N, H::Slices<'s, T>>,
 {
-    M::walk(&mut Walker::<H, M, N, F> { of, name, visit });
+    let mut ctx = Ctx { name, visit };
+    M::walk(&mut Walker::<H, M, N, F> { of, ctx: &mut ctx });
 }
 
 /// A callback of the tensor and its values, for the walks without names.
@@ -526,9 +530,9 @@ impl<S, F: FnMut(&Tensor, S)> Visit<(), S> for Unnamed<F> {
 /// A callback of the name, the tensor and its values.
 struct Named<F>(F);
 
-impl<S, F: FnMut(&ParamName, &Tensor, S)> Visit<ParamName, S> for Named<F> {
+impl<S, F: FnMut(&ParamName, &Tensor, S)> Visit<&mut ParamName, S> for Named<F> {
     #[inline(always)]
-    fn tensor(&mut self, name: &ParamName, tensor: &Tensor, values: S) {
+    fn tensor(&mut self, name: &&mut ParamName, tensor: &Tensor, values: S) {
         (self.0)(name, tensor, values);
     }
 }
@@ -566,7 +570,7 @@ where
     T: Scalar,
     F: for<'s> FnMut(&Tensor, V::Slices<'s, T>),
 {
-    walk::<Model<V>, M, T, _, _>(of, &mut (), &mut Unnamed(f));
+    walk::<Model<V>, M, T, _, _>(of, (), Unnamed(f));
 }
 
 /// Calls `f` on every trainable tensor of `model` together with the same tensor of the values
@@ -583,7 +587,7 @@ where
     T: Scalar,
     F: for<'s> FnMut(&Tensor, MV::Slices<'s, T>, V::Slices<'s, T>),
 {
-    walk::<(Model<MV>, Grads<V>), M, T, _, _>((model, others), &mut (), &mut Beside(f));
+    walk::<(Model<MV>, Grads<V>), M, T, _, _>((model, others), (), Beside(f));
 }
 
 /// Calls `f` on every tensor of the values `of`, of the gradient type of `M` (gradients, an
@@ -597,7 +601,7 @@ where
     T: Scalar,
     F: for<'s> FnMut(&Tensor, V::Slices<'s, T>),
 {
-    walk::<Grads<V>, M, T, _, _>(of, &mut (), &mut Unnamed(f));
+    walk::<Grads<V>, M, T, _, _>(of, (), Unnamed(f));
 }
 
 /// Calls `f` with every tensor's PyTorch name, declaration and values, in registration order,
@@ -609,7 +613,7 @@ where
     T: Scalar,
     F: FnMut(&ParamName, &Tensor, &[T]),
 {
-    walk::<Model<Ref>, M, T, _, _>(model, &mut ParamName::new(), &mut Named(f));
+    walk::<Model<Ref>, M, T, _, _>(model, &mut ParamName::new(), Named(f));
 }
 
 /// [`visit_named`] with the names starting at `name` (for example `ParamName::with_prefix("layers")`).
@@ -620,7 +624,7 @@ where
     T: Scalar,
     F: FnMut(&ParamName, &Tensor, &[T]),
 {
-    walk::<Model<Ref>, M, T, _, _>(model, name, &mut Named(f));
+    walk::<Model<Ref>, M, T, _, _>(model, name, Named(f));
 }
 
 /// Calls `f` with every writable tensor's PyTorch name, declaration and values (mutably), in
@@ -632,7 +636,7 @@ where
     T: Scalar,
     F: FnMut(&ParamName, &Tensor, &mut [T]),
 {
-    walk::<Model<Mut>, M, T, _, _>(model, &mut ParamName::new(), &mut Named(f));
+    walk::<Model<Mut>, M, T, _, _>(model, &mut ParamName::new(), Named(f));
 }
 
 /// [`visit_named_mut`] with the names starting at `name`.
@@ -643,14 +647,14 @@ where
     T: Scalar,
     F: FnMut(&ParamName, &Tensor, &mut [T]),
 {
-    walk::<Model<Mut>, M, T, _, _>(model, name, &mut Named(f));
+    walk::<Model<Mut>, M, T, _, _>(model, name, Named(f));
 }
 
 /// Calls `f` with every tensor's name and declaration, in registration order, without a value
 /// of the model (frozen and borrowed tensors included).
 pub fn visit_shapes<M: Params<T>, T: Scalar, F: FnMut(&ParamName, &Tensor)>(mut f: F) {
-    let mut visit = Named(|name: &ParamName, tensor: &Tensor, ()| f(name, tensor));
-    walk::<Shapes, M, T, _, _>((), &mut ParamName::new(), &mut visit);
+    let visit = Named(|name: &ParamName, tensor: &Tensor, ()| f(name, tensor));
+    walk::<Shapes, M, T, _, _>((), &mut ParamName::new(), visit);
 }
 
 /// The name of the model's tensor number `index` (counting every tensor in registration
@@ -671,7 +675,7 @@ pub fn tensor_name<M: Params<T>, T: Scalar>(index: usize) -> Option<ParamName> {
 /// Loads every writable parameter of `model` from `source`, in registration order, stepping
 /// over the values of borrowed layers.
 pub(crate) fn load_from<M: Params<T>, T: Scalar, S: Source<T>>(model: &mut M, source: &mut S) {
-    walk::<Model<Mut>, M, T, _, _>(model, &mut (), &mut Load(source));
+    walk::<Model<Mut>, M, T, _, _>(model, (), Load(source));
 }
 
 /// The identity [`Child`] of an array: what an array's walk hands [`Walk::each`].
