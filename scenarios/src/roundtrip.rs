@@ -21,6 +21,7 @@ use skipgrad::{Buffers, Module, Mse, Params, SgdMomentum, Trainer, Zeroed};
 use skipgrad_notebook::network::{INPUT, TARGET};
 use skipgrad_notebook::WithShortcut;
 
+use crate::fit;
 use crate::meter::Meter;
 use crate::report::Report;
 use crate::scenario::Scenario;
@@ -95,11 +96,7 @@ pub fn run(out: &mut dyn Write, meter: &mut dyn Meter) -> Result<bool, fmt::Erro
     let mut buffers = Buffers::<Model, [f32; 3]>::ZERO;
     let mut trainer = Trainer::new(&mut net, &mut buffers, opt, Mse);
     let mut losses = [0.0f32; STEPS as usize];
-    meter.start();
-    for loss in &mut losses {
-        *loss = trainer.step(&INPUTS, &TARGETS).unwrap_or(f32::NAN);
-    }
-    meter.stop(STEPS);
+    fit::steps(&mut trainer, &INPUTS, &TARGETS, &mut losses, meter);
     let last = report.losses(&"", &losses, 5)?;
     let first = losses.first().copied().unwrap_or(f32::NAN);
 
