@@ -30,3 +30,18 @@ pub use train::{
     clip_grad_norm, grad_norm, Buffers, Clip, ClipNorm, ClippingTrainer, NoClip, StepError, Trainer,
 };
 pub use zeroed::Zeroed;
+
+/// With the `defmt` feature, every error of the core, and every enum an error carries, is
+/// `defmt::Format`: a build check.
+#[cfg(feature = "defmt")]
+const _: () = {
+    const fn format<T: defmt::Format>() {}
+    format::<StepError>();
+    format::<HyperError>();
+    format::<NonFiniteUpdate>();
+    format::<ImageError>();
+    format::<params::image::WriteError<()>>();
+    format::<params::image::StateKind>();
+    format::<params::LengthMismatch>();
+    format::<Format>();
+};

@@ -134,6 +134,7 @@ pub trait Scalar:
 
 /// A number format, as recorded in a parameter image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum Format {
     /// IEEE 754 binary32.

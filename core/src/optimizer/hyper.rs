@@ -4,6 +4,7 @@ use crate::number::Scalar;
 
 /// A hyperparameter an optimizer or a trainer cannot work with. Nothing was built.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum HyperError {
     /// NaN or infinite.

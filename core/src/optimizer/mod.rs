@@ -53,6 +53,7 @@ pub trait Optimizer<T: Scalar, M: Params<T>> {
 /// An update refused because a gradient, or a new parameter or state value, would not be
 /// finite. The model and the optimizer's state are unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct NonFiniteUpdate;
 
 impl core::fmt::Display for NonFiniteUpdate {

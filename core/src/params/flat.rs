@@ -6,6 +6,7 @@ use super::view::Visit;
 
 /// A flat buffer whose length is not the model's parameter count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct LengthMismatch {
     /// The model's [`Params::LEN`](super::Params::LEN).
     pub expected: usize,

@@ -116,6 +116,7 @@ pub const COUNTER_BYTES: usize = 4;
 
 /// The kind of optimizer state an image carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum StateKind {
     /// None: the model alone (also what [`Sgd`](crate::Sgd) saves: it has no state).
@@ -207,6 +208,7 @@ impl<T: Scalar, M: Params<T>> State<T, M> for () {
 
 /// Why an image was not loaded (nothing was changed), or not saved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum ImageError {
     /// The bytes do not start with [`MAGIC`]: not an image.
@@ -365,6 +367,7 @@ impl core::error::Error for ImageError {}
 
 /// Why [`write()`] failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum WriteError<E> {
     /// The writer's error.
@@ -455,6 +458,7 @@ impl<M: Params<T>, T: Scalar, S: State<T, M>> Image<M, T, S> {
     }
 
     /// Writes the image of `model` and `state` to `w`, computing the checksum on the way.
+    #[cfg(feature = "embedded-io")]
     pub fn write<W: embedded_io::Write>(
         model: &M,
         state: &S,
@@ -727,8 +731,10 @@ impl Sink for SliceSink<'_> {
 }
 
 /// An `embedded-io` writer.
+#[cfg(feature = "embedded-io")]
 struct IoSink<'w, W>(&'w mut W);
 
+#[cfg(feature = "embedded-io")]
 impl<W: embedded_io::Write> Sink for IoSink<'_, W> {
     type Error = WriteError<W::Error>;
 
@@ -800,6 +806,7 @@ pub fn load_with<M: Params<T>, T: Scalar, S: State<T, M>>(
 
 /// Writes the image of `model` (without optimizer state) to an `embedded-io` writer (a UART,
 /// an EEPROM driver, a `&mut [u8]`).
+#[cfg(feature = "embedded-io")]
 pub fn write<M: Params<T>, T: Scalar, W: embedded_io::Write>(
     model: &M,
     w: &mut W,
@@ -808,6 +815,7 @@ pub fn write<M: Params<T>, T: Scalar, W: embedded_io::Write>(
 }
 
 /// Writes the image of `model` and its optimizer's state to an `embedded-io` writer.
+#[cfg(feature = "embedded-io")]
 pub fn write_with<M: Params<T>, T: Scalar, S: State<T, M>, W: embedded_io::Write>(
     model: &M,
     state: &S,
@@ -873,13 +881,17 @@ mod tests {
         let mut b = net(4);
         assert_eq!(load(&mut b, &buf), Ok(()));
         assert_eq!(a.weights_hash(), b.weights_hash());
-        let mut streamed = [0u8; Image::<Net, f32>::SIZE];
-        let mut w: &mut [u8] = &mut streamed;
-        assert_eq!(write(&a, &mut w), Ok(()));
-        assert_eq!(streamed, buf);
+        #[cfg(feature = "embedded-io")]
+        {
+            let mut streamed = [0u8; Image::<Net, f32>::SIZE];
+            let mut w: &mut [u8] = &mut streamed;
+            assert_eq!(write(&a, &mut w), Ok(()));
+            assert_eq!(streamed, buf);
+            let mut short = [0u8; 50];
+            let mut w: &mut [u8] = &mut short;
+            assert!(matches!(write(&a, &mut w), Err(WriteError::Io(_))));
+        }
         let mut short = [0u8; 50];
-        let mut w: &mut [u8] = &mut short;
-        assert!(matches!(write(&a, &mut w), Err(WriteError::Io(_))));
         assert_eq!(
             save(&a, &mut short),
             Err(ImageError::BufferTooSmall {

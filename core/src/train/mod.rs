@@ -44,6 +44,7 @@ use clip::{clip_factor, grads_norm};
 /// Why [`Trainer::step`] refused a step. The model and the optimizer state are unchanged, bit
 /// for bit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum StepError {
     /// An input of the batch is NaN or infinite (or saturated).
