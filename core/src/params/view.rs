@@ -61,7 +61,7 @@ impl View for Ref {
 
     #[inline(always)]
     fn reborrow<'a, 'b: 'a, M: 'b>(of: &'a mut &'b M) -> &'a M {
-        *of
+        of
     }
 
     #[inline(always)]
@@ -95,7 +95,7 @@ impl View for Mut {
 
     #[inline(always)]
     fn reborrow<'a, 'b: 'a, M: 'b>(of: &'a mut &'b mut M) -> &'a mut M {
-        &mut **of
+        of
     }
 
     #[inline(always)]
