@@ -224,8 +224,11 @@ pub trait Params<T: Scalar>: Layer + Sized {
     }
 }
 
+/// Nothing: no tensor, no child.
 impl<T: Scalar> Params<T> for () {
-    crate::params!(T;);
+    const LEN: usize = 0;
+
+    fn walk<W: Walk<Self, T>>(_: &mut W) {}
 }
 
 /// Folds `values` into a finiteness probe ([`Scalar::probe`]). Out of line, like
@@ -659,7 +662,7 @@ pub fn visit_shapes<M: Params<T>, T: Scalar, F: FnMut(&ParamName, &Tensor)>(mut 
 
 /// The name of the model's tensor number `index` (counting every tensor in registration
 /// order, from 0, as [`visit_shapes`] visits them), for example to name the tensor of an
-/// [`ImageError`](super::image::ImageError).
+/// `ImageError`.
 pub fn tensor_name<M: Params<T>, T: Scalar>(index: usize) -> Option<ParamName> {
     let mut found = None;
     let mut i = 0;
