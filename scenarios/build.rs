@@ -21,7 +21,7 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut net = network::WithShortcut::<f32>::ZERO;
-    if let Err(e) = skipgrad::image::load(&mut net, &bytes) {
+    if let Err(e) = skipgrad::params::image::load(&mut net, &bytes) {
         panic!("{}: {e}", path.display());
     }
     let path = path.canonicalize().expect("the image's path");

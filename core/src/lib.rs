@@ -9,50 +9,39 @@
     clippy::panic
 )]
 
-pub mod activation;
-pub mod batch;
-pub mod checksum;
-pub mod clip;
 pub mod data;
-pub mod float;
-pub mod frozen;
-pub mod hash;
-pub mod hyper;
-pub mod image;
-pub mod init;
-pub mod layer_norm;
-pub mod linear;
+pub mod layer;
 pub mod loss;
-pub mod module;
-pub mod name;
+pub mod number;
 pub mod optimizer;
 pub mod params;
-pub mod q16;
-pub mod residual;
-pub mod scalar;
-pub mod sequential;
 pub mod train;
-pub mod walk;
 pub mod zeroed;
 
-pub use activation::{Gelu, GeluErf, LeakyRelu, Relu, Sigmoid, Silu, Tanh};
-pub use batch::{Batch, BatchModule, Batched};
-pub use clip::{clip_grad_norm, grad_norm};
-pub use data::{Data, Flat};
-pub use float::Float;
-pub use frozen::{Frozen, NoGrad};
-pub use hyper::HyperError;
-pub use image::{Image, ImageError};
-pub use init::{TorchInit, UniformFormula};
-pub use layer_norm::LayerNorm;
-pub use linear::Linear;
+pub use data::{Batch, Data, Flat};
+pub use layer::activation::{Gelu, GeluErf, LeakyRelu, Relu, Sigmoid, Silu, Tanh};
+pub use layer::{BatchModule, Batched, Frozen, LayerNorm, Linear, Module, NoGrad, Residual};
 pub use loss::{BceWithLogits, CrossEntropy, Huber, Loss, Mse};
-pub use module::Module;
-pub use name::ParamName;
-pub use optimizer::{Adam, NonFiniteUpdate, Optimizer, Sgd, SgdMomentum, Stochastic};
-pub use params::{Layer, Params};
-pub use q16::Q16;
-pub use residual::Residual;
-pub use scalar::{Format, Scalar};
-pub use train::{Buffers, Clip, ClipNorm, ClippingTrainer, NoClip, StepError, Trainer};
+pub use number::{Float, Format, Scalar, Q16};
+pub use optimizer::{Adam, HyperError, NonFiniteUpdate, Optimizer, Sgd, SgdMomentum, Stochastic};
+pub use params::image::{Image, ImageError};
+pub use params::{Layer, ParamName, Params, TorchInit, UniformFormula};
+pub use train::{
+    clip_grad_norm, grad_norm, Buffers, Clip, ClipNorm, ClippingTrainer, NoClip, StepError, Trainer,
+};
 pub use zeroed::Zeroed;
+
+/// With the `defmt` feature, every error of the core, and every enum an error carries, is
+/// `defmt::Format`: a build check.
+#[cfg(feature = "defmt")]
+const _: () = {
+    const fn format<T: defmt::Format>() {}
+    format::<StepError>();
+    format::<HyperError>();
+    format::<NonFiniteUpdate>();
+    format::<ImageError>();
+    format::<params::image::WriteError<()>>();
+    format::<params::image::StateKind>();
+    format::<params::LengthMismatch>();
+    format::<Format>();
+};

@@ -3,7 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use skipgrad::{image, Adam, Params};
+use skipgrad::params::image;
+use skipgrad::{Adam, Params};
 use skipgrad_notebook::network::{WithShortcut, INITIAL_WITH_SHORTCUT};
 
 type Net = WithShortcut<f32>;

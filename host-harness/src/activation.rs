@@ -7,7 +7,7 @@
 //! compiled network runs all seven, each element through a `match` on the chosen kind,
 //! with exactly the arithmetic (and so the bits) of the core type it dispatches to.
 
-use skipgrad::activation::ElementWise;
+use skipgrad::layer::activation::ElementWise;
 use skipgrad::{Float, Gelu, GeluErf, LeakyRelu, Relu, Sigmoid, Silu, Tanh};
 
 /// An activation of the core, by its command-line name.

@@ -11,7 +11,7 @@
 //! [`HandNet::step_cached_tanh`] reuses the tanh kept by the forward pass, as the core's
 //! `Gelu` does by caching its derivative (half the `tanhf` calls). Both give the same bits.
 
-use skipgrad::walk::{self, Mut, Ref};
+use skipgrad::params::{self, Mut, Ref};
 use skipgrad::{Float, Loss, Module, Mse, Params, Scalar};
 
 use crate::notebook::WithShortcut;
@@ -20,7 +20,7 @@ use crate::notebook::WithShortcut;
 pub type SkipCache<T> = <WithShortcut<T> as Module<[T; 3]>>::Cache;
 
 /// One training step with `skipgrad`'s layers and walks, unguarded: forward, MSE gradient,
-/// backward, plain SGD (`p -= lr * g` through [`walk::zip`]), then the gradients are zeroed.
+/// backward, plain SGD (`p -= lr * g` through [`params::zip`]), then the gradients are zeroed.
 /// Returns the prediction made before the update. (The guarded step of
 /// [`Trainer`](skipgrad::Trainer) is measured beside it by the benchmark.)
 #[inline]
@@ -35,7 +35,7 @@ pub fn skipgrad_step<T: Float>(
     let y = net.forward(x, cache);
     let dy = Mse.sample_gradient(&y, &[target]);
     net.backward(cache, &dy, grads);
-    walk::zip::<(Mut, Ref), _, T, _>((&mut *net, &*grads), |_, (p, g)| {
+    params::zip::<(Mut, Ref), _, T, _>((&mut *net, &*grads), |_, (p, g)| {
         p.iter_mut().zip(g).for_each(|(p, g)| *p -= lr * *g);
     });
     grads.zero();

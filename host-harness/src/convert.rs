@@ -4,7 +4,7 @@
 //! The direction follows the input: a file starting with the image's magic (`SKGI`) is a
 //! device image and becomes safetensors (PyTorch's names, `F32`); anything else is read as
 //! safetensors (checked as [`crate::safetensors`] describes) and becomes a device image
-//! ([`skipgrad::image`]). Either way every value is kept bit for bit (`F16`, `BF16` and `F64`
+//! ([`skipgrad::params::image`]). Either way every value is kept bit for bit (`F16`, `BF16` and `F64`
 //! inputs are converted as `load_state_dict` would convert them to `float32`).
 //!
 //! Before anything is read, the output is checked ([`crate::plan`]): `convert A A`, or an
@@ -17,7 +17,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use skipgrad::image::{self, Image, ImageError, MAGIC};
+use skipgrad::params::image::{self, Image, ImageError, MAGIC};
 use skipgrad::params::{self, Params};
 use skipgrad::Zeroed;
 

@@ -41,7 +41,7 @@
 //! [`MICROMATH_TANH_ABS_BOUND`], [`MICROMATH_VALUE_ABS_BOUND`] and
 //! [`MICROMATH_DERIVATIVE_ABS_BOUND`] (`host-harness/tests/micromath.rs` samples it in CI).
 
-use skipgrad::activation::ElementWise;
+use skipgrad::layer::activation::ElementWise;
 use skipgrad::{Float, Gelu, GeluErf, LeakyRelu, Relu, Sigmoid, Silu, Tanh};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;

@@ -21,7 +21,7 @@
 //! ([`GELU_VALUE_BOUND`] and the others), which are the measured figures of the table in the
 //! core's `q16::activation` docs rounded up slightly.
 
-use skipgrad::activation::ElementWise;
+use skipgrad::layer::activation::ElementWise;
 use skipgrad::{Gelu, Sigmoid, Tanh, Q16};
 
 use crate::exhaustive::{scan_all_with, scan_range_into, Scan};

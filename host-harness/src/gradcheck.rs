@@ -10,7 +10,7 @@
 //!
 //! # The finite difference
 //!
-//! Each element `p` is perturbed in a clone of the model (through [`walk::zip`]), the batch
+//! Each element `p` is perturbed in a clone of the model (through [`params::zip`]), the batch
 //! loss is re-evaluated, and the original value
 //! is written back bit for bit before the next element. The estimate is a
 //! central difference extrapolated by Ridders' method:
@@ -52,7 +52,7 @@
 //! `1.7e-9` between the analytic value and the best finite difference at every step, noise
 //! that no step removes.
 
-use skipgrad::walk::{self, Mut, Ref};
+use skipgrad::params::{self, Mut, Ref};
 use skipgrad::{Data, Layer, Loss, Module, Mse, ParamName, Params, Zeroed};
 
 /// The bound the project holds every `f64` gradient to (worst [`rel_error`]).
@@ -225,7 +225,7 @@ pub fn flatten<T: skipgrad::Scalar, M: Params<T>>(model: &M) -> Vec<T> {
 /// Every value of a gradient value of the model `M`, flattened in registration order.
 pub fn flatten_grads<T: skipgrad::Scalar, M: Params<T>>(grads: &M::Grads) -> Vec<T> {
     let mut out = Vec::with_capacity(M::TRAINABLE);
-    walk::zip_grads::<M, Ref, T, _>(grads, |_, t| out.extend_from_slice(t));
+    params::zip_grads::<M, Ref, T, _>(grads, |_, t| out.extend_from_slice(t));
     out
 }
 
@@ -234,7 +234,7 @@ pub fn flatten_grads<T: skipgrad::Scalar, M: Params<T>>(grads: &M::Grads) -> Vec
 pub fn load<T: skipgrad::Scalar, M: Params<T>>(model: &mut M, values: &[f64]) -> usize {
     let mut it = values.iter();
     let mut used = 0;
-    walk::zip::<Mut, M, T, _>(model, |_, t| {
+    params::zip::<Mut, M, T, _>(model, |_, t| {
         for (p, v) in t.iter_mut().zip(it.by_ref()) {
             *p = T::from_f64(*v);
             used += 1;
@@ -252,7 +252,7 @@ fn with_param<M: Params<f64>, R>(
 ) -> Option<R> {
     let mut offset = 0;
     let mut out = None;
-    walk::zip::<Mut, M, f64, _>(model, |_, t| {
+    params::zip::<Mut, M, f64, _>(model, |_, t| {
         if out.is_none() && index >= offset && index < offset + t.len() {
             out = t.get_mut(index - offset).map(&mut f);
         }
@@ -338,7 +338,7 @@ where
     let floor = config.floor * batch.abs().max(1.0);
 
     let mut tensors = Vec::new();
-    walk::visit_named_under(
+    params::visit_named_under(
         model,
         &mut ParamName::with_prefix(prefix),
         &mut |name, _, t: &[f64]| {
@@ -563,10 +563,7 @@ mod tests {
     }
 
     impl Params<f64> for Broken {
-        const LEN: usize = 8;
-        fn walk<W: skipgrad::walk::Walk<Self, f64>>(w: &mut W) {
-            skipgrad::child!(w, 0);
-        }
+        skipgrad::params!(f64; child 0);
     }
 
     impl Module<[f64; 3]> for Broken {

@@ -3,7 +3,7 @@
 //! a 2 GiB sparse file is refused after a few bytes instead of being read whole.
 //!
 //! The first four bytes say what a file is. A device image (the magic `SKGI`) is read up to
-//! one byte past the size of the network's image ([`skipgrad::image::Image::SIZE`], a
+//! one byte past the size of the network's image ([`skipgrad::params::image::Image::SIZE`], a
 //! constant of the network type), which the image loader then checks; anything else is a
 //! safetensors file, read by [`safetensors::read_from`].
 
@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use skipgrad::image::MAGIC;
+use skipgrad::params::image::MAGIC;
 
 use crate::safetensors;
 

@@ -8,7 +8,6 @@
 //! both variants would otherwise multiply the compiled networks by 14. Both compute exactly
 //! what their core counterparts (`Gelu`, `Residual`, ...) compute, bit for bit.
 
-use skipgrad::walk::Walk;
 use skipgrad::{Flat, Layer, LayerNorm, Linear, Module, Params, Scalar, Zeroed};
 
 use crate::activation::{Activation, ActivationKind};
@@ -73,12 +72,7 @@ impl<M: Layer> Layer for Shortcut<M> {
 }
 
 impl<T: Scalar, M: Params<T>> Params<T> for Shortcut<M> {
-    const LEN: usize = M::LEN;
-    const TRAINABLE: usize = M::TRAINABLE;
-
-    fn walk<W: Walk<Self, T>>(w: &mut W) {
-        skipgrad::child!(w, block);
-    }
+    skipgrad::params!(T; child block);
 }
 
 /// `y += x` element-wise when the shortcut is on.
@@ -214,10 +208,10 @@ mod tests {
         let dx2 = core.backward(&c2, &[1.5], &mut g2);
         assert_eq!(dx1, dx2);
         let (mut f1, mut f2) = (Vec::new(), Vec::new());
-        skipgrad::walk::zip_grads::<Ours, skipgrad::walk::Ref, f32, _>(&g1, |_, t| {
+        skipgrad::params::zip_grads::<Ours, skipgrad::params::Ref, f32, _>(&g1, |_, t| {
             f1.extend_from_slice(t)
         });
-        skipgrad::walk::zip_grads::<Core, skipgrad::walk::Ref, f32, _>(&g2, |_, t| {
+        skipgrad::params::zip_grads::<Core, skipgrad::params::Ref, f32, _>(&g2, |_, t| {
             f2.extend_from_slice(t)
         });
         assert_eq!(f1, f2);

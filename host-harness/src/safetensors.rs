@@ -685,7 +685,7 @@ pub fn write<M: Params<T>, T: Scalar>(
         header.insert("__metadata__".into(), m.into());
     }
     let mut data = Vec::with_capacity(M::LEN * dtype.bytes());
-    skipgrad::walk::visit_named(model, |name, tensor, values: &[T]| {
+    skipgrad::params::visit_named(model, |name, tensor, values: &[T]| {
         let (dims, rank) = tensor.dims.shape();
         let begin = data.len();
         for v in values {

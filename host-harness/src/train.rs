@@ -615,7 +615,7 @@ fn fit_shape_in<T: TrainNumber, const D: usize, const W: usize>(
     progress: &ProgressBar,
 ) -> anyhow::Result<Curve>
 where
-    Gelu: skipgrad::activation::ElementWise<T>,
+    Gelu: skipgrad::layer::activation::ElementWise<T>,
 {
     match (cfg.task, cfg.shortcut) {
         (Task::Sin, true) => {

@@ -4,7 +4,7 @@
 
 use core::fmt::{self, Write};
 
-use skipgrad::{walk, Buffers, Mse, Params, Sgd, TorchInit, Trainer, Zeroed};
+use skipgrad::{params, Buffers, Mse, Params, Sgd, TorchInit, Trainer, Zeroed};
 
 use crate::experiment::Experiment;
 use crate::network::{WithShortcut, INPUT, PREFIX, SEED, TARGET};
@@ -69,7 +69,7 @@ pub fn demo(out: &mut impl Write) -> Result<DemoOutcome, fmt::Error> {
     )?;
     let mut result = Ok(());
     let mut name = skipgrad::ParamName::with_prefix(PREFIX);
-    walk::visit_named_under(trainer.model(), &mut name, &mut |name, _, t: &[f32]| {
+    params::visit_named_under(trainer.model(), &mut name, &mut |name, _, t: &[f32]| {
         if result.is_ok() {
             result = write_bits(out, name.as_str(), t);
         }

@@ -73,7 +73,7 @@ where
 /// tensor, in order: `grad.abs().mean()`, summed in order and divided by the count, in `T`.
 pub fn weight_means<T: Float, G: Params<T>>(grads: &G, mut f: impl FnMut(&ParamName, T)) {
     let mut name = ParamName::with_prefix(PREFIX);
-    skipgrad::walk::visit_named_under(grads, &mut name, &mut |name, _, t: &[T]| {
+    skipgrad::params::visit_named_under(grads, &mut name, &mut |name, _, t: &[T]| {
         if name.as_str().ends_with("weight") {
             let mut sum = T::ZERO;
             t.iter().for_each(|g| sum += g.abs());

@@ -6,10 +6,10 @@
 use core::fmt::{self, Write};
 
 use skipgrad::{
-    Adam, Buffers, CrossEntropy, GeluErf, LeakyRelu, Linear, Module, Params, Relu, Residual,
-    Sigmoid, Silu, Tanh, TorchInit, Trainer, Zeroed,
+    CrossEntropy, GeluErf, LeakyRelu, Linear, Module, Params, Relu, Residual, Sigmoid, Silu, Tanh,
 };
 
+use crate::fit;
 use crate::meter::Meter;
 use crate::report::Report;
 use crate::scenario::Scenario;
@@ -54,27 +54,29 @@ pub const SCENARIO: Scenario = Scenario {
 /// input's larger logit is its class.
 pub fn run(out: &mut dyn Write, meter: &mut dyn Meter) -> Result<bool, fmt::Error> {
     let mut report = Report::begin(out, SCENARIO.name)?;
-    let mut net: Net = Params::torch_init(&mut TorchInit::new(SEED));
-    let mut buffers = Buffers::<Net, [f32; 2]>::ZERO;
-    let Ok(adam) = Adam::new().with_lr(LEARNING_RATE) else {
+    let fitted = fit::adam::<Net, _, _, _, 4, { STEPS as usize }>(
+        SEED,
+        LEARNING_RATE,
+        CrossEntropy,
+        &INPUTS,
+        &CLASSES,
+        meter,
+        |model, losses| {
+            let last = report.losses(&"", losses, 10)?;
+            let mut right = 0;
+            for (i, (x, class)) in INPUTS.iter().zip(CLASSES).enumerate() {
+                let [a, b] = model.infer(x);
+                report.value(format_args!("logit {i} 0"), a)?;
+                report.value(format_args!("logit {i} 1"), b)?;
+                right += usize::from(usize::from(b > a) == class);
+            }
+            report.word("weights_hash", model.weights_hash().into())?;
+            Ok((last, right))
+        },
+    );
+    let Some((last, right)) = fitted.transpose()? else {
         return Ok(false);
     };
-    let mut trainer = Trainer::new(&mut net, &mut buffers, adam, CrossEntropy);
-    let mut losses = [0.0f32; STEPS as usize];
-    meter.start();
-    for loss in &mut losses {
-        *loss = trainer.step(&INPUTS, &CLASSES).unwrap_or(f32::NAN);
-    }
-    meter.stop(STEPS);
-    let last = report.losses(&"", &losses, 10)?;
-    let mut right = 0;
-    for (i, (x, class)) in INPUTS.iter().zip(CLASSES).enumerate() {
-        let [a, b] = trainer.model().infer(x);
-        report.value(format_args!("logit {i} 0"), a)?;
-        report.value(format_args!("logit {i} 1"), b)?;
-        right += usize::from(usize::from(b > a) == class);
-    }
-    report.word("weights_hash", trainer.model().weights_hash().into())?;
     report.metric("final_loss", f64::from(last))?;
     report.metric("accuracy", right as f64 / INPUTS.len() as f64)?;
     report.end()?;

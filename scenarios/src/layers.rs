@@ -4,10 +4,9 @@
 
 use core::fmt::{self, Write};
 
-use skipgrad::{
-    Adam, Buffers, Gelu, LayerNorm, Linear, Mse, Params, Residual, TorchInit, Trainer, Zeroed,
-};
+use skipgrad::{Gelu, LayerNorm, Linear, Mse, Params, Residual};
 
+use crate::fit;
 use crate::meter::Meter;
 use crate::report::Report;
 use crate::scenario::Scenario;
@@ -44,20 +43,22 @@ pub const SCENARIO: Scenario = Scenario {
 /// final weights' hash; succeeds when the final loss is below [`LOSS_GOAL`].
 pub fn run(out: &mut dyn Write, meter: &mut dyn Meter) -> Result<bool, fmt::Error> {
     let mut report = Report::begin(out, SCENARIO.name)?;
-    let mut net: Net = Params::torch_init(&mut TorchInit::new(SEED));
-    let mut buffers = Buffers::<Net, [f32; 2]>::ZERO;
-    let Ok(adam) = Adam::new().with_lr(LEARNING_RATE) else {
+    let fitted = fit::adam::<Net, _, _, _, 4, { STEPS as usize }>(
+        SEED,
+        LEARNING_RATE,
+        Mse,
+        &INPUTS,
+        &TARGETS,
+        meter,
+        |model, losses| {
+            let last = report.losses(&"", losses, 10)?;
+            report.word("weights_hash", model.weights_hash().into())?;
+            Ok(last)
+        },
+    );
+    let Some(last) = fitted.transpose()? else {
         return Ok(false);
     };
-    let mut trainer = Trainer::new(&mut net, &mut buffers, adam, Mse);
-    let mut losses = [0.0f32; STEPS as usize];
-    meter.start();
-    for loss in &mut losses {
-        *loss = trainer.step(&INPUTS, &TARGETS).unwrap_or(f32::NAN);
-    }
-    meter.stop(STEPS);
-    let last = report.losses(&"", &losses, 10)?;
-    report.word("weights_hash", trainer.model().weights_hash().into())?;
     report.metric("final_loss", f64::from(last))?;
     report.end()?;
     Ok(last < LOSS_GOAL)

@@ -4,13 +4,15 @@
 //!
 //! A scenario is a [`Scenario`] in [`ALL`]: a name (also the firmware binary's name), the
 //! number type it trains in, and a function that writes a [`Report`] and times its training
-//! steps with a [`Meter`]. Adding one is a module here, an entry in [`ALL`], and a three-line
-//! binary in `firmware/src/bin/`.
+//! steps with a [`Meter`]; [`fit`] runs the steps (and starts a model trained with Adam).
+//! Adding one is a module here, an entry in [`ALL`], and a three-line binary in
+//! `firmware/src/bin/`.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs, rust_2018_idioms)]
 
 pub mod activations;
+pub mod fit;
 pub mod layers;
 pub mod losses;
 pub mod meter;

@@ -4,12 +4,10 @@
 
 use core::fmt::{self, Write};
 
-use skipgrad::{
-    Adam, BceWithLogits, Buffers, Huber, Linear, Loss, Module, Params, Tanh, TorchInit, Trainer,
-    Zeroed,
-};
+use skipgrad::{BceWithLogits, Huber, Linear, Loss, Module, Params, Tanh};
 
-use crate::meter::Meter;
+use crate::fit;
+use crate::meter::{Meter, NoMeter};
 use crate::report::Report;
 use crate::scenario::Scenario;
 
@@ -44,28 +42,27 @@ fn train<L: Loss<[f32; 1], Target = [f32; 1]>>(
     name: &str,
     loss: L,
 ) -> Result<f32, fmt::Error> {
-    let mut net: Net = Params::torch_init(&mut TorchInit::new(SEED));
-    let mut buffers = Buffers::<Net, [f32; 2]>::ZERO;
-    let Ok(adam) = Adam::new().with_lr(LEARNING_RATE) else {
-        return Ok(f32::NAN);
-    };
-    let mut trainer = Trainer::new(&mut net, &mut buffers, adam, loss);
-    let mut losses = [0.0f32; STEPS as usize];
-    for loss in &mut losses {
-        *loss = trainer.step(&INPUTS, &TARGETS).unwrap_or(f32::NAN);
-    }
-    let last = report.losses(&format_args!("{name} "), &losses, 10)?;
-    for (i, x) in INPUTS.iter().enumerate() {
-        report.value(
-            format_args!("{name} output {i}"),
-            trainer.model().infer(x)[0],
-        )?;
-    }
-    report.word(
-        format_args!("{name} weights_hash"),
-        trainer.model().weights_hash().into(),
-    )?;
-    Ok(last)
+    // The scenario times both runs whole (see `run`), not each run's steps.
+    let fitted = fit::adam::<Net, _, _, _, 4, { STEPS as usize }>(
+        SEED,
+        LEARNING_RATE,
+        loss,
+        &INPUTS,
+        &TARGETS,
+        &mut NoMeter,
+        |model, losses| {
+            let last = report.losses(&format_args!("{name} "), losses, 10)?;
+            for (i, x) in INPUTS.iter().enumerate() {
+                report.value(format_args!("{name} output {i}"), model.infer(x)[0])?;
+            }
+            report.word(
+                format_args!("{name} weights_hash"),
+                model.weights_hash().into(),
+            )?;
+            Ok(last)
+        },
+    );
+    Ok(fitted.transpose()?.unwrap_or(f32::NAN))
 }
 
 /// Trains [`Net`] with [`BceWithLogits`], then again from the same weights with [`Huber`];

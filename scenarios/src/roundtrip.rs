@@ -3,7 +3,7 @@
 //! a device image (`notebook.skgi`) that the build script turns into a `static`
 //! ([`IMPORTED`]) and also flashes as it is ([`IMAGE`]). On the device the scenario:
 //!
-//! 1. loads the image ([`skipgrad::image::load`], timed: `image_load_instructions`) and checks
+//! 1. loads the image ([`skipgrad::params::image::load`], timed: `image_load_instructions`) and checks
 //!    that it equals the static bit for bit;
 //! 2. fine-tunes the network for [`STEPS`] steps of SGD with momentum on four samples;
 //! 3. saves the network and the optimizer's state in one image and prints it in hex
@@ -16,11 +16,12 @@
 
 use core::fmt::{self, Write};
 
-use skipgrad::image::{self, Image};
+use skipgrad::params::image::{self, Image};
 use skipgrad::{Buffers, Module, Mse, Params, SgdMomentum, Trainer, Zeroed};
 use skipgrad_notebook::network::{INPUT, TARGET};
 use skipgrad_notebook::WithShortcut;
 
+use crate::fit;
 use crate::meter::Meter;
 use crate::report::Report;
 use crate::scenario::Scenario;
@@ -95,11 +96,7 @@ pub fn run(out: &mut dyn Write, meter: &mut dyn Meter) -> Result<bool, fmt::Erro
     let mut buffers = Buffers::<Model, [f32; 3]>::ZERO;
     let mut trainer = Trainer::new(&mut net, &mut buffers, opt, Mse);
     let mut losses = [0.0f32; STEPS as usize];
-    meter.start();
-    for loss in &mut losses {
-        *loss = trainer.step(&INPUTS, &TARGETS).unwrap_or(f32::NAN);
-    }
-    meter.stop(STEPS);
+    fit::steps(&mut trainer, &INPUTS, &TARGETS, &mut losses, meter);
     let last = report.losses(&"", &losses, 5)?;
     let first = losses.first().copied().unwrap_or(f32::NAN);
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use skipgrad::walk::{visit_named_mut_under, visit_named_under};
+use skipgrad::params::{visit_named_mut_under, visit_named_under};
 use skipgrad::{Module, ParamName, Params, Residual, TorchInit, UniformFormula, Zeroed};
 use skipgrad_harness::notebook::{
     self, Experiment, Plain, WithShortcut, NOTEBOOK_BOUND, PREFIX, PYTORCH_2_15_BOUND,

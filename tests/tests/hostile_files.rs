@@ -1,4 +1,4 @@
-//! Hostile files for both loaders: the device image (`skipgrad::image`) and safetensors
+//! Hostile files for both loaders: the device image (`skipgrad::params::image`) and safetensors
 //! (`skipgrad_harness::safetensors`). Valid files (PyTorch's fixtures and the images of the
 //! same weights) are truncated, extended, given lying headers, wrong dtypes, shapes and
 //! offsets, NaN payloads, duplicate, missing and extra names, flipped bytes, or replaced by
@@ -9,7 +9,7 @@
 
 use proptest::prelude::*;
 use serde_json::Value;
-use skipgrad::image::{self, Crc32, Image, ImageError};
+use skipgrad::params::image::{self, Crc32, Image, ImageError};
 use skipgrad::{Adam, Optimizer, Params, TorchInit, Zeroed};
 use skipgrad_harness::notebook::{WithShortcut, PREFIX};
 use skipgrad_harness::safetensors::{self, Error};

@@ -1,10 +1,10 @@
 //! Every layer's declared sizes agree with its walk: `Params::LEN` with the values every
 //! walk visits, `Params::TRAINABLE` with those of the gradient type, for every size and
-//! container (`Params::LEN` is a constant for compile-time image sizes; the walk is the one
-//! declaration, so the two must be checked against each other).
+//! container. `params!` writes both counts and the walk from one list, so they cannot
+//! disagree; these tests hold the macro to that.
 
 use skipgrad::params::visit_shapes;
-use skipgrad::walk::{zip_grads, Ref};
+use skipgrad::params::{zip_grads, Ref};
 use skipgrad::{Frozen, Gelu, Layer, Linear, NoGrad, Params, Residual, Zeroed};
 use skipgrad_harness::gradcheck::flatten;
 

@@ -3,7 +3,7 @@
 //! trainable zip beside gradient-typed values, named visits (read and write) and
 //! re-initialisation.
 
-use skipgrad::walk::{self, Mut, Ref};
+use skipgrad::params::{self, Mut, Ref};
 use skipgrad::{Frozen, Gelu, Linear, NoGrad, ParamName, Params, Residual, TorchInit, Zeroed};
 use skipgrad_harness::gradcheck::{flatten, load};
 use skipgrad_harness::notebook::{Plain, WithShortcut};
@@ -26,7 +26,7 @@ fn check_zips<M: Params<f64> + Zeroed>() {
 
     // Arity 1.
     let mut m: M = model(1.0);
-    walk::zip::<Mut, M, f64, _>(&mut m, |_, x| x.iter_mut().for_each(|x| *x *= 2.0));
+    params::zip::<Mut, M, f64, _>(&mut m, |_, x| x.iter_mut().for_each(|x| *x *= 2.0));
     assert_eq!(
         flatten(&m),
         a.iter().map(|v| 2.0 * v).collect::<Vec<_>>(),
@@ -35,7 +35,7 @@ fn check_zips<M: Params<f64> + Zeroed>() {
 
     // Arity 2: self += a.
     let mut m: M = model(1.0);
-    walk::zip::<(Mut, Ref), M, f64, _>((&mut m, &model(1000.0)), |_, (x, y)| {
+    params::zip::<(Mut, Ref), M, f64, _>((&mut m, &model(1000.0)), |_, (x, y)| {
         x.iter_mut().zip(y).for_each(|(x, y)| *x += *y)
     });
     assert_eq!(flatten(&m), sum, "zip2");
@@ -43,12 +43,15 @@ fn check_zips<M: Params<f64> + Zeroed>() {
     // Arity 3: self += a, b = self.
     let mut m: M = model(1.0);
     let mut out = M::ZERO;
-    walk::zip::<(Mut, Ref, Mut), M, f64, _>((&mut m, &model(1000.0), &mut out), |_, (x, y, z)| {
-        for ((x, y), z) in x.iter_mut().zip(y).zip(z.iter_mut()) {
-            *x += *y;
-            *z = *x;
-        }
-    });
+    params::zip::<(Mut, Ref, Mut), M, f64, _>(
+        (&mut m, &model(1000.0), &mut out),
+        |_, (x, y, z)| {
+            for ((x, y), z) in x.iter_mut().zip(y).zip(z.iter_mut()) {
+                *x += *y;
+                *z = *x;
+            }
+        },
+    );
     assert_eq!(flatten(&m), sum, "zip3 self");
     assert_eq!(flatten(&out), sum, "zip3 b");
 
@@ -56,7 +59,7 @@ fn check_zips<M: Params<f64> + Zeroed>() {
     let mut m: M = model(1.0);
     let mut out = M::ZERO;
     let mut acc: M = model(1e6);
-    walk::zip::<(Mut, Ref, Mut, Mut), M, f64, _>(
+    params::zip::<(Mut, Ref, Mut, Mut), M, f64, _>(
         (&mut m, &model(1000.0), &mut out, &mut acc),
         |_, (x, y, z, w)| {
             for (((x, y), z), w) in x.iter_mut().zip(y).zip(z.iter_mut()).zip(w.iter_mut()) {
@@ -99,8 +102,8 @@ fn trainable_zip_skips_frozen_parts() {
     );
     let mut m: M = model(1.0);
     let mut g: <M as skipgrad::Layer>::Grads = Zeroed::ZERO;
-    walk::zip_grads::<M, Mut, f64, _>(&mut g, |_, t| t.iter_mut().for_each(|v| *v = 1.0));
-    walk::zip_trainable::<Mut, Ref, M, f64, _>(&mut m, &g, |_, p, g| {
+    params::zip_grads::<M, Mut, f64, _>(&mut g, |_, t| t.iter_mut().for_each(|v| *v = 1.0));
+    params::zip_trainable::<Mut, Ref, M, f64, _>(&mut m, &g, |_, p, g| {
         p.iter_mut().zip(g).for_each(|(p, g)| *p -= 100.0 * *g);
     });
     let got = flatten(&m);
@@ -117,7 +120,7 @@ fn check_visit_named_mut<M: Params<f64> + Zeroed>() {
     let mut m = M::ZERO;
     let mut names = Vec::new();
     let mut next = 1.0;
-    walk::visit_named_mut_under(
+    params::visit_named_mut_under(
         &mut m,
         &mut ParamName::with_prefix("m"),
         &mut |name, _, t: &mut [f64]| {
@@ -130,7 +133,7 @@ fn check_visit_named_mut<M: Params<f64> + Zeroed>() {
     );
     assert_eq!(flatten(&m), ramp(1.0, M::LEN));
     let mut seen = Vec::new();
-    walk::visit_named_under(
+    params::visit_named_under(
         &m,
         &mut ParamName::with_prefix("m"),
         &mut |name, _, _: &[f64]| {

@@ -18,7 +18,7 @@
 use std::num::NonZeroUsize;
 
 use serde_json::Value;
-use skipgrad::activation::ElementWise;
+use skipgrad::layer::activation::ElementWise;
 use skipgrad::{
     BceWithLogits, CrossEntropy, Float, Gelu, GeluErf, Huber, LayerNorm, LeakyRelu, Loss, Module,
     Mse, Relu, Sigmoid, Silu, Tanh, Zeroed,

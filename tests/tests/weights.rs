@@ -78,7 +78,7 @@ fn grads_error<G: Params<f32>>(grads: &G, prefix: &str, want: &Value) -> f64 {
     let mut e = 0.0f64;
     let mut elementwise = 0.0f64;
     let mut n = 0;
-    skipgrad::walk::visit_named(grads, |name, _, t: &[f32]| {
+    skipgrad::params::visit_named(grads, |name, _, t: &[f32]| {
         let full = safetensors::full_name(prefix, name.as_str());
         let got: Vec<f64> = t.iter().map(|v| f64::from(*v)).collect();
         let w = floats(&want[&full]);

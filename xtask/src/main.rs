@@ -20,6 +20,7 @@ mod qemu;
 mod report;
 mod roundtrip;
 mod scenarios;
+mod table;
 mod targets;
 mod toolchain;
 

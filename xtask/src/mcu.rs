@@ -1,7 +1,6 @@
 //! `cargo xtask mcu`: every target built, run under QEMU, compared with the host bit for bit,
 //! and measured.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
@@ -19,36 +18,13 @@ use crate::qemu;
 use crate::report;
 use crate::roundtrip;
 use crate::scenarios;
+use crate::table::{self, Row};
 use crate::targets::{Target, TARGETS};
 use crate::toolchain::{self, Toolchain};
 
 /// Iterations of the firmware's calibration loop (`timer::CALIBRATION_ITERATIONS`) times its
 /// two instructions.
 const CALIBRATION_INSTRUCTIONS: u64 = 2 * 100_000;
-
-/// One row of the report: one scenario (the minimal trainer, or a device scenario) on one
-/// target.
-#[derive(Clone, Debug)]
-pub struct Row {
-    /// `"minimal"`, or the device scenario's name.
-    pub scenario: &'static str,
-    /// The number type it trains in.
-    pub number: &'static str,
-    /// The target.
-    pub target: &'static Target,
-    /// True when the device's report equals the host's (a difference is an error).
-    pub bit_identical: bool,
-    /// The binary's sections.
-    pub sizes: elf::Sizes,
-    /// Peak stack, in bytes.
-    pub peak_stack: u64,
-    /// Bytes of the model, its gradients, caches and optimizer state.
-    pub model_bytes: u64,
-    /// Instructions per training step, on targets that count them.
-    pub instructions_per_step: Option<u64>,
-    /// The scenario's `metric` lines.
-    pub metrics: Vec<(String, f64)>,
-}
 
 /// Runs every target; fails on the first build error, run failure or bit difference.
 pub fn run(json: bool) -> anyhow::Result<()> {
@@ -156,9 +132,9 @@ pub fn run(json: bool) -> anyhow::Result<()> {
         );
     }
     if json {
-        println!("{}", to_json(&rows));
+        println!("{}", table::to_json(&rows));
     } else {
-        print!("{}", to_markdown(&rows));
+        print!("{}", table::to_markdown(&rows));
     }
     Ok(())
 }
@@ -214,22 +190,6 @@ fn run_minimal<M: Minimal>(
         metrics: Vec::new(),
     };
     Ok((row, instructions_per_tick))
-}
-
-impl Row {
-    /// RAM beyond the model: static RAM plus peak stack, less the model's own bytes.
-    fn ram_beyond_model(&self) -> u64 {
-        (self.sizes.static_ram() + self.peak_stack).saturating_sub(self.model_bytes)
-    }
-
-    fn measured(&self) -> goals::Measured<'static> {
-        goals::Measured {
-            triple: self.target.triple,
-            flash: self.sizes.flash(),
-            ram_beyond_model: self.ram_beyond_model(),
-            instructions_per_step: self.instructions_per_step,
-        }
-    }
 }
 
 /// The notebook's printed gradient means, from the committed seed fixture.
@@ -398,118 +358,9 @@ fn fmt_ratio(v: f64) -> String {
     format!("{v:.2}")
 }
 
-/// One JSON array, one object per target, keys in the documented order.
-fn to_json(rows: &[Row]) -> String {
-    let objects: Vec<String> = rows
-        .iter()
-        .map(|r| {
-            let steps = r
-                .instructions_per_step
-                .map_or_else(|| "null".to_owned(), |n| n.to_string());
-            let metrics: String = r
-                .metrics
-                .iter()
-                .map(|(k, v)| format!(", {}: {}", serde_json::Value::from(k.as_str()), v))
-                .collect();
-            format!(
-                "{{\"scenario\": {}, \"number\": {}, \"target\": {}, \"machine\": {}, \
-                 \"bit_identical\": {}, \"flash_bytes\": {}, \"static_ram_bytes\": {}, \
-                 \"peak_stack_bytes\": {}, \"model_bytes\": {}, \
-                 \"instructions_per_step\": {steps}{metrics}}}",
-                serde_json::Value::from(r.scenario),
-                serde_json::Value::from(r.number),
-                serde_json::Value::from(r.target.triple),
-                serde_json::Value::from(r.target.machine),
-                r.bit_identical,
-                r.sizes.flash(),
-                r.sizes.static_ram(),
-                r.peak_stack,
-                r.model_bytes,
-            )
-        })
-        .collect();
-    format!("[{}]", objects.join(", "))
-}
-
-/// The minimal trainer's table, then one table per device scenario.
-fn to_markdown(rows: &[Row]) -> String {
-    let mut s = String::new();
-    s.push_str(
-        "| Target | Core | QEMU machine | Bit-identical to host | Flash (.text+.rodata+.data) | \
-         Static RAM (.data+.bss) | Peak stack | Model (params+grads+caches) | \
-         RAM beyond the model | Instructions/step |\n",
-    );
-    s.push_str("|---|---|---|---|---:|---:|---:|---:|---:|---:|\n");
-    for r in rows.iter().filter(|r| r.scenario == "minimal") {
-        let _ = writeln!(
-            s,
-            "| `{}` | {} | `{}` | {} | {} B | {} B | {} B | {} B | {} B | {} |",
-            r.target.triple,
-            r.target.core,
-            r.target.machine,
-            if r.bit_identical { "yes" } else { "no" },
-            r.sizes.flash(),
-            r.sizes.static_ram(),
-            r.peak_stack,
-            r.model_bytes,
-            r.ram_beyond_model(),
-            r.instructions_per_step
-                .map_or_else(|| "n/a".to_owned(), |n| n.to_string()),
-        );
-    }
-    let mut names: Vec<(&str, &str)> = Vec::new();
-    for r in rows.iter().filter(|r| r.scenario != "minimal") {
-        if !names.contains(&(r.scenario, r.number)) {
-            names.push((r.scenario, r.number));
-        }
-    }
-    for (name, number) in names {
-        let group: Vec<&Row> = rows
-            .iter()
-            .filter(|r| (r.scenario, r.number) == (name, number))
-            .collect();
-        let keys: Vec<&str> = group
-            .first()
-            .map(|r| r.metrics.iter().map(|(k, _)| k.as_str()).collect())
-            .unwrap_or_default();
-        let _ = write!(
-            s,
-            "\nScenario `{name}` ({number}):\n\n| Target | Bit-identical to host | Flash | \
-             Static RAM | Peak stack | Model | Instructions/step |"
-        );
-        for k in &keys {
-            let _ = write!(s, " {k} |");
-        }
-        s.push_str("\n|---|---|---:|---:|---:|---:|---:|");
-        s.push_str(&"---:|".repeat(keys.len()));
-        s.push('\n');
-        for r in group {
-            let _ = write!(
-                s,
-                "| `{}` | {} | {} B | {} B | {} B | {} B | {} |",
-                r.target.triple,
-                if r.bit_identical { "yes" } else { "no" },
-                r.sizes.flash(),
-                r.sizes.static_ram(),
-                r.peak_stack,
-                r.model_bytes,
-                r.instructions_per_step
-                    .map_or_else(|| "n/a".to_owned(), |n| n.to_string()),
-            );
-            for (_, v) in &r.metrics {
-                let _ = write!(s, " {v} |");
-            }
-            s.push('\n');
-        }
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const M4F: &Target = &TARGETS[1];
 
     #[test]
     fn minimal_words_parse_and_reject() {
@@ -526,56 +377,6 @@ mod tests {
         assert!(MinimalWords::parse(&missing).is_err());
         let bad_hex = good.replacen("0x00000064", "0xzz", 1);
         assert!(MinimalWords::parse(&bad_hex).is_err());
-    }
-
-    #[test]
-    fn json_is_one_array_with_the_documented_keys_in_order() {
-        let row = Row {
-            scenario: "minimal",
-            number: "f32",
-            target: M4F,
-            bit_identical: true,
-            sizes: elf::Sizes {
-                text: 3000,
-                rodata: 100,
-                data: 208,
-                bss: 320,
-            },
-            peak_stack: 440,
-            model_bytes: 528,
-            instructions_per_step: None,
-            metrics: Vec::new(),
-        };
-        let mut layers = row.clone();
-        layers.scenario = "layers";
-        layers.metrics = vec![("final_loss".to_owned(), 1e-4)];
-        let text = to_json(&[row.clone(), row, layers]);
-        let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
-        let objects = value.as_array().expect("an array");
-        assert_eq!(objects.len(), 3);
-        assert_eq!(objects[2]["scenario"], "layers");
-        assert_eq!(objects[2]["final_loss"], 1e-4);
-        assert!(objects[0].get("final_loss").is_none());
-        assert_eq!(objects[0]["flash_bytes"], 3308);
-        assert_eq!(objects[0]["static_ram_bytes"], 528);
-        assert!(objects[0]["instructions_per_step"].is_null());
-        let keys = [
-            "scenario",
-            "number",
-            "target",
-            "machine",
-            "bit_identical",
-            "flash_bytes",
-            "static_ram_bytes",
-            "peak_stack_bytes",
-            "model_bytes",
-            "instructions_per_step",
-        ];
-        let positions: Vec<usize> = keys
-            .iter()
-            .map(|k| text.find(&format!("\"{k}\"")).expect("key present"))
-            .collect();
-        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
     }
 
     #[test]

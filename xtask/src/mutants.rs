@@ -17,18 +17,18 @@ use crate::toolchain;
 /// The core's layer, loss, initialisation and training-step code, and its parameter images:
 /// mutated when no file is named (cargo-mutants globs).
 pub const FILES: [&str; 12] = [
-    "core/src/activation/*.rs",
-    "core/src/linear.rs",
-    "core/src/layer_norm.rs",
-    "core/src/residual.rs",
-    "core/src/sequential.rs",
+    "core/src/layer/activation/*.rs",
+    "core/src/layer/linear.rs",
+    "core/src/layer/layer_norm.rs",
+    "core/src/layer/residual.rs",
+    "core/src/layer/sequential.rs",
     "core/src/loss/*.rs",
-    "core/src/init.rs",
+    "core/src/params/init.rs",
     "core/src/optimizer/*.rs",
-    "core/src/clip.rs",
-    "core/src/train.rs",
-    "core/src/image.rs",
-    "core/src/checksum.rs",
+    "core/src/train/clip.rs",
+    "core/src/train/mod.rs",
+    "core/src/params/image.rs",
+    "core/src/params/checksum.rs",
 ];
 
 /// The counts of one run.

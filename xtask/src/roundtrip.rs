@@ -14,7 +14,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use skipgrad::image;
+use skipgrad::params::image;
 use skipgrad::{Params, Zeroed};
 use skipgrad_harness::networks::{NetworkArgs, NetworkName};
 use skipgrad_harness::{convert, safetensors};

@@ -7,9 +7,9 @@ use anyhow::Context as _;
 use skipgrad_scenarios::{NoMeter, Scenario, ALL};
 
 use crate::elf;
-use crate::mcu::Row;
 use crate::qemu;
 use crate::report;
+use crate::table::Row;
 use crate::targets::Target;
 
 /// A scenario's markers.

@@ -3,10 +3,9 @@
 use core::num::NonZeroUsize;
 
 use super::Loss;
-use crate::activation::Sigmoid;
 use crate::data::Flat;
-use crate::float::Float;
-use crate::scalar::Scalar;
+use crate::layer::activation::Sigmoid;
+use crate::number::{Float, Scalar};
 use crate::zeroed::Zeroed;
 
 /// `nn.BCEWithLogitsLoss()`: binary cross-entropy of `sigmoid(y)` against a probability `t`,

@@ -3,8 +3,8 @@
 use core::num::NonZeroUsize;
 
 use super::Loss;
-use crate::batch::Batch;
-use crate::float::Float;
+use crate::data::Batch;
+use crate::number::Float;
 
 /// `nn.CrossEntropyLoss()`: softmax and negative log-likelihood fused, on `N` logits with the
 /// target given as a class index, averaged over the batch (one term per sample).

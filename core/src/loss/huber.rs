@@ -4,7 +4,7 @@ use core::num::NonZeroUsize;
 
 use super::Loss;
 use crate::data::Flat;
-use crate::scalar::Scalar;
+use crate::number::Scalar;
 use crate::zeroed::Zeroed;
 
 /// `nn.HuberLoss()` (`delta = 1`): for each element `z = |y - t|`, the term is `0.5 z^2` for

@@ -18,7 +18,7 @@ pub use mse::Mse;
 use core::num::NonZeroUsize;
 
 use crate::data::Data;
-use crate::scalar::Scalar;
+use crate::number::Scalar;
 use crate::zeroed::Zeroed;
 
 /// A loss of a prediction `Y` against a target.

@@ -4,7 +4,7 @@ use core::num::NonZeroUsize;
 
 use super::Loss;
 use crate::data::Flat;
-use crate::scalar::Scalar;
+use crate::number::Scalar;
 use crate::zeroed::Zeroed;
 
 /// Mean squared error, averaged like `nn.MSELoss()` (mean over every element).

@@ -1,11 +1,10 @@
 //! Adam, as `torch.optim.Adam` computes it.
 
+use super::hyper::{self, HyperError, Range};
 use super::{transact, NonFiniteUpdate, Optimizer, Pass};
-use crate::float::Float;
-use crate::hyper::{self, HyperError, Range};
-use crate::image::{State, StateKind};
-use crate::params::Params;
-use crate::walk::Mut;
+use crate::number::Float;
+use crate::params::image::{State, StateKind};
+use crate::params::{Mut, Params};
 use crate::zeroed::Zeroed;
 
 /// Adam (`torch.optim.Adam`, `amsgrad=False`, L2 weight decay), with PyTorch's defaults:
@@ -195,7 +194,7 @@ impl<T: Float, M: Params<T>> Optimizer<T, M> for Adam<T, M::Grads> {
     }
 }
 
-/// In a parameter [image](crate::image): the first moment, the second moment (never
+/// In a parameter [image](crate::params::image): the first moment, the second moment (never
 /// negative), then the step count.
 impl<T: Float, M: Params<T>> State<T, M> for Adam<T, M::Grads> {
     const KIND: StateKind = StateKind::Adam;

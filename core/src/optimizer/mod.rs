@@ -2,7 +2,7 @@
 //!
 //! An optimizer's state (a momentum buffer, Adam's moments) is a value of the model's
 //! gradient type, so an update is an element-wise rule zipped over the model's trainable
-//! tensors, the gradients and the state ([`zip_trainable`](crate::walk::zip_trainable)).
+//! tensors, the gradients and the state ([`zip_trainable`](crate::params::zip_trainable)).
 //! Nothing allocates, and the state's size is known at compile time.
 //!
 //! Every update is a transaction: if any new parameter or state value would be NaN or
@@ -24,18 +24,19 @@
 //! relative in `f32` and 3.6e-16 in `f64`).
 
 mod adam;
+pub(crate) mod hyper;
 mod momentum;
 pub mod rounding;
 mod sgd;
 
 pub use adam::Adam;
+pub use hyper::HyperError;
 pub use momentum::SgdMomentum;
 pub use rounding::{Nearest, Rounding, Stochastic};
 pub use sgd::Sgd;
 
-use crate::params::Params;
-use crate::scalar::Scalar;
-use crate::walk::{self, Mut, View};
+use crate::number::Scalar;
+use crate::params::{self, Mut, Params, View};
 
 /// Updates the trainable parameters of a model `M` from its gradients.
 pub trait Optimizer<T: Scalar, M: Params<T>> {
@@ -52,6 +53,7 @@ pub trait Optimizer<T: Scalar, M: Params<T>> {
 /// An update refused because a gradient, or a new parameter or state value, would not be
 /// finite. The model and the optimizer's state are unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct NonFiniteUpdate;
 
 impl core::fmt::Display for NonFiniteUpdate {
@@ -98,8 +100,8 @@ where
 {
     let mut ok = true;
     {
-        let state = V::project(&mut state, &|g| g, &|g| g);
-        walk::zip_trainable::<Mut, (Mut, V), M, T, _>(
+        let state = V::reborrow(&mut state);
+        params::zip_trainable::<Mut, (Mut, V), M, T, _>(
             &mut *model,
             (&mut *grads, state),
             |_, p, o| {
@@ -110,7 +112,7 @@ where
     if !ok {
         return Err(NonFiniteUpdate);
     }
-    walk::zip_trainable::<Mut, (Mut, V), M, T, _>(model, (grads, state), |_, p, o| {
+    params::zip_trainable::<Mut, (Mut, V), M, T, _>(model, (grads, state), |_, p, o| {
         kernel(Pass::Write, p, o);
     });
     Ok(())

@@ -1,11 +1,10 @@
 //! Stochastic gradient descent with momentum.
 
+use super::hyper::{self, HyperError, Range};
 use super::{transact, NonFiniteUpdate, Optimizer, Pass, Sgd};
-use crate::hyper::{self, HyperError, Range};
-use crate::image::{State, StateKind};
-use crate::params::Params;
-use crate::scalar::Scalar;
-use crate::walk::Mut;
+use crate::number::Scalar;
+use crate::params::image::{State, StateKind};
+use crate::params::{Mut, Params};
 use crate::zeroed::Zeroed;
 
 /// SGD with momentum: PyTorch's `torch.optim.SGD(params, lr, momentum, dampening,
@@ -126,7 +125,7 @@ impl<T: Scalar, M: Params<T>> Optimizer<T, M> for SgdMomentum<T, M::Grads> {
     }
 }
 
-/// In a parameter [image](crate::image): the buffer, then whether it started (0 or 1).
+/// In a parameter [image](crate::params::image): the buffer, then whether it started (0 or 1).
 impl<T: Scalar, M: Params<T>> State<T, M> for SgdMomentum<T, M::Grads> {
     const KIND: StateKind = StateKind::SgdMomentum;
     const BUFFERS: usize = 1;

@@ -9,7 +9,7 @@
 //! and small gradients still move the weights over many steps. In floating point the
 //! rounding is to nearest either way (see [`Scalar::mul_random`]).
 
-use crate::scalar::Scalar;
+use crate::number::Scalar;
 
 /// The rounding of an optimizer's `lr * g`.
 pub trait Rounding: Copy {

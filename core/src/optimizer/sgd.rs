@@ -1,12 +1,11 @@
 //! Plain stochastic gradient descent.
 
+use super::hyper::{self, HyperError, Range};
 use super::rounding::{Nearest, Rounding, Stochastic};
 use super::{NonFiniteUpdate, Optimizer};
-use crate::hyper::{self, HyperError, Range};
-use crate::image::{State, StateKind};
-use crate::params::Params;
-use crate::scalar::Scalar;
-use crate::walk::{zip_trainable, Mut, Ref};
+use crate::number::Scalar;
+use crate::params::image::{State, StateKind};
+use crate::params::{zip_trainable, Mut, Params, Ref};
 use crate::zeroed::Zeroed;
 
 /// Plain SGD: `p -= lr * (g + weight_decay * p)`.
@@ -86,7 +85,7 @@ impl<T: Scalar, R: Rounding> Sgd<T, R> {
     }
 }
 
-/// In a parameter [image](crate::image): nothing (SGD with rounding to nearest keeps no
+/// In a parameter [image](crate::params::image): nothing (SGD with rounding to nearest keeps no
 /// state), so its image is the model's alone. Stochastic rounding's generator is not saved.
 impl<T: Scalar, M: Params<T>> State<T, M> for Sgd<T> {
     const KIND: StateKind = StateKind::None;

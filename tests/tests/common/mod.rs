@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
-use skipgrad::walk::{visit_named_under, Walk};
+use skipgrad::params::visit_named_under;
 use skipgrad::{Layer, Loss, Module, ParamName, Params, TorchInit, Zeroed};
 use skipgrad_harness::gradcheck::{self, Config, BOUND};
 use std::fmt;
@@ -26,7 +26,7 @@ pub struct Case<M, const I: usize, const O: usize, const B: usize> {
 }
 
 /// A type name without module paths: `Linear<f64, 3, 3>` rather than
-/// `skipgrad::linear::Linear<f64, 3, 3>`.
+/// `skipgrad::Linear<f64, 3, 3>`.
 pub fn short_type_name<M>() -> String {
     let full = std::any::type_name::<M>();
     let mut out = String::with_capacity(full.len());
@@ -255,8 +255,7 @@ impl Layer for Identity {
 }
 
 impl Params<f64> for Identity {
-    const LEN: usize = 0;
-    fn walk<W: Walk<Self, f64>>(_: &mut W) {}
+    skipgrad::params!(f64;);
 }
 
 impl<const N: usize> Module<[f64; N]> for Identity {
