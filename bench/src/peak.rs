@@ -200,10 +200,12 @@ pub fn measure() -> Peak {
         (TURNS * ops) as f64 / secs / 1e9 / ghz
     };
     let avx512 = std::arch::is_x86_feature_detected!("avx512f");
-    // SAFETY: called only with AVX-512F detected.
-    let fma_ghz = avx512
-        .then(|| (TURNS * 128) as f64 / best(RUNS, || unsafe { x86::fma512_chain(TURNS) }) / 1e9)
-        .unwrap_or(0.0);
+    let fma_ghz = if avx512 {
+        // SAFETY: AVX-512F is detected.
+        (TURNS * 128) as f64 / best(RUNS, || unsafe { x86::fma512_chain(TURNS) }) / 1e9
+    } else {
+        0.0
+    };
     let fma = std::arch::is_x86_feature_detected!("fma");
     let (lanes, isa, fma_per_cycle, mul_add_per_cycle) = if avx512 {
         // SAFETY: AVX-512F is detected.

@@ -311,18 +311,25 @@ fn table(build: Build, m: &Medians, peak: &Peak, torch: &str) -> String {
         }
         s.push('\n');
     }
-    s.push_str("\nskipgrad's speed relative to each (their time / skipgrad's; above 1: skipgrad is faster):\n\n");
-    head(&mut s, "config");
-    for c in CONFIGS {
-        s.push_str(&format!("| {} |", c.id));
-        let ours = m.get(&(c.id, "skipgrad".to_string()));
-        for n in &cols {
-            match (ours, m.get(&(c.id, n.to_string()))) {
-                (Some(a), Some(b)) => s.push_str(&format!(" {:.2}x |", b / a)),
-                _ => s.push_str(" |"),
-            }
+    for reference in ["skipgrad", "proto-exact"] {
+        if !cols.contains(&reference) {
+            continue;
         }
-        s.push('\n');
+        s.push_str(&format!(
+            "\n{reference}'s speed relative to each (their time / {reference}'s; above 1: {reference} is faster):\n\n"
+        ));
+        head(&mut s, "config");
+        for c in CONFIGS {
+            s.push_str(&format!("| {} |", c.id));
+            let ours = m.get(&(c.id, reference.to_string()));
+            for n in &cols {
+                match (ours, m.get(&(c.id, n.to_string()))) {
+                    (Some(a), Some(b)) => s.push_str(&format!(" {:.2}x |", b / a)),
+                    _ => s.push_str(" |"),
+                }
+            }
+            s.push('\n');
+        }
     }
     s.push_str(&format!(
         "\nGFLOP/s (6 x batch x weights per step) and share of the peak ({:.1} GFLOP/s):\n\n",
@@ -370,6 +377,10 @@ pub fn run(o: &Options) -> Result<(), String> {
         }
     }
     let (torch_m, torch_spread, torch_noisy) = combine(&torch_runs);
+    let torch_noisy: Vec<String> = torch_noisy
+        .into_iter()
+        .filter(|n| !n.contains("pytorch-mean"))
+        .collect();
     println!("Machine: {}", peak.derivation());
     println!(
         "Load average (1, 5, 15 min) before: {load_before}; after: {}. {} round(s), {} min.",
@@ -379,6 +390,10 @@ pub fn run(o: &Options) -> Result<(), String> {
     );
     for b in &builds {
         let (mut m, spread, noisy) = combine(&runs[b]);
+        let noisy: Vec<String> = noisy
+            .into_iter()
+            .filter(|n| !n.contains("pytorch-mean"))
+            .collect();
         for (k, v) in &torch_m {
             m.insert(k.clone(), *v);
         }

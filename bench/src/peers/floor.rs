@@ -2,6 +2,9 @@
 //! time, each sum in index order. It uses skipgrad's GELU (value and derivative) so that it
 //! does the same arithmetic: it must give skipgrad's losses and weights bit for bit.
 
+// Index loops over the arrays' sizes, as the floor's user would write them.
+#![allow(clippy::needless_range_loop)]
+
 use skipgrad::activation::ElementWise;
 use skipgrad::Gelu;
 

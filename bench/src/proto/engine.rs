@@ -3,6 +3,9 @@
 //! prototype's dispatched kernels. Their products add in their own order, with FMA: not
 //! skipgrad's bits.
 
+// `x - x` is the update's probe: zero for a finite `x`, NaN otherwise.
+#![allow(clippy::eq_op)]
+
 use pulp::Simd;
 
 use super::gelu;
@@ -11,21 +14,18 @@ use crate::config::LR;
 use crate::problem::Problem;
 use crate::Step;
 
-/// `c = a b` (`acc`: `c += a b`); each matrix as (data, row stride, column stride).
+/// A matrix in a slice: (data, row stride, column stride).
+pub type Mat<'a> = (&'a [f32], usize, usize);
+/// A mutable matrix in a slice: (data, row stride, column stride).
+pub type MatMut<'a> = (&'a mut [f32], usize, usize);
+
+/// `c = a b` (`acc`: `c += a b`).
 pub trait Engine: Copy + Default + 'static {
     /// The name in tables.
     const NAME: &'static str;
     /// The product of an `m x k` and a `k x n` matrix.
     #[allow(clippy::too_many_arguments)]
-    fn gemm(
-        m: usize,
-        n: usize,
-        k: usize,
-        acc: bool,
-        c: (&mut [f32], usize, usize),
-        a: (&[f32], usize, usize),
-        b: (&[f32], usize, usize),
-    );
+    fn gemm(m: usize, n: usize, k: usize, acc: bool, c: MatMut<'_>, a: Mat<'_>, b: Mat<'_>);
 }
 
 /// Checks that every element a product touches is in its slice.
@@ -42,15 +42,7 @@ pub struct Gemm;
 
 impl Engine for Gemm {
     const NAME: &'static str = "gemm";
-    fn gemm(
-        m: usize,
-        n: usize,
-        k: usize,
-        acc: bool,
-        c: (&mut [f32], usize, usize),
-        a: (&[f32], usize, usize),
-        b: (&[f32], usize, usize),
-    ) {
+    fn gemm(m: usize, n: usize, k: usize, acc: bool, c: MatMut<'_>, a: Mat<'_>, b: Mat<'_>) {
         fits(c.0.len(), m, n, c.1, c.2);
         fits(a.0.len(), m, k, a.1, a.2);
         fits(b.0.len(), k, n, b.1, b.2);
@@ -87,15 +79,7 @@ pub struct MatrixMultiply;
 
 impl Engine for MatrixMultiply {
     const NAME: &'static str = "matrixmultiply";
-    fn gemm(
-        m: usize,
-        n: usize,
-        k: usize,
-        acc: bool,
-        c: (&mut [f32], usize, usize),
-        a: (&[f32], usize, usize),
-        b: (&[f32], usize, usize),
-    ) {
+    fn gemm(m: usize, n: usize, k: usize, acc: bool, c: MatMut<'_>, a: Mat<'_>, b: Mat<'_>) {
         fits(c.0.len(), m, n, c.1, c.2);
         fits(a.0.len(), m, k, a.1, a.2);
         fits(b.0.len(), k, n, b.1, b.2);
@@ -129,16 +113,8 @@ pub struct Faer;
 #[cfg(feature = "faer")]
 impl Engine for Faer {
     const NAME: &'static str = "faer";
-    fn gemm(
-        m: usize,
-        n: usize,
-        k: usize,
-        acc: bool,
-        c: (&mut [f32], usize, usize),
-        a: (&[f32], usize, usize),
-        b: (&[f32], usize, usize),
-    ) {
-        use faer::{Accum, MatMut, MatRef, Par};
+    fn gemm(m: usize, n: usize, k: usize, acc: bool, c: MatMut<'_>, a: Mat<'_>, b: Mat<'_>) {
+        use faer::{Accum, MatRef, Par};
         let view = |s: &[f32], r, cols, rs: usize, cs: usize| {
             if cs == 1 {
                 MatRef::from_row_major_slice_with_stride(&s[..(r - 1) * rs + cols], r, cols, rs)
@@ -150,7 +126,8 @@ impl Engine for Faer {
         let b = view(b.0, k, n, b.1, b.2);
         assert_eq!(c.2, 1);
         let len = (m - 1) * c.1 + n;
-        let dst = MatMut::from_row_major_slice_with_stride_mut(&mut c.0[..len], m, n, c.1);
+        let dst =
+            faer::faer::MatMut::from_row_major_slice_with_stride_mut(&mut c.0[..len], m, n, c.1);
         faer::linalg::matmul::matmul(
             dst,
             if acc { Accum::Add } else { Accum::Replace },
@@ -241,9 +218,12 @@ fn bias_gelu<S: Simd>(s: S, z: &mut [f32], d: &mut [f32], bias: &[f32]) {
     }
 }
 
+/// `bias_gelu` compiled for the dispatched instruction set.
+type Act<'a> = &'a dyn Fn(&mut [f32], &mut [f32], &[f32]);
+
 struct Elementwise<F>(F);
 
-impl<R, F: FnOnce(&dyn Fn(&mut [f32], &mut [f32], &[f32])) -> R> pulp::WithSimd for Elementwise<F> {
+impl<R, F: FnOnce(Act<'_>) -> R> pulp::WithSimd for Elementwise<F> {
     type Output = R;
     #[inline(always)]
     fn with_simd<S: Simd>(self, s: S) -> R {
@@ -257,96 +237,94 @@ impl<E: Engine> Step for EngineStep<E> {
         let (wd, bs) = (self.width, self.batch);
         let dispatch = self.dispatch;
         let s = self;
-        dispatch.run(Elementwise(
-            |act: &dyn Fn(&mut [f32], &mut [f32], &[f32])| {
-                // Forward: z = x w^T, then bias and GELU.
-                for l in 0..4 {
-                    let (prev, next) = s.a.split_at_mut(l + 1);
-                    E::gemm(
-                        bs,
-                        wd,
-                        wd,
-                        false,
-                        (&mut next[0], wd, 1),
-                        (&prev[l], wd, 1),
-                        (&s.w[l], 1, wd),
-                    );
-                    act(&mut next[0], &mut s.d[l], &s.b[l]);
-                }
+        dispatch.run(Elementwise(|act: Act<'_>| {
+            // Forward: z = x w^T, then bias and GELU.
+            for l in 0..4 {
+                let (prev, next) = s.a.split_at_mut(l + 1);
                 E::gemm(
                     bs,
-                    1,
+                    wd,
                     wd,
                     false,
-                    (&mut s.y, 1, 1),
-                    (&s.a[4], wd, 1),
-                    (&s.w[4], 1, 1),
+                    (&mut next[0], wd, 1),
+                    (&prev[l], wd, 1),
+                    (&s.w[l], 1, wd),
                 );
-                act(&mut s.y, &mut s.d[4], &s.b[4]);
-                let mut sum = 0.0f32;
-                for (y, t) in s.y.iter().zip(&s.t) {
-                    sum += (y - t) * (y - t);
+                act(&mut next[0], &mut s.d[l], &s.b[l]);
+            }
+            E::gemm(
+                bs,
+                1,
+                wd,
+                false,
+                (&mut s.y, 1, 1),
+                (&s.a[4], wd, 1),
+                (&s.w[4], 1, 1),
+            );
+            act(&mut s.y, &mut s.d[4], &s.b[4]);
+            let mut sum = 0.0f32;
+            for (y, t) in s.y.iter().zip(&s.t) {
+                sum += (y - t) * (y - t);
+            }
+            let norm = 2.0 / bs as f32;
+            for ((dz, y), (t, d)) in s.dz.iter_mut().zip(&s.y).zip(s.t.iter().zip(&s.d[4])) {
+                *dz = norm * (y - t) * d;
+            }
+            // Backward, from the head (o = 1) down.
+            let mut o = 1;
+            for l in (0..5).rev() {
+                // g += dz^T a (o x i), gb += column sums of dz.
+                E::gemm(
+                    o,
+                    wd,
+                    bs,
+                    true,
+                    (&mut s.gw[l], wd, 1),
+                    (&s.dz[..bs * o], 1, o),
+                    (&s.a[l], wd, 1),
+                );
+                for row in s.dz[..bs * o].chunks_exact(o) {
+                    for (g, v) in s.gb[l].iter_mut().zip(row) {
+                        *g += v;
+                    }
                 }
-                let norm = 2.0 / bs as f32;
-                for ((dz, y), (t, d)) in s.dz.iter_mut().zip(&s.y).zip(s.t.iter().zip(&s.d[4])) {
-                    *dz = norm * (y - t) * d;
-                }
-                // Backward, from the head (o = 1) down.
-                let mut o = 1;
-                for l in (0..5).rev() {
-                    // g += dz^T a (o x i), gb += column sums of dz.
+                if l > 0 {
+                    // da = dz w (b x i), times the previous GELU's derivative.
                     E::gemm(
-                        o,
-                        wd,
                         bs,
-                        true,
-                        (&mut s.gw[l], wd, 1),
-                        (&s.dz[..bs * o], 1, o),
-                        (&s.a[l], wd, 1),
+                        wd,
+                        o,
+                        false,
+                        (&mut s.da, wd, 1),
+                        (&s.dz[..bs * o], o, 1),
+                        (&s.w[l], wd, 1),
                     );
-                    for row in s.dz[..bs * o].chunks_exact(o) {
-                        for (g, v) in s.gb[l].iter_mut().zip(row) {
-                            *g += v;
-                        }
-                    }
-                    if l > 0 {
-                        // da = dz w (b x i), times the previous GELU's derivative.
-                        E::gemm(
-                            bs,
-                            wd,
-                            o,
-                            false,
-                            (&mut s.da, wd, 1),
-                            (&s.dz[..bs * o], o, 1),
-                            (&s.w[l], wd, 1),
-                        );
-                        for ((dz, da), d) in s.dz.iter_mut().zip(&s.da).zip(&s.d[l - 1]) {
-                            *dz = da * d;
-                        }
-                    }
-                    o = wd;
-                }
-                // SGD, refused as a whole if a new value is not finite.
-                let mut probe = 0.0f32;
-                for (w, g) in
-                    s.w.iter_mut()
-                        .chain(s.b.iter_mut())
-                        .zip(s.gw.iter_mut().chain(s.gb.iter_mut()))
-                {
-                    for (w, g) in w.iter_mut().zip(g.iter_mut()) {
-                        let old = *w;
-                        *w = old - LR * *g;
-                        probe += *w - *w;
-                        *g = old;
+                    for ((dz, da), d) in s.dz.iter_mut().zip(&s.da).zip(&s.d[l - 1]) {
+                        *dz = da * d;
                     }
                 }
-                assert!(probe == 0.0, "a finite step");
-                for g in s.gw.iter_mut().chain(s.gb.iter_mut()) {
-                    g.fill(0.0);
+                o = wd;
+            }
+            // SGD, refused as a whole if a new value is not finite.
+            let mut probe = 0.0f32;
+            for (w, g) in
+                s.w.iter_mut()
+                    .chain(s.b.iter_mut())
+                    .zip(s.gw.iter_mut().chain(s.gb.iter_mut()))
+            {
+                for (w, g) in w.iter_mut().zip(g.iter_mut()) {
+                    let old = *w;
+                    *w = old - LR * *g;
+                    probe += *w - *w;
+                    *g = old;
                 }
-                sum / bs as f32
-            },
-        ))
+            }
+            assert!(probe == 0.0, "a finite step");
+            for g in s.gw.iter_mut().chain(s.gb.iter_mut()) {
+                g.fill(0.0);
+            }
+            sum / bs as f32
+        }))
     }
 
     fn weights(&self) -> Vec<f32> {

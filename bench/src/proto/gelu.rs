@@ -229,7 +229,7 @@ mod tests {
                     let e = e.to_bits();
                     xs.extend((e - 2048..e + 2048).map(|b| f32::from_bits(b) / SQRT_2_OVER_PI));
                 }
-                while xs.len() % l != 0 {
+                while !xs.len().is_multiple_of(l) {
                     xs.push(1.0);
                 }
                 let mut n = 0;

@@ -22,6 +22,11 @@
 //! - [`backward_weight`]: `g[o][k] += sum_b dz[b][o] x[b][k]` (samples in order, from the
 //!   gradient's value), `gb[o] += sum_b dz[b][o]`. Vectorised across `k`.
 
+// Index loops over the blocks' constant sizes on purpose: they unroll fully and keep the
+// accumulators in registers; iterator chains and `core::array::from_fn` did not (measured: the
+// accumulators went to the stack and `from_fn` stayed an out-of-line call).
+#![allow(clippy::needless_range_loop)]
+
 use pulp::Simd;
 
 use super::gelu;
@@ -107,7 +112,10 @@ pub fn forward<S: Simd, M: Mac, const I: usize, const O: usize, const B: usize>(
     panel: &mut [[f32; PANEL]; I],
 ) {
     let nb = NV * lanes::<S>();
-    assert!(nb <= PANEL && O % nb == 0, "a width of whole panels");
+    assert!(
+        nb <= PANEL && O.is_multiple_of(nb),
+        "a width of whole panels"
+    );
     for ob in (0..O).step_by(nb) {
         for j in 0..nb {
             for (p, w) in panel.iter_mut().zip(&w[ob + j]) {
@@ -189,7 +197,7 @@ pub fn forward_by_sample<S: Simd, M: Mac, const I: usize, const O: usize, const 
     xt: &mut [[f32; B]; I],
 ) {
     let bv = 2 * lanes::<S>();
-    assert!(B % bv == 0, "a batch of whole pairs of vectors");
+    assert!(B.is_multiple_of(bv), "a batch of whole pairs of vectors");
     for (b, xb) in x.iter().enumerate() {
         for (t, v) in xt.iter_mut().zip(xb) {
             t[b] = *v;
@@ -266,7 +274,7 @@ pub fn backward_input<S: Simd, M: Mac, const I: usize, const O: usize, const B: 
     dx: &mut [[f32; I]; B],
 ) {
     let kb = KV * lanes::<S>();
-    assert!(I % kb == 0, "a width of whole blocks");
+    assert!(I.is_multiple_of(kb), "a width of whole blocks");
     for k0 in (0..I).step_by(kb) {
         let mut bb = 0;
         while bb + RB <= B {
@@ -331,7 +339,7 @@ pub fn backward_weight<S: Simd, M: Mac, const I: usize, const O: usize, const B:
     gb: &mut [f32; O],
 ) {
     let kb = KV * lanes::<S>();
-    assert!(I % kb == 0, "a width of whole blocks");
+    assert!(I.is_multiple_of(kb), "a width of whole blocks");
     let mut ob = 0;
     while ob + RB <= O {
         for k0 in (0..I).step_by(kb) {

@@ -24,7 +24,7 @@ fn build<M: kernels::Mac, D: net::Dispatch + Default>(p: &Problem) -> Box<dyn St
 
 /// Whether the prototypes run `config` (widths that are multiples of 64).
 pub fn applies(config: &crate::config::Config) -> bool {
-    config.width % kernels::PANEL == 0
+    config.width.is_multiple_of(kernels::PANEL)
 }
 
 /// The prototypes, for configurations 2 to 4 (widths that are multiples of 64).

@@ -152,7 +152,7 @@ impl<const W: usize, const B: usize> Net<W, B> {
             return None;
         }
         // Forward: across samples when the batch fills two vectors, else across outputs.
-        let by_sample = B % (2 * S::F32_LANES) == 0;
+        let by_sample = B.is_multiple_of(2 * S::F32_LANES);
         for l in 0..4 {
             let (prev, cur) = self.a.split_at_mut(l);
             let x = if l == 0 { &self.x } else { &prev[l - 1] };

@@ -4,6 +4,9 @@
 //! order and the loop vectorises. Then [`finish`] zeroes the gradients, or puts the old
 //! values back.
 
+// `x - x` is the probe: zero for a finite `x`, NaN otherwise.
+#![allow(clippy::eq_op)]
+
 use pulp::Simd;
 
 /// The finiteness probe: a vector of running sums and a scalar one for the tails.
