@@ -105,6 +105,8 @@ fn bench(build: Build, quick: bool) -> Result<Medians, String> {
         cmd.env_remove("RUSTFLAGS");
     }
     cmd.args(["--", "--noplot"]);
+    // criterion prints to standard output: keep the report's own output clean.
+    cmd.stdout(std::io::stderr());
     if quick {
         cmd.args([
             "--warm-up-time",
@@ -218,15 +220,18 @@ fn pytorch(quick: bool) -> Result<Option<(Medians, String)>, String> {
 }
 
 /// The order of the columns.
-const COLUMNS: [&str; 8] = [
+const COLUMNS: [&str; 11] = [
     "skipgrad",
     "floor",
     "dfdx",
     "candle",
     "pytorch",
     "proto-exact",
-    "proto-exact-static",
     "proto-fused",
+    "proto-exact-avx2",
+    "proto-exact-scalar",
+    "proto-gemm",
+    "proto-matrixmultiply",
 ];
 
 fn title(name: &str, torch: &str) -> String {

@@ -1,5 +1,5 @@
 //! The same step with the three matrix products of each layer done by a GEMM crate (`gemm`,
-//! `matrixmultiply`; `faer` with the `faer` feature), the element-wise parts by this
+//! `matrixmultiply`), the element-wise parts by this
 //! prototype's dispatched kernels. Their products add in their own order, with FMA: not
 //! skipgrad's bits.
 
@@ -102,40 +102,6 @@ impl Engine for MatrixMultiply {
                 c.2 as isize,
             );
         }
-    }
-}
-
-/// `faer` 0.24's safe `matmul`, one thread.
-#[cfg(feature = "faer")]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Faer;
-
-#[cfg(feature = "faer")]
-impl Engine for Faer {
-    const NAME: &'static str = "faer";
-    fn gemm(m: usize, n: usize, k: usize, acc: bool, c: MatMut<'_>, a: Mat<'_>, b: Mat<'_>) {
-        use faer::{Accum, MatRef, Par};
-        let view = |s: &[f32], r, cols, rs: usize, cs: usize| {
-            if cs == 1 {
-                MatRef::from_row_major_slice_with_stride(&s[..(r - 1) * rs + cols], r, cols, rs)
-            } else {
-                MatRef::from_column_major_slice_with_stride(&s[..(cols - 1) * cs + r], r, cols, cs)
-            }
-        };
-        let a = view(a.0, m, k, a.1, a.2);
-        let b = view(b.0, k, n, b.1, b.2);
-        assert_eq!(c.2, 1);
-        let len = (m - 1) * c.1 + n;
-        let dst =
-            faer::faer::MatMut::from_row_major_slice_with_stride_mut(&mut c.0[..len], m, n, c.1);
-        faer::linalg::matmul::matmul(
-            dst,
-            if acc { Accum::Add } else { Accum::Replace },
-            a,
-            b,
-            1.0f32,
-            Par::Seq,
-        );
     }
 }
 

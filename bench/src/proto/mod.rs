@@ -60,11 +60,5 @@ pub fn prototypes() -> Vec<Implementation> {
             bit_identical: false,
             build: |p| Box::new(engine::EngineStep::<engine::MatrixMultiply>::new(p)),
         },
-        #[cfg(feature = "faer")]
-        Implementation {
-            name: "proto-faer",
-            bit_identical: false,
-            build: |p| Box::new(engine::EngineStep::<engine::Faer>::new(p)),
-        },
     ]
 }
