@@ -2,7 +2,7 @@
 //! loops that train on it, shared by the harness (`skipgrad train --task digits`), the tests
 //! and the firmware (the `digits-adapt` device scenario).
 //!
-//! - [`file`]: the committed data set ([`EMBEDDED`]: scikit-learn's 1,797 8x8 digits, a byte
+//! - [`file`](mod@file): the committed data set ([`EMBEDDED`]: scikit-learn's 1,797 8x8 digits, a byte
 //!   a pixel, split 75/25 into [`TRAIN_SAMPLES`] and [`TEST_SAMPLES`], stratified, seed 0) and
 //!   its checked parser, [`Digits::parse`].
 //! - [`set`]: a [`Set`] of samples borrowed from the file; a [`Sample`]'s pixels scaled to
