@@ -12,6 +12,7 @@
 #![deny(missing_docs, rust_2018_idioms)]
 
 pub mod activations;
+pub mod digits_adapt;
 pub mod fit;
 pub mod layers;
 pub mod losses;
@@ -30,4 +31,6 @@ pub const ALL: &[Scenario] = &[
     activations::SCENARIO,
     losses::SCENARIO,
     roundtrip::SCENARIO,
+    digits_adapt::SCENARIO,
+    digits_adapt::FULL,
 ];
