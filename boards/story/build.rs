@@ -16,7 +16,10 @@ fn main() {
     let mut report = String::new();
     let met = (digits_adapt::SCENARIO.run)(&mut report, &mut NoMeter)
         .expect("the host's digits-adapt report");
-    assert!(met, "the host's digits-adapt run missed its goal:\n{report}");
+    assert!(
+        met,
+        "the host's digits-adapt run missed its goal:\n{report}"
+    );
 
     let word = |label: &str| -> u32 {
         let line = report
@@ -34,7 +37,11 @@ fn main() {
             format!("0x{bits}")
         })
         .collect();
-    assert_eq!(losses.len(), windows, "mean_loss lines in the host's report");
+    assert_eq!(
+        losses.len(),
+        windows,
+        "mean_loss lines in the host's report"
+    );
 
     let mut src = String::new();
     writeln!(

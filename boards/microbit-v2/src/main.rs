@@ -113,6 +113,10 @@ fn main() -> ! {
             "done: {} -> {} of {} drifted test digits right, {=f32} us per adaptation step; button A runs it again",
             outcome.before, outcome.after, outcome.test, outcome.step_us
         );
-        microbit.waiting = if outcome.ok() { font::TICK } else { font::CROSS };
+        microbit.waiting = if outcome.ok() {
+            font::TICK
+        } else {
+            font::CROSS
+        };
     }
 }

@@ -69,7 +69,10 @@ fn main() -> ! {
         system_hz / 1_000_000
     );
     if system_hz != SYSTEM_CLOCK_HZ {
-        defmt::warn!("the system clock is not {} Hz: the microseconds below are off", SYSTEM_CLOCK_HZ);
+        defmt::warn!(
+            "the system clock is not {} Hz: the microseconds below are off",
+            SYSTEM_CLOCK_HZ
+        );
     }
     core.DCB.enable_trace();
     core.DWT.enable_cycle_counter();

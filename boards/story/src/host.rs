@@ -26,7 +26,7 @@ pub struct Host {
 
 /// Windows of [`LOSS_WINDOW`](skipgrad_scenarios::digits_adapt::LOSS_WINDOW) steps in the
 /// stream.
-pub const WINDOWS: usize = skipgrad_scenarios::digits_adapt::STEPS
-    .div_ceil(skipgrad_scenarios::digits_adapt::LOSS_WINDOW);
+pub const WINDOWS: usize =
+    skipgrad_scenarios::digits_adapt::STEPS.div_ceil(skipgrad_scenarios::digits_adapt::LOSS_WINDOW);
 
 include!(concat!(env!("OUT_DIR"), "/host.rs"));

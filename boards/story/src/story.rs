@@ -73,11 +73,15 @@ pub fn run<B: Board>(board: &mut B) -> Outcome {
     let unshifted = metrics::evaluate(&model, test, Domain::Original);
     let before = metrics::evaluate(&model, test, DOMAIN);
     identical &= same(
-        "original digits right",
+        "original digits right before",
         unshifted.correct(),
         HOST.correct_unshifted,
     );
-    identical &= same("drifted digits right", before.correct(), HOST.correct_before);
+    identical &= same(
+        "drifted digits right before",
+        before.correct(),
+        HOST.correct_before,
+    );
     info!(
         "before adaptation: {=f32}% of the original test digits right, {=f32}% of the drifted ones ({} digits)",
         percent(&unshifted),
@@ -101,14 +105,18 @@ pub fn run<B: Board>(board: &mut B) -> Outcome {
     let mut right = 0u32;
     let mut adapted = true;
     for position in 0..STEPS {
-        if let Some(sample) = stream.get(position % stream.len()) {
+        let sample = position
+            .checked_rem(stream.len())
+            .and_then(|i| stream.get(i));
+        if let Some(sample) = sample {
             let x: [f32; PIXELS] = scale(&DOMAIN.apply(sample.pixels));
             let digit = predict(&trainer.model().infer(&x));
             right += u32::from(digit == sample.class());
             board.predicted(position, digit, sample.class());
         }
         let (t0, m0) = (board.cycles(), board.micros());
-        let step = digits_adapt::adapt_steps(&mut trainer, stream, position..position + 1, &mut sums);
+        let step =
+            digits_adapt::adapt_steps(&mut trainer, stream, position..position + 1, &mut sums);
         let cycles = board.cycles().wrapping_sub(t0);
         let micros = board.micros().zip(m0).map(|(m1, m0)| m1.wrapping_sub(m0));
         times.add(position, cycles, micros);
@@ -129,14 +137,17 @@ pub fn run<B: Board>(board: &mut B) -> Outcome {
                 start,
                 end,
                 mean,
-                if mean.to_bits() == host { " (the host's bits)" } else { " (NOT the host's bits)" },
+                if mean.to_bits() == host {
+                    " (the host's bits)"
+                } else {
+                    " (NOT the host's bits)"
+                },
                 right,
                 end - start
             );
             right = 0;
         }
     }
-    drop(trainer);
 
     let (after, unshifted_after) = (
         metrics::evaluate(&model, test, DOMAIN),
@@ -148,15 +159,26 @@ pub fn run<B: Board>(board: &mut B) -> Outcome {
         percent(&before),
         percent(&unshifted_after)
     );
-    identical &= same("drifted digits right", after.correct(), HOST.correct_after);
     identical &= same(
-        "original digits right",
+        "drifted digits right after",
+        after.correct(),
+        HOST.correct_after,
+    );
+    identical &= same(
+        "original digits right after",
         unshifted_after.correct(),
         HOST.correct_unshifted_after,
     );
-    identical &= same("adapted weights hash", model.weights_hash(), HOST.weights_hash);
+    identical &= same(
+        "adapted weights hash",
+        model.weights_hash(),
+        HOST.weights_hash,
+    );
 
     let clock = B::CLOCK_HZ;
+    if !times.counted() {
+        warn!("the cycle counter did not advance: the times below are not measured");
+    }
     let step_us = times.first_mean_us(clock);
     let (mean, min, max) = times.all_us(clock);
     info!(
@@ -205,7 +227,10 @@ pub fn run<B: Board>(board: &mut B) -> Outcome {
 /// Whether the board's `value` is the host's; logs the difference if not.
 fn same(what: &str, value: u32, host: u32) -> bool {
     if value != host {
-        error!("{=str}: {=u32:#x} on the board, {=u32:#x} on the host", what, value, host);
+        error!(
+            "{=str}: {=u32:#x} on the board, {=u32:#x} on the host",
+            what, value, host
+        );
     }
     value == host
 }

@@ -49,6 +49,12 @@ impl StepTimes {
         self.micros = self.micros.zip(micros).map(|(a, b)| a + b);
     }
 
+    /// Whether the cycle counter advanced at all over the steps (a core without one, or a
+    /// counter left off, reads the same value every time).
+    pub fn counted(&self) -> bool {
+        self.all > 0
+    }
+
     /// Steps timed.
     pub fn steps(&self) -> u32 {
         self.steps
