@@ -5,6 +5,11 @@
 //! `Debug` output (every layer prints as the Rust expression that rebuilds it, floats in their
 //! shortest round-trip form), so the flashed weights are the image's bit for bit; the image
 //! itself is included too, for the scenario to load at run time.
+//!
+//! Likewise for `digits-adapt`: the committed device image of the host-trained digits
+//! network (`digits/data/trained.skgi`, `skipgrad_digits::train::defaults::run`'s result)
+//! becomes the `static` [`TRAINED`], whose front stays in flash while the device fine-tunes a
+//! copy of its head.
 
 use skipgrad::Zeroed;
 
@@ -36,4 +41,22 @@ fn main() {
     );
     let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set"));
     std::fs::write(out.join("imported.rs"), src).expect("writing imported.rs");
+    digits(&manifest, &out);
+}
+
+/// `trained.rs`: the host-trained digits network as a `static`.
+fn digits(manifest: &std::path::Path, out: &std::path::Path) {
+    let path = manifest.join("../digits/data/trained.skgi");
+    println!("cargo:rerun-if-changed={}", path.display());
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut net = Box::new(<skipgrad_digits::Net>::ZERO);
+    if let Err(e) = skipgrad::image::load(&mut *net, &bytes) {
+        panic!("{}: {e}", path.display());
+    }
+    let src = format!(
+        "/// The host-trained digits network, from `digits/data/trained.skgi` as `build.rs` \
+         loaded it.\n\
+         pub static TRAINED: Net = {net:?};\n"
+    );
+    std::fs::write(out.join("trained.rs"), src).expect("writing trained.rs");
 }

@@ -4,7 +4,7 @@
 /// The painting pattern.
 const PAINT: u32 = 0xa5a5_5a5a;
 /// The deepest stack the measurement covers: deeper use is reported as [`OUT_OF_RANGE`].
-const WINDOW: usize = 32 * 1024;
+const WINDOW: usize = 64 * 1024;
 /// Reported when the stack grew past the painted window.
 pub const OUT_OF_RANGE: u32 = u32::MAX;
 

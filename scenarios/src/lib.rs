@@ -11,6 +11,7 @@
 #![deny(missing_docs, rust_2018_idioms)]
 
 pub mod activations;
+pub mod digits_adapt;
 pub mod layers;
 pub mod losses;
 pub mod meter;
@@ -28,4 +29,6 @@ pub const ALL: &[Scenario] = &[
     activations::SCENARIO,
     losses::SCENARIO,
     roundtrip::SCENARIO,
+    digits_adapt::SCENARIO,
+    digits_adapt::FULL,
 ];

@@ -123,7 +123,7 @@ pub fn run(out: &mut dyn Write, meter: &mut dyn Meter) -> Result<bool, fmt::Erro
 }
 
 /// `image <offset> <hex>`: one line of the returned image.
-fn write_hex(report: &mut Report<'_>, offset: usize, bytes: &[u8]) -> fmt::Result {
+pub(crate) fn write_hex(report: &mut Report<'_>, offset: usize, bytes: &[u8]) -> fmt::Result {
     struct Hex<'b>(&'b [u8]);
     impl fmt::Display for Hex<'_> {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

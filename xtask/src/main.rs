@@ -6,12 +6,15 @@
 //!   goals (`goals.rs`), checks the demo's gradient table against the notebook, runs every
 //!   device scenario of `skipgrad-scenarios` the same way, and prints the footprint tables
 //!   (Markdown, or one JSON array with `--json`: one object per scenario and target).
+//! - `cargo xtask digits-curve`: the `digits-adapt` scenarios' adaptation curves, computed on
+//!   the host by the scenarios' code, drawn as `docs/digits-adapt.svg`.
 //! - `cargo xtask callgrind`: instructions per SGD step on the host, under valgrind's
 //!   callgrind, for the core and for the hand-written step.
 //! - `cargo xtask mutants [--workspace-tests] [FILE...]`: mutation testing of the core with
 //!   cargo-mutants, and its caught / missed / unviable / timeout counts.
 
 mod callgrind;
+mod digits;
 mod elf;
 mod goals;
 mod mcu;
@@ -26,7 +29,7 @@ mod toolchain;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: cargo xtask mcu [--json] | callgrind | mutants [--workspace-tests] [FILE...]";
+    "usage: cargo xtask mcu [--json] | digits-curve | callgrind | mutants [--workspace-tests] [FILE...]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -36,6 +39,12 @@ fn main() -> ExitCode {
             [flag] if flag == "--json" => mcu::run(true),
             other => Err(anyhow::anyhow!(
                 "unknown argument(s) {other:?} for `mcu`\n{USAGE}"
+            )),
+        },
+        Some("digits-curve") => match args.get(1..).unwrap_or_default() {
+            [] => mcu::workspace_root().and_then(|root| digits::curve_command(&root)),
+            other => Err(anyhow::anyhow!(
+                "unknown argument(s) {other:?} for `digits-curve`\n{USAGE}"
             )),
         },
         Some("callgrind") => match args.get(1..).unwrap_or_default() {

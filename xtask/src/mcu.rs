@@ -13,6 +13,7 @@ use skipgrad_notebook::minimal::{
 };
 use skipgrad_notebook::network::{WithShortcut, INITIAL_WITH_SHORTCUT, SEED};
 
+use crate::digits;
 use crate::elf;
 use crate::goals;
 use crate::qemu;
@@ -142,11 +143,24 @@ pub fn run(json: bool) -> anyhow::Result<()> {
             rows.push(row);
         }
         for (scenario, host) in &expected_scenarios {
+            if scenario.model_bytes as u64 > t.ram_bytes {
+                eprintln!(
+                    "   {}: not run ({} B of model, {} B of RAM)",
+                    scenario.name, scenario.model_bytes, t.ram_bytes
+                );
+                continue;
+            }
             let (row, lines) = scenarios::run_on(t, &bin, scenario, host, instructions_per_tick)?;
             eprintln!("   {}: bit-identical to the host", scenario.name);
             if scenario.name == skipgrad_scenarios::roundtrip::SCENARIO.name {
                 let path = roundtrip::returned(t.triple, &lines, &root.join("target/roundtrip"))?;
                 eprintln!("   the returned weights: {}", path.display());
+            }
+            if digits::is_digits(scenario.name) {
+                digits::check_recovery(scenario.name, t.triple, &row.metrics)?;
+                let dir = root.join("target/digits-adapt");
+                let path = digits::returned(t.triple, scenario.name, &lines, &dir)?;
+                eprintln!("   the adapted weights: {}", path.display());
             }
             rows.push(row);
         }

@@ -19,6 +19,9 @@ pub struct Target {
     pub count_instructions: bool,
     /// Whether the no-panic proof build is made for this target.
     pub prove_no_panic: bool,
+    /// RAM of the QEMU machine (`firmware/memory/<machine>.x`): a scenario whose model needs
+    /// more is not run on this target.
+    pub ram_bytes: u64,
 }
 
 /// Every target `cargo xtask mcu` runs, in report order.
@@ -32,6 +35,7 @@ pub const TARGETS: &[Target] = &[
         qemu_args: &["-cpu", "cortex-m0"],
         count_instructions: true,
         prove_no_panic: false,
+        ram_bytes: 16 * 1024,
     },
     Target {
         triple: "thumbv7em-none-eabihf",
@@ -42,6 +46,7 @@ pub const TARGETS: &[Target] = &[
         qemu_args: &["-cpu", "cortex-m4"],
         count_instructions: true,
         prove_no_panic: true,
+        ram_bytes: 4 * 1024 * 1024,
     },
     Target {
         triple: "thumbv8m.main-none-eabihf",
@@ -52,6 +57,7 @@ pub const TARGETS: &[Target] = &[
         qemu_args: &["-cpu", "cortex-m33"],
         count_instructions: true,
         prove_no_panic: false,
+        ram_bytes: 2 * 1024 * 1024,
     },
     Target {
         triple: "riscv32imac-unknown-none-elf",
@@ -62,5 +68,6 @@ pub const TARGETS: &[Target] = &[
         qemu_args: &["-bios", "none"],
         count_instructions: true,
         prove_no_panic: false,
+        ram_bytes: 2 * 1024 * 1024,
     },
 ];

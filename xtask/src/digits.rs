@@ -1,0 +1,318 @@
+//! The handwritten digits on the device (`skipgrad_scenarios::digits_adapt`):
+//!
+//! - after each run of `digits-adapt` and `digits-adapt-full`: the recovery goal (the drifted
+//!   accuracy after adaptation within [`RECOVERY_POINTS`] of the original accuracy), and the
+//!   image the device printed (the adapted network, in hex) decoded with the core's checks
+//!   and written as safetensors (`target/digits-adapt/<scenario>.safetensors`, with
+//!   `<scenario>.json`: the device's accuracies), which `tools/digits_adapt_check.py` loads
+//!   into PyTorch;
+//! - `cargo xtask digits-curve`: the adaptation curve (drifted test accuracy against
+//!   adaptation steps) computed on the host by the scenario's own code, checked against the
+//!   scenario's report and drawn as `docs/digits-adapt.svg`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use plotters::prelude::*;
+use skipgrad::{image, Buffers, CrossEntropy, Module, Params, Trainer, Zeroed};
+use skipgrad_digits::metrics::evaluate;
+use skipgrad_digits::{Digits, Domain, Net, PIXELS};
+use skipgrad_harness::safetensors;
+use skipgrad_scenarios::digits_adapt::{
+    self, adapt_steps, optimizer, FULL, FULL_LEARNING_RATE, HEAD_LEARNING_RATE, RECOVERY_POINTS,
+    SCENARIO, STEPS, TRAINED,
+};
+use skipgrad_scenarios::NoMeter;
+
+/// True for the digits scenarios.
+pub fn is_digits(name: &str) -> bool {
+    name == SCENARIO.name || name == FULL.name
+}
+
+/// A metric of a report's metrics.
+fn metric(metrics: &[(String, f64)], key: &str) -> anyhow::Result<f64> {
+    metrics
+        .iter()
+        .find_map(|(k, v)| (k == key).then_some(*v))
+        .with_context(|| format!("no `metric {key}`"))
+}
+
+/// Fails unless the drifted accuracy after adaptation is within [`RECOVERY_POINTS`] of the
+/// original accuracy.
+pub fn check_recovery(name: &str, triple: &str, metrics: &[(String, f64)]) -> anyhow::Result<()> {
+    let unshifted = metric(metrics, "accuracy_unshifted")?;
+    let after = metric(metrics, "accuracy_after")?;
+    anyhow::ensure!(
+        after * 100.0 >= unshifted * 100.0 - RECOVERY_POINTS,
+        "goal missed on {triple}: {name}: the drifted accuracy after adaptation ({after:.4}) is \
+         more than {RECOVERY_POINTS} points below the original accuracy ({unshifted:.4})"
+    );
+    Ok(())
+}
+
+/// Decodes the adapted network the device printed and writes it as safetensors (names of
+/// `tools/skipgrad_digits.py`'s `network()`) under `out_dir`, with the device's accuracies
+/// as JSON; returns the safetensors file's path.
+pub fn returned(
+    triple: &str,
+    name: &str,
+    lines: &[String],
+    out_dir: &Path,
+) -> anyhow::Result<PathBuf> {
+    let bytes = digits_adapt::image_from_lines(lines.iter().map(String::as_str))
+        .with_context(|| format!("{triple}: {name}: the returned image's lines"))?;
+    let mut net: Box<Net> = Box::new(Zeroed::ZERO);
+    image::load(&mut *net, &bytes[..])
+        .map_err(|e| anyhow::anyhow!("{triple}: {name}: the returned image: {e}"))?;
+    let st = safetensors::write(&*net, "", &[("skipgrad", name)]);
+    let mut back: Box<Net> = Box::new(Zeroed::ZERO);
+    safetensors::load(&mut *back, &st, "").context("re-reading the returned safetensors")?;
+    anyhow::ensure!(
+        back.weights_hash() == net.weights_hash(),
+        "{triple}: the returned safetensors do not hold the device's weights"
+    );
+    let word = |key: &str| -> anyhow::Result<u64> {
+        lines
+            .iter()
+            .find_map(|l| {
+                let v = l.strip_prefix(key)?.strip_prefix(" 0x")?;
+                u64::from_str_radix(v, 16).ok()
+            })
+            .with_context(|| format!("{triple}: {name}: no `{key}` line"))
+    };
+    let metrics = crate::report::metrics(lines)?;
+    let test = skipgrad_digits::TEST_SAMPLES as f64;
+    let json = serde_json::json!({
+        "scenario": name,
+        "target_triple": triple,
+        "domain": {"offset": domain_offset()},
+        "steps": STEPS,
+        "test_samples": skipgrad_digits::TEST_SAMPLES,
+        "correct_after": word("correct_after")?,
+        "correct_unshifted_after": word("correct_unshifted_after")?,
+        "accuracy_after": metric(&metrics, "accuracy_after")?,
+        "accuracy_unshifted_after": metric(&metrics, "accuracy_unshifted_after")?,
+    });
+    anyhow::ensure!(
+        json["correct_after"].as_f64().unwrap_or(-1.0) / test == json["accuracy_after"],
+        "{triple}: {name}: correct_after and accuracy_after disagree"
+    );
+    std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let path = out_dir.join(format!("{name}.safetensors"));
+    std::fs::write(&path, &st).with_context(|| format!("writing {}", path.display()))?;
+    let json_path = out_dir.join(format!("{name}.json"));
+    std::fs::write(&json_path, json.to_string() + "\n")
+        .with_context(|| format!("writing {}", json_path.display()))?;
+    Ok(path)
+}
+
+/// The device domain's offset, in grey levels.
+fn domain_offset() -> u8 {
+    match digits_adapt::DOMAIN {
+        Domain::Offset(by) => by,
+        _ => 0,
+    }
+}
+
+/// Drifted test accuracy every this many adaptation steps on the curve.
+const CURVE_EVERY: usize = 25;
+
+/// The curve of one adaptation: `(steps, drifted test accuracy)` from 0 to [`STEPS`].
+fn curve<M>(model: &mut M, lr: f64, digits: &Digits<'_>) -> anyhow::Result<Vec<(f64, f64)>>
+where
+    M: Module<[f32; PIXELS], Output = [f32; 10]> + Params<f32>,
+{
+    let mut buffers = Box::new(Buffers::<M, [f32; PIXELS]>::ZERO);
+    let sgd = optimizer(lr).context("the learning rate")?;
+    let mut trainer = Trainer::new(model, &mut *buffers, sgd, CrossEntropy);
+    let accuracy = |m: &M| evaluate(m, digits.test(), digits_adapt::DOMAIN).accuracy();
+    let mut points = vec![(0.0, accuracy(trainer.model()))];
+    let mut sums = vec![0.0f32; STEPS.div_ceil(digits_adapt::LOSS_WINDOW)];
+    let mut at = 0;
+    while at < STEPS {
+        let end = (at + CURVE_EVERY).min(STEPS);
+        adapt_steps(&mut trainer, digits.train(), at..end, &mut sums)
+            .map_err(|e| anyhow::anyhow!("adaptation step refused: {e}"))?;
+        at = end;
+        points.push((at as f64, accuracy(trainer.model())));
+    }
+    Ok(points)
+}
+
+/// `cargo xtask digits-curve`: computes both adaptation curves on the host, checks their
+/// last points against the scenarios' reports, prints them and draws `docs/digits-adapt.svg`.
+pub fn curve_command(root: &Path) -> anyhow::Result<()> {
+    let digits = Digits::embedded().context("the digits data")?;
+    let mut head = digits_adapt::head_model();
+    let head_curve = curve(&mut head, HEAD_LEARNING_RATE, &digits)?;
+    let mut full: Box<Net> = Box::new(TRAINED);
+    let full_curve = curve(&mut *full, FULL_LEARNING_RATE, &digits)?;
+    let unshifted = evaluate(&TRAINED, digits.test(), Domain::Original).accuracy();
+    for (scenario, points) in [(&SCENARIO, &head_curve), (&FULL, &full_curve)] {
+        let mut text = String::new();
+        (scenario.run)(&mut text, &mut NoMeter).map_err(|_| anyhow::anyhow!("formatting"))?;
+        let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        let metrics = crate::report::metrics(&lines)?;
+        let last = points.last().map_or(f64::NAN, |p| p.1);
+        anyhow::ensure!(
+            last == metric(&metrics, "accuracy_after")?
+                && points.first().map(|p| p.1) == Some(metric(&metrics, "accuracy_before")?),
+            "{}: the curve's ends differ from the scenario's report",
+            scenario.name
+        );
+        println!(
+            "{} (drifted test accuracy after each {CURVE_EVERY} steps):",
+            scenario.name
+        );
+        for (x, y) in points.iter() {
+            println!("  {x:5} {y:.4}");
+        }
+    }
+    let path = root.join("docs/digits-adapt.svg");
+    plot(&path, &head_curve, &full_curve, unshifted)?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+/// A line of the plot: its label, points and colour.
+type Line = (String, Vec<(f64, f64)>, RGBColor);
+
+/// Draws the two curves, the original accuracy and the goal.
+fn plot(
+    path: &Path,
+    head: &[(f64, f64)],
+    full: &[(f64, f64)],
+    unshifted: f64,
+) -> anyhow::Result<()> {
+    let err = |e: &dyn std::fmt::Display| anyhow::anyhow!("plotting: {e}");
+    let root = SVGBackend::new(path, (960, 600)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let low = head.iter().chain(full).map(|p| p.1).fold(1.0f64, f64::min);
+    let y_lo = ((low * 100.0 - 2.0) / 5.0).floor() * 5.0;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!(
+                "Adapting on the device to a drifted sensor (+{} grey levels)",
+                domain_offset()
+            ),
+            ("sans-serif", 24),
+        )
+        .margin(20)
+        .x_label_area_size(56)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0f64..STEPS as f64, y_lo..100.0)
+        .map_err(|e| err(&e))?;
+    chart
+        .configure_mesh()
+        .x_desc("adaptation steps (one drifted training digit each, SGD)")
+        .y_desc("test accuracy on drifted digits (%)")
+        .axis_desc_style(("sans-serif", 18))
+        .label_style(("sans-serif", 15))
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .draw()
+        .map_err(|e| err(&e))?;
+    let colours = [
+        RGBColor(0, 114, 178),
+        RGBColor(230, 159, 0),
+        RGBColor(0, 158, 115),
+        RGBColor(204, 121, 167),
+    ];
+    let end = STEPS as f64;
+    let lines: [Line; 4] = [
+        (
+            format!("last layer trained (lr {HEAD_LEARNING_RATE})"),
+            head.to_vec(),
+            colours[0],
+        ),
+        (
+            format!("every layer trained (lr {FULL_LEARNING_RATE})"),
+            full.to_vec(),
+            colours[1],
+        ),
+        (
+            format!(
+                "original digits, before adaptation ({:.1}%)",
+                unshifted * 100.0
+            ),
+            vec![(0.0, unshifted), (end, unshifted)],
+            colours[2],
+        ),
+        (
+            format!("goal: within {RECOVERY_POINTS} points"),
+            vec![
+                (0.0, unshifted - RECOVERY_POINTS / 100.0),
+                (end, unshifted - RECOVERY_POINTS / 100.0),
+            ],
+            colours[3],
+        ),
+    ];
+    for (label, points, colour) in lines {
+        let style = colour.stroke_width(3);
+        chart
+            .draw_series(LineSeries::new(
+                points.into_iter().map(|(x, y)| (x, y * 100.0)),
+                style,
+            ))
+            .map_err(|e| err(&e))?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 28, y)], style));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .label_font(("sans-serif", 17))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .margin(12)
+        .draw()
+        .map_err(|e| err(&e))?;
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The host's own report goes through the checks and the decoding the device's does.
+    #[test]
+    fn the_host_adaptation_meets_the_goal_and_returns_pytorch_names() {
+        let root = crate::mcu::workspace_root().expect("root");
+        let mut text = String::new();
+        let ok = (SCENARIO.run)(&mut text, &mut NoMeter).expect("formats");
+        assert!(ok, "{text}");
+        let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        let metrics = crate::report::metrics(&lines).expect("metrics");
+        check_recovery(SCENARIO.name, "host", &metrics).expect("the goal");
+        let mut missed = metrics.clone();
+        for (k, v) in &mut missed {
+            if k == "accuracy_after" {
+                *v = 0.9;
+            }
+        }
+        assert!(check_recovery(SCENARIO.name, "host", &missed).is_err());
+        let dir = root.join("target/digits-adapt-test");
+        let path = returned("host", SCENARIO.name, &lines, &dir).expect("returned");
+        let file = std::fs::read(&path).expect("written");
+        let parsed = safetensors::File::parse(&file).expect("parses");
+        let mut names: Vec<&str> = parsed.entries.iter().map(|e| e.name.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            [
+                "0.0.bias",
+                "0.0.weight",
+                "1.0.0.bias",
+                "1.0.0.weight",
+                "2.bias",
+                "2.weight"
+            ]
+        );
+        let mut broken = lines.clone();
+        if let Some(l) = broken.iter_mut().find(|l| l.starts_with("image 0040")) {
+            l.replace_range(11..13, "ff");
+        }
+        assert!(returned("host", SCENARIO.name, &broken, &dir).is_err());
+    }
+}
