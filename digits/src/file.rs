@@ -51,6 +51,7 @@ pub const TEST_SAMPLES: usize = 450;
 
 /// Why a digits file was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum FileError {
     /// Shorter than a header and a checksum.
