@@ -9,9 +9,9 @@ use std::fs;
 use common::{arg, fails, fixture, ok, scratch, stderr, stdout};
 use serde_json::Value;
 use skipgrad::{Params, Zeroed};
+use skipgrad_harness::model::network::BlockNet;
 use skipgrad_harness::notebook::{WithShortcut, PREFIX};
 use skipgrad_harness::safetensors;
-use skipgrad_harness::model::network::BlockNet;
 
 const SHAPE: [&str; 6] = ["--depth", "2", "--width", "8", "--steps", "2"];
 

@@ -5,9 +5,9 @@
 
 use serde_json::Value;
 use skipgrad::{Gelu, LayerNorm, Linear, Loss, Module, Mse, Params, Residual, Silu, Zeroed};
+use skipgrad_harness::command::{convert, import};
 use skipgrad_harness::model::{NetworkArgs, NetworkName};
 use skipgrad_harness::notebook::{Plain, WithShortcut, PREFIX};
-use skipgrad_harness::command::{convert, import};
 use skipgrad_harness::safetensors;
 
 /// Relative error allowed against PyTorch, within the 1e-6: about 1.5 times the worst

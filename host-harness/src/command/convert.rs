@@ -31,8 +31,8 @@ use skipgrad::params::{self, Params};
 use skipgrad::{Scalar, Zeroed};
 
 use crate::model::flags::Which;
-use crate::model::network::Network;
 use crate::model::loss::TaskLoss;
+use crate::model::network::Network;
 use crate::model::task::TaskData;
 use crate::model::{Model, NetworkArgs, TrainNumber, Visit};
 use crate::notebook::{WithShortcut, PREFIX};

@@ -32,10 +32,12 @@ fn parse_selection(s: &str) -> Result<Selection, String> {
     if s == "all" {
         return Ok(Selection::All);
     }
-    ActivationKind::from_name(s).map(Selection::One).ok_or_else(|| {
-        let names: Vec<&str> = ActivationKind::ALL.iter().map(|k| k.name()).collect();
-        format!("expected all, {}", names.join(", "))
-    })
+    ActivationKind::from_name(s)
+        .map(Selection::One)
+        .ok_or_else(|| {
+            let names: Vec<&str> = ActivationKind::ALL.iter().map(|k| k.name()).collect();
+            format!("expected all, {}", names.join(", "))
+        })
 }
 
 /// Flags of `skipgrad exhaustive`.

@@ -59,7 +59,10 @@ pub struct Sample(pub Vec<f32>);
 
 /// Parses `a,b,...` into finite `f32` values.
 fn parse_sample(s: &str) -> Result<Sample, String> {
-    s.split(',').map(parse_finite_f32).collect::<Result<_, _>>().map(Sample)
+    s.split(',')
+        .map(parse_finite_f32)
+        .collect::<Result<_, _>>()
+        .map(Sample)
 }
 
 /// The sample as `I` values (a usage error for another count).

@@ -263,8 +263,16 @@ mod tests {
             }
             let (x32, layer) = (self.x as f32, Activation(self.kind));
             [
-                bits(ElementWise::<f32>::value_and_derivative(&a, x32), layer, x32),
-                bits(ElementWise::<f64>::value_and_derivative(&a, self.x), layer, self.x),
+                bits(
+                    ElementWise::<f32>::value_and_derivative(&a, x32),
+                    layer,
+                    x32,
+                ),
+                bits(
+                    ElementWise::<f64>::value_and_derivative(&a, self.x),
+                    layer,
+                    self.x,
+                ),
             ]
         }
     }
@@ -288,17 +296,17 @@ mod tests {
     fn q16_has_the_rows_that_say_so() {
         let x = Q16::from_f64(0.75);
         let cases: [(ActivationKind, Option<(Q16, Q16)>); 7] = [
-            (
-                ActivationKind::GeluTanh,
-                Some(Gelu.value_and_derivative(x)),
-            ),
+            (ActivationKind::GeluTanh, Some(Gelu.value_and_derivative(x))),
             (ActivationKind::Gelu, None),
             (ActivationKind::Relu, Some(Relu.value_and_derivative(x))),
             (
                 ActivationKind::LeakyRelu,
                 Some(LeakyRelu::<1, 100>.value_and_derivative(x)),
             ),
-            (ActivationKind::Sigmoid, Some(Sigmoid.value_and_derivative(x))),
+            (
+                ActivationKind::Sigmoid,
+                Some(Sigmoid.value_and_derivative(x)),
+            ),
             (ActivationKind::Tanh, Some(Tanh.value_and_derivative(x))),
             (ActivationKind::Silu, None),
         ];
@@ -319,7 +327,10 @@ mod tests {
         let gelu = ActivationKind::GeluTanh.bounds();
         assert_eq!(gelu.value, Bound::Mixed(VALUE_MIXED_BOUND));
         assert_eq!(gelu.derivative, Bound::Mixed(DERIVATIVE_MIXED_BOUND));
-        assert_eq!(ActivationKind::Tanh.bounds().value, Bound::Ulp(TANH_ULP_BOUND));
+        assert_eq!(
+            ActivationKind::Tanh.bounds().value,
+            Bound::Ulp(TANH_ULP_BOUND)
+        );
     }
 
     #[test]

@@ -32,15 +32,25 @@ pub enum Targets {
 
 /// `pointwise!(kind { yes } { no })`: `yes` for a row whose targets are one number per output.
 macro_rules! pointwise {
-    (Values $yes:block $no:block) => { $yes };
-    (Probabilities $yes:block $no:block) => { $yes };
-    (Class $yes:block $no:block) => { $no };
+    (Values $yes:block $no:block) => {
+        $yes
+    };
+    (Probabilities $yes:block $no:block) => {
+        $yes
+    };
+    (Class $yes:block $no:block) => {
+        $no
+    };
 }
 
 /// `classwise!(kind { yes } { no })`: `yes` for a row whose target is a class index.
 macro_rules! classwise {
-    (Class $yes:block $no:block) => { $yes };
-    ($other:ident $yes:block $no:block) => { $no };
+    (Class $yes:block $no:block) => {
+        $yes
+    };
+    ($other:ident $yes:block $no:block) => {
+        $no
+    };
 }
 
 /// Declares the losses from their rows (see the [module](self)).
@@ -414,7 +424,11 @@ mod tests {
         let bits = |v: f32| v.to_bits();
         let cases: [(LossKind, f32, [f32; 3]); 3] = [
             (LossKind::Mse, Mse.sum(&y, &t), Mse.gradient(&y, &t, n)),
-            (LossKind::Huber, Huber.sum(&y, &t), Huber.gradient(&y, &t, n)),
+            (
+                LossKind::Huber,
+                Huber.sum(&y, &t),
+                Huber.gradient(&y, &t, n),
+            ),
             (
                 LossKind::Bce,
                 BceWithLogits.sum(&y, &t),
@@ -454,7 +468,10 @@ mod tests {
         let y = [Q16::from_f64(0.5)];
         assert!(!PointLoss(LossKind::Bce).accepts(&y));
         assert!(PointLoss(LossKind::Mse).accepts(&y));
-        assert!(!Loss::<[Q16; 2]>::accepts(&ClassLoss(LossKind::CrossEntropy), &0));
+        assert!(!Loss::<[Q16; 2]>::accepts(
+            &ClassLoss(LossKind::CrossEntropy),
+            &0
+        ));
         assert!(!PointLoss(LossKind::CrossEntropy).accepts(&[0.5f32]));
         assert!(!Loss::<[f32; 2]>::accepts(&ClassLoss(LossKind::Mse), &0));
         for kind in LossKind::ALL {

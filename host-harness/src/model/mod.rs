@@ -99,7 +99,12 @@ impl Model {
                 .collect();
             crate::usage_bail!(
                 "{} does not exist in {number}; the activations of {number} are {}",
-                flag("activation", activation.name(), args.activation.is_some(), task),
+                flag(
+                    "activation",
+                    activation.name(),
+                    args.activation.is_some(),
+                    task
+                ),
                 has.join(", ")
             );
         }

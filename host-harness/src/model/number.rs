@@ -11,8 +11,8 @@ use skipgrad::{Adam, Float, Optimizer, Params, Scalar, Sgd, Q16};
 
 use super::activation::Activations;
 use super::loss::{Losses, TaskLoss};
-use super::task::Truth;
 use super::table::choice;
+use super::task::Truth;
 
 /// Declares the number types from their rows (see the [module](self)).
 macro_rules! numbers {

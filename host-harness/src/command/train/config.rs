@@ -148,7 +148,9 @@ impl TrainArgs {
             check_recorded(steps, self.every, "--steps")?;
         }
         if self.data.is_some() && !row.reads_data {
-            crate::usage_bail!("--data is a digits file for --task digits; --task {task} generates its data");
+            crate::usage_bail!(
+                "--data is a digits file for --task digits; --task {task} generates its data"
+            );
         }
         let spec = Spec::new(model, self.optimizer, self.lr, self.rounding)?;
         Ok(Config {

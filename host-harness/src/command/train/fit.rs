@@ -13,7 +13,7 @@ use super::weights::Weights;
 use crate::model::loss::TaskLoss;
 use crate::model::network::Network;
 use crate::model::optimizer::RunOptimizer;
-use crate::model::task::{Data, Record, Refused, TaskData, Test};
+use crate::model::task::{Data, EpochAccuracy, Record, Refused, TaskData, Test};
 use crate::model::{Model, TrainNumber, Visit};
 
 /// The result of one training run.
@@ -32,8 +32,8 @@ pub struct Curve {
     pub accuracy: Option<f64>,
     /// For `digits`: the test set's figures after training.
     pub test: Option<Test>,
-    /// For `digits` with `--plot`: the test accuracy after each epoch.
-    pub epoch_accuracy: Vec<f64>,
+    /// For `digits` with `--plot`: the training and test accuracy after each epoch.
+    pub epoch_accuracy: Vec<EpochAccuracy>,
 }
 
 /// A finished training run: its curve, and its trained weights as a safetensors file when
@@ -66,14 +66,14 @@ fn refusal(e: &Refused, loaded: bool) -> String {
     format!("{e} (the model and optimizer keep their last good state); {hint}")
 }
 
-/// Records the loss every `every` steps (as `f32`), the test accuracy after every epoch if
+/// Records the loss every `every` steps (as `f32`), the accuracies after every epoch if
 /// asked, and advances the progress bar.
 struct Recorder<'a> {
     every: usize,
     steps: usize,
     losses: Vec<f32>,
     at_steps: Vec<usize>,
-    epochs: Option<Vec<f64>>,
+    epochs: Option<Vec<EpochAccuracy>>,
     progress: &'a ProgressBar,
 }
 
@@ -91,9 +91,9 @@ impl<T: Scalar> Record<T> for Recorder<'_> {
         self.epochs.is_some()
     }
 
-    fn epoch(&mut self, _: u32, test_accuracy: f64) {
+    fn epoch(&mut self, _: u32, accuracy: EpochAccuracy) {
         if let Some(e) = &mut self.epochs {
-            e.push(test_accuracy);
+            e.push(accuracy);
         }
     }
 }
@@ -108,7 +108,7 @@ pub struct Fit<'a> {
     pub weights: &'a Weights,
     /// Advanced once per step.
     pub progress: &'a ProgressBar,
-    /// Whether to record the test accuracy after every epoch (for the plot).
+    /// Whether to record the accuracies after every epoch (for the plot).
     pub epoch_accuracy: bool,
 }
 

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 
 use super::config::{Config, TrainArgs};
 use super::fit::{Curve, Trained};
-use crate::model::task::{Schedule, Test};
+use crate::model::task::{EpochAccuracy, Schedule, Test};
 use crate::model::{Model, Parts, Rate};
 use crate::plot;
 
@@ -49,9 +49,9 @@ struct Report<'a> {
     /// For digits: the test set's confusion matrix, rows = true class, columns = predicted.
     #[serde(skip_serializing_if = "Option::is_none")]
     confusion: Option<&'a [Vec<u32>]>,
-    /// For digits with `--plot`: the test accuracy after each epoch.
-    #[serde(skip_serializing_if = "<[f64]>::is_empty")]
-    epoch_accuracy: &'a [f64],
+    /// For digits with `--plot`: the training and test accuracy after each epoch.
+    #[serde(skip_serializing_if = "<[EpochAccuracy]>::is_empty")]
+    epoch_accuracy: &'a [EpochAccuracy],
     /// With `--plot` on sin and moons: the other variant's curve.
     #[serde(skip_serializing_if = "Option::is_none")]
     compared: Option<Compared<'a>>,
@@ -166,11 +166,7 @@ fn points(curve: &Curve) -> Vec<(f64, f64)> {
 }
 
 /// The SVG plot of both variants' loss curves.
-pub fn plot_svg(
-    cfg: &Config,
-    a: (&Model, &Curve),
-    b: (&Model, &Curve),
-) -> anyhow::Result<String> {
+pub fn plot_svg(cfg: &Config, a: (&Model, &Curve), b: (&Model, &Curve)) -> anyhow::Result<String> {
     let series = [a, b].map(|(m, curve)| plot::Series {
         label: format!(
             "{} (final loss {:.2e}{})",
@@ -184,16 +180,16 @@ pub fn plot_svg(
     plot::loss_curves(&plot_title(cfg), &y_desc, &series)
 }
 
-/// The SVG plot of one run's loss curve, with its test accuracy in the legend.
+/// The SVG plot of one run: for a task with a test set (digits), its figure
+/// ([`plot::digits_report`]: loss, accuracies per epoch, confusion matrix, misclassified
+/// digits); otherwise its loss curve.
 fn single_plot_svg(cfg: &Config, curve: &Curve) -> anyhow::Result<String> {
-    let test = curve
-        .test
-        .as_ref()
-        .map(|t| format!(", test accuracy {:.2}%", 100.0 * t.accuracy))
-        .unwrap_or_default();
+    if let Some(test) = &curve.test {
+        return digits_plot_svg(cfg, curve, test);
+    }
     let series = [plot::Series {
         label: format!(
-            "{} (final loss {:.2e}{test})",
+            "{} (final loss {:.2e})",
             variant(cfg.model().shortcut()),
             curve.final_loss
         ),
@@ -201,6 +197,39 @@ fn single_plot_svg(cfg: &Config, curve: &Curve) -> anyhow::Result<String> {
     }];
     let y_desc = format!("training loss ({}, log scale)", cfg.model().loss().title());
     plot::loss_curves(&plot_title(cfg), &y_desc, &series)
+}
+
+/// The digits figure of a run with a test set.
+fn digits_plot_svg(cfg: &Config, curve: &Curve, test: &Test) -> anyhow::Result<String> {
+    let mut report = plot::DigitsReport::default();
+    // Every recorded mini-batch loss; the last point is the whole training set's loss, not
+    // a step's, and is left out.
+    let steps = curve.losses.len().saturating_sub(1);
+    report.loss = points(curve).into_iter().take(steps).collect();
+    for (epoch, a) in (1u32..).zip(&curve.epoch_accuracy) {
+        report.train_accuracy.push((f64::from(epoch), a.train));
+        report.test_accuracy.push((f64::from(epoch), a.test));
+    }
+    for (row, counts) in report.confusion.iter_mut().zip(&test.confusion) {
+        for (cell, &count) in row.iter_mut().zip(counts) {
+            *cell = count;
+        }
+    }
+    for m in &test.misclassified {
+        let pixels = <[u8; skipgrad_digits::PIXELS]>::try_from(m.pixels.as_slice())
+            .context("a misclassified digit is not 8 x 8")?;
+        report.misclassified.push(plot::Misclassified {
+            pixels,
+            truth: u8::try_from(m.truth).context("a class above 255")?,
+            predicted: u8::try_from(m.predicted).context("a class above 255")?,
+        });
+    }
+    let title = format!(
+        "{}, test accuracy {:.2}%",
+        plot_title(cfg),
+        100.0 * test.accuracy
+    );
+    plot::digits_report(&title, &report)
 }
 
 /// The test figures as text: the accuracy and the confusion matrix.

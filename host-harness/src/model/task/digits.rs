@@ -16,12 +16,12 @@ use skipgrad_digits::train::{defaults, Observer, TrainError};
 use skipgrad_digits::{metrics, network, Confusion, Domain, Set, CLASSES, PIXELS};
 
 use super::{
-    Data, Evaluation, Labels, Misclassified, Record, Refused, Schedule, TaskData, TaskRow,
-    TaskType, Test, Truth,
+    Data, EpochAccuracy, Evaluation, Labels, Misclassified, Record, Refused, Schedule, TaskData,
+    TaskRow, TaskType, Test, Truth,
 };
 use crate::model::activation::ActivationKind;
 use crate::model::dispatch::{self, Visit};
-use crate::model::loss::{ClassLoss, LossKind, PointLoss, TaskLoss, Targets};
+use crate::model::loss::{ClassLoss, LossKind, PointLoss, Targets, TaskLoss};
 use crate::model::network::Network;
 use crate::model::number::TrainNumber;
 use crate::model::optimizer::OptimizerKind;
@@ -73,6 +73,7 @@ fn digits<'a>(data: &Data<'a>) -> anyhow::Result<skipgrad_digits::Digits<'a>> {
 /// The digits crate's observer, telling a [`Record`].
 struct Observe<'r, 'd, T> {
     record: &'r mut dyn Record<T>,
+    train: Set<'d>,
     test: Set<'d>,
 }
 
@@ -87,7 +88,10 @@ where
 
     fn epoch(&mut self, epoch: u32, model: &M) {
         if self.record.wants_epochs() {
-            let accuracy = metrics::evaluate(model, self.test, Domain::Original).accuracy();
+            let accuracy = EpochAccuracy {
+                train: metrics::evaluate(model, self.train, Domain::Original).accuracy(),
+                test: metrics::evaluate(model, self.test, Domain::Original).accuracy(),
+            };
             self.record.epoch(epoch, accuracy);
         }
     }
@@ -116,6 +120,7 @@ impl TaskData<PIXELS, CLASSES> for Digits {
         };
         let mut observe = Observe {
             record,
+            train: set,
             test: digits.test(),
         };
         match skipgrad_digits::train::train(trainer, set, schedule, &mut order, &mut observe) {

@@ -19,8 +19,7 @@ pub struct Batch<const I: usize, const K: usize> {
 impl<const I: usize, const K: usize> Batch<I, K> {
     /// The inputs in `T` (each `f32` converted, exactly where `T` holds it).
     fn inputs<T: TrainNumber>(&self) -> [[T; I]; K] {
-        self.inputs
-            .map(|x| x.map(|v| T::from_f64(f64::from(v))))
+        self.inputs.map(|x| x.map(|v| T::from_f64(f64::from(v))))
     }
 
     /// `steps` steps on the whole batch.
@@ -52,7 +51,11 @@ impl<const I: usize, const K: usize> Batch<I, K> {
     /// The loss of the whole batch (as [`TrainNumber::final_loss`] reports it) and, for a
     /// classifier, the fraction of the samples classified right; an error if an output is
     /// not finite.
-    pub fn evaluate<T, M, L, const O: usize>(&self, model: &M, loss: &L) -> anyhow::Result<Evaluation>
+    pub fn evaluate<T, M, L, const O: usize>(
+        &self,
+        model: &M,
+        loss: &L,
+    ) -> anyhow::Result<Evaluation>
     where
         T: TrainNumber,
         M: Network<T, I, O>,

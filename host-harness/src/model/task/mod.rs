@@ -196,16 +196,25 @@ pub trait Record<T> {
     /// update.
     fn step(&mut self, step: usize, loss: T);
 
-    /// True if [`Record::epoch`] wants the test accuracy after every epoch (it costs a pass
-    /// over the test set).
+    /// True if [`Record::epoch`] wants the accuracies after every epoch (it costs a pass
+    /// over the training and the test set).
     fn wants_epochs(&self) -> bool {
         false
     }
 
-    /// Epoch `epoch` (from 0) ended with this test accuracy.
-    fn epoch(&mut self, epoch: u32, test_accuracy: f64) {
-        let _ = (epoch, test_accuracy);
+    /// Epoch `epoch` (from 0) ended with these accuracies on the training and the test set.
+    fn epoch(&mut self, epoch: u32, accuracy: EpochAccuracy) {
+        let _ = (epoch, accuracy);
     }
+}
+
+/// The accuracies after an epoch, as fractions.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct EpochAccuracy {
+    /// On the training set.
+    pub train: f64,
+    /// On the test set.
+    pub test: f64,
 }
 
 /// A step the core refused: the model and the optimizer keep their last good state.

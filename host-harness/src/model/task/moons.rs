@@ -17,7 +17,7 @@ use super::full_batch::Batch;
 use super::{Data, Evaluation, Labels, Record, Schedule, TaskData, TaskRow, TaskType, Truth};
 use crate::model::activation::ActivationKind;
 use crate::model::dispatch::{self, Visit};
-use crate::model::loss::{ClassLoss, LossKind, PointLoss, TaskLoss, Targets};
+use crate::model::loss::{ClassLoss, LossKind, PointLoss, Targets, TaskLoss};
 use crate::model::network::Network;
 use crate::model::number::TrainNumber;
 use crate::model::optimizer::OptimizerKind;
