@@ -14,6 +14,9 @@ use super::shape::VisitShape;
 use super::task::TaskData;
 use super::Model;
 
+/// The number type, task and loss a dispatch step carries without holding any.
+type Types<T, D, L> = PhantomData<fn() -> (T, D, L)>;
+
 /// What to do with a model: called with its concrete types.
 pub trait Visit {
     /// The result.
@@ -74,7 +77,7 @@ where
 struct ByShape<'a, T, V, D, L, const I: usize, const O: usize> {
     model: &'a Model,
     v: V,
-    types: PhantomData<fn() -> (T, D, L)>,
+    types: Types<T, D, L>,
 }
 
 impl<T, V, D, L, const I: usize, const O: usize> VisitShape for ByShape<'_, T, V, D, L, I, O>
@@ -99,7 +102,7 @@ where
 struct ByNorm<'a, T, V, D, L, const I: usize, const O: usize, const DEPTH: usize, const W: usize> {
     model: &'a Model,
     v: V,
-    types: PhantomData<fn() -> (T, D, L)>,
+    types: Types<T, D, L>,
 }
 
 impl<T, V, D, L, const I: usize, const O: usize, const DEPTH: usize, const W: usize> VisitNorm

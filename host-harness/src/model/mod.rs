@@ -14,7 +14,7 @@
 //!
 //! Each part is declared once, as a row of its table: [`activation`], [`loss`], [`norm`],
 //! [`number`], [`optimizer`] and [`task`]; a row yields its command-line name, its title and
-//! its core type. The tables are built by the macros of [`table`].
+//! its core type. The tables are built by the macros of `table.rs`.
 
 pub mod activation;
 pub mod dispatch;

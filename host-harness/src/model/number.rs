@@ -51,6 +51,8 @@ numbers! {
     Q16 = "q16.16", "Q16.16", Q16;
 }
 
+// The enum is declared by the table's macro, which derives no `Default`.
+#[allow(clippy::derivable_impls)]
 impl Default for Number {
     fn default() -> Self {
         Number::F32

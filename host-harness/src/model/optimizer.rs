@@ -1,6 +1,6 @@
 //! The optimizers the harness trains with (`--optimizer`) and the rounding of SGD's updates
 //! (`--rounding`), one row each, and [`RunOptimizer`]: the optimizer a validated
-//! [`Spec`](super::Spec) builds for a network, in its number type.
+//! [`Spec`] builds for a network, in its number type.
 
 use skipgrad::{NonFiniteUpdate, Optimizer, Params, Sgd};
 

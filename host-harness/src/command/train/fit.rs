@@ -80,7 +80,7 @@ struct Recorder<'a> {
 impl<T: Scalar> Record<T> for Recorder<'_> {
     fn step(&mut self, step: usize, loss: T) {
         self.steps = step + 1;
-        if step % self.every == 0 {
+        if step.is_multiple_of(self.every) {
             self.losses.push(loss.to_f64() as f32);
             self.at_steps.push(step);
         }

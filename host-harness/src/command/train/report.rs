@@ -1,5 +1,5 @@
 //! What `train` shows: the text, the JSON object of `--json` and the SVG of `--plot`, and
-//! the writing of the outputs ([`Outcome::write`], then [`Outcome::print`]).
+//! the writing of the outputs (`Outcome::write`, then `Outcome::print`).
 
 use std::path::Path;
 

@@ -38,7 +38,7 @@ impl<const I: usize, const K: usize> Batch<I, K> {
         let inputs = Box::new(self.inputs::<T>());
         let targets = Box::new(self.truths.map(L::target));
         for step in 0..steps {
-            let loss = trainer.step(&*inputs, &*targets).map_err(|error| Refused {
+            let loss = trainer.step(&inputs, &targets).map_err(|error| Refused {
                 step,
                 epoch: None,
                 error,
