@@ -1,17 +1,17 @@
-//! `skipgrad exhaustive`: an activation's `f32` value and derivative over every finite `f32`,
-//! against an `f64` evaluation of the same formulas; `skipgrad exhaustive-gelu`: the same for
-//! the notebook's GELU, with the core's `tanh` as well.
+//! Exhaustive scans of the `f32` activations, the machinery of `skipgrad exhaustive`
+//! ([`crate::command::exhaustive`]) and `skipgrad exhaustive-gelu`
+//! ([`crate::command::exhaustive_gelu`]): an activation's value and derivative over every
+//! finite `f32` against an `f64` evaluation of the same formulas, and the notebook's GELU
+//! with the core's `tanh` as well.
 //!
-//! `skipgrad exhaustive --activation NAME|all` runs [`ActivationKind`]s: for each finite
-//! input, the core type's `value_and_derivative` in `f32` must be finite, and it is compared
-//! with the same type's `value_and_derivative` in `f64` on the exact input, with the figures
-//! below. Each activation's bounds ([`bounds`]) state the figure that is bounded for it: the
-//! error in ulp where the function neither crosses zero nor cancels, the `mixed` error where
-//! it does. With `--json` it prints one object, `{"stride": .., "threads": .., "activations":
-//! [{"activation": .., "seconds": .., "bounds": .., "summary": ..}, ...]}`, as every command's
-//! `--json` prints one object.
+//! [`scan_activation`] scans a row of the activation table, as a visitor of it
+//! ([`ActivationKind::visit`]): for each finite input, the core type's
+//! `value_and_derivative` in `f32` must be finite, and it is compared with the same type's
+//! `value_and_derivative` in `f64` on the exact input, with the figures below. Each row's
+//! bounds ([`ActivationKind::bounds`]) state the figure that is bounded for it: the error in
+//! ulp where the function neither crosses zero nor cancels, the `mixed` error where it does.
 //!
-//! The rest of this page describes `exhaustive-gelu`, whose figures are the same.
+//! The rest of this page describes the GELU scan, whose figures are the same.
 //!
 //! For each finite input `x` (all 2^32 bit patterns minus the 2^24 NaNs and infinities),
 //! the `f32` results `y = Gelu::value(x)`, `d = Gelu::derivative(x)` and `t = tanh(x)` (the
@@ -42,11 +42,11 @@
 //! [`MICROMATH_DERIVATIVE_ABS_BOUND`] (`host-harness/tests/micromath.rs` samples it in CI).
 
 use skipgrad::layer::activation::ElementWise;
-use skipgrad::{Float, Gelu, GeluErf, LeakyRelu, Relu, Sigmoid, Silu, Tanh};
+use skipgrad::{Float, Gelu};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
-use crate::activation::ActivationKind;
+use crate::model::activation::{ActivationKind, Bound, Bounds, VisitActivation};
 
 /// Bound on the `mixed` error of `Gelu::value::<f32>` over every finite `f32` (the core's `tanh`):
 /// the exhaustive run measured 1.756, at `x = 1.1296183` (bits `0x3f909755`).
@@ -69,61 +69,6 @@ pub const MICROMATH_VALUE_ABS_BOUND: f64 = 4.8e-4;
 /// Bound on the absolute error of `Gelu::derivative::<f32>` with the `micromath` tanh: the
 /// exhaustive run measured 4.058e-4, at `x = -0.430788` (bits `0xbedc903f`).
 pub const MICROMATH_DERIVATIVE_ABS_BOUND: f64 = 6.1e-4;
-
-/// Flags of `skipgrad exhaustive-gelu`.
-#[derive(Clone, Debug, Default, clap::Args)]
-pub struct ExhaustiveArgs {
-    /// Require the core's `micromath` tanh (build with `--features micromath`); its absolute
-    /// error bounds are then enforced instead of the default build's.
-    #[arg(long)]
-    pub micromath: bool,
-    /// Threads, stride and output.
-    #[command(flatten)]
-    pub scan: crate::flags::Scan,
-}
-
-/// Which activations `skipgrad exhaustive` runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Selection {
-    /// Every activation, one after another.
-    All,
-    /// One.
-    One(ActivationKind),
-}
-
-impl Selection {
-    /// The activations selected.
-    pub fn kinds(self) -> Vec<ActivationKind> {
-        match self {
-            Selection::All => ActivationKind::ALL.to_vec(),
-            Selection::One(k) => vec![k],
-        }
-    }
-}
-
-fn parse_selection(s: &str) -> Result<Selection, String> {
-    use clap::ValueEnum;
-    if s == "all" {
-        return Ok(Selection::All);
-    }
-    ActivationKind::from_str(s, false)
-        .map(Selection::One)
-        .map_err(|_| {
-            let names: Vec<&str> = ActivationKind::ALL.iter().map(|k| k.name()).collect();
-            format!("expected all, {}", names.join(", "))
-        })
-}
-
-/// Flags of `skipgrad exhaustive`.
-#[derive(Clone, Debug, clap::Args)]
-pub struct ActivationArgs {
-    /// The activation: gelu-tanh, gelu, relu, leaky-relu, sigmoid, tanh, silu, or all.
-    #[arg(long, value_parser = parse_selection)]
-    pub activation: Selection,
-    /// Threads, stride and output.
-    #[command(flatten)]
-    pub scan: crate::flags::Scan,
-}
 
 /// The worst case of one error figure.
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
@@ -414,45 +359,33 @@ impl<A: ElementWise<f32> + ElementWise<f64> + Send> Scan for ActivationScan<A> {
     }
 }
 
-/// Scans `[lo, hi]` (every `stride`-th pattern) for one activation, or the whole range on
-/// `threads` threads when `range` is `None`.
-fn scan_generic<A>(
-    act: A,
+/// The scan of one activation, as a visitor of the activation table: `[lo, hi]` (every
+/// `stride`-th pattern), or the whole range on `threads` threads when `range` is `None`.
+struct ScanActivation {
     range: Option<(u32, u32)>,
     stride: u32,
     threads: usize,
-) -> ActivationSummary
-where
-    A: ElementWise<f32> + ElementWise<f64> + Copy + Send + Sync,
-{
-    let fresh = || ActivationScan {
-        act,
-        summary: ActivationSummary::default(),
-    };
-    match range {
-        Some((lo, hi)) => {
-            let mut s = fresh();
-            scan_range_into(&mut s, lo, hi, stride);
-            s.summary
-        }
-        None => scan_all_with(fresh, stride, threads).summary,
-    }
 }
 
-fn scan_kind(
-    kind: ActivationKind,
-    range: Option<(u32, u32)>,
-    stride: u32,
-    threads: usize,
-) -> ActivationSummary {
-    match kind {
-        ActivationKind::GeluTanh => scan_generic(Gelu, range, stride, threads),
-        ActivationKind::Gelu => scan_generic(GeluErf, range, stride, threads),
-        ActivationKind::Relu => scan_generic(Relu, range, stride, threads),
-        ActivationKind::LeakyRelu => scan_generic(LeakyRelu::<1, 100>, range, stride, threads),
-        ActivationKind::Sigmoid => scan_generic(Sigmoid, range, stride, threads),
-        ActivationKind::Tanh => scan_generic(Tanh, range, stride, threads),
-        ActivationKind::Silu => scan_generic(Silu, range, stride, threads),
+impl VisitActivation for ScanActivation {
+    type Output = ActivationSummary;
+
+    fn visit<A>(self, act: A) -> ActivationSummary
+    where
+        A: ElementWise<f32> + ElementWise<f64> + Copy + Send + Sync + 'static,
+    {
+        let fresh = || ActivationScan {
+            act,
+            summary: ActivationSummary::default(),
+        };
+        match self.range {
+            Some((lo, hi)) => {
+                let mut s = fresh();
+                scan_range_into(&mut s, lo, hi, self.stride);
+                s.summary
+            }
+            None => scan_all_with(fresh, self.stride, self.threads).summary,
+        }
     }
 }
 
@@ -463,22 +396,20 @@ pub fn scan_activation_range(
     hi: u32,
     stride: u32,
 ) -> ActivationSummary {
-    scan_kind(kind, Some((lo, hi)), stride, 1)
+    kind.visit(ScanActivation {
+        range: Some((lo, hi)),
+        stride,
+        threads: 1,
+    })
 }
 
 /// One activation over every `stride`-th pattern of the whole range, on `threads` threads.
 pub fn scan_activation(kind: ActivationKind, stride: u32, threads: usize) -> ActivationSummary {
-    scan_kind(kind, None, stride, threads)
-}
-
-/// The figure an activation's bound applies to, and the bound.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Bound {
-    /// Error in ulp of the `f32` result: for functions that neither cross zero nor cancel.
-    Ulp(f64),
-    /// Error in units of `max(ulp(result), 2^-24)`: where the function crosses zero or
-    /// cancels (see the module docs).
-    Mixed(f64),
+    kind.visit(ScanActivation {
+        range: None,
+        stride,
+        threads,
+    })
 }
 
 impl Bound {
@@ -490,72 +421,14 @@ impl Bound {
         }
     }
 
-    /// The bound.
-    pub fn limit(&self) -> f64 {
-        match self {
-            Bound::Ulp(b) | Bound::Mixed(b) => *b,
-        }
-    }
-
-    /// The unit, as printed.
-    pub fn unit(&self) -> &'static str {
-        match self {
-            Bound::Ulp(_) => "ulp",
-            Bound::Mixed(_) => "units",
-        }
-    }
-
     /// True if `stats`'s figure is within the bound.
     pub fn holds(&self, stats: &FnStats) -> bool {
         self.figure(stats).error <= self.limit()
     }
 }
 
-/// An activation's bounds over every finite `f32`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Bounds {
-    /// On the value.
-    pub value: Bound,
-    /// On the derivative.
-    pub derivative: Bound,
-}
-
-/// The bounds each activation's run is held to, about 1.5 times the worst error measured.
-///
-/// The notebook's GELU (`gelu-tanh`) and the `tanh` value keep `exhaustive-gelu`'s bounds,
-/// measured over every finite `f32`. The others were measured over every finite `f32` too
-/// (`skipgrad exhaustive --activation all`, 4,278,190,080 inputs each, every value and
-/// derivative finite; 987 s on 2 cores), worst error (unit) at input:
-///
-/// | activation | value | derivative |
-/// |---|---|---|
-/// | `gelu` | 1.630 mixed at `0x3f921497` | 1.912 mixed at `0x3f3c3e48` |
-/// | `relu` | 0 ulp | 0 ulp |
-/// | `leaky-relu` | 0.840 ulp at `0xc2b55566` | 0.240 ulp (the `f32` slope) |
-/// | `sigmoid` | 2.402 ulp at `0xc085088d` | 4.616 ulp at `0x405bc0fc` |
-/// | `tanh` | 1.513 ulp at `0x3f0d3083` | 2.232 mixed at `0x3f5ebd74` |
-/// | `silu` | 1.494 mixed at `0x41000247` | 3.024 mixed at `0x3fa1009d` |
-///
-/// Mixed units where the function crosses zero (GELU, SiLU, their derivatives) or cancels
-/// (`1 - tanh^2` near saturation); ulp elsewhere. `host-harness/tests/cli.rs` runs a sample
-/// of every activation against these bounds in CI.
-pub fn bounds(kind: ActivationKind) -> Bounds {
-    let (value, derivative) = match kind {
-        ActivationKind::GeluTanh => (
-            Bound::Mixed(VALUE_MIXED_BOUND),
-            Bound::Mixed(DERIVATIVE_MIXED_BOUND),
-        ),
-        ActivationKind::Gelu => (Bound::Mixed(2.4), Bound::Mixed(2.7)),
-        ActivationKind::Relu => (Bound::Ulp(0.0), Bound::Ulp(0.0)),
-        ActivationKind::LeakyRelu => (Bound::Ulp(1.3), Bound::Ulp(0.36)),
-        ActivationKind::Sigmoid => (Bound::Ulp(3.6), Bound::Ulp(6.7)),
-        ActivationKind::Tanh => (Bound::Ulp(TANH_ULP_BOUND), Bound::Mixed(3.4)),
-        ActivationKind::Silu => (Bound::Mixed(2.3), Bound::Mixed(4.5)),
-    };
-    Bounds { value, derivative }
-}
-
-fn describe(name: &str, s: &FnStats) -> String {
+/// One function's figures as text, one line per figure.
+pub fn describe(name: &str, s: &FnStats) -> String {
     let line = |what: &str, w: &Worst, unit: &str| {
         format!(
             "  {what:<8} {:>12.4e} {unit:<10} at x = {:e} (bits 0x{:08x}): f32 {:e}, f64 {:e}\n",
@@ -577,151 +450,6 @@ fn describe(name: &str, s: &FnStats) -> String {
         line("abs", &s.abs, ""),
         line("mixed", &s.mixed, "units"),
     )
-}
-
-/// Runs `skipgrad exhaustive`.
-pub fn run_activations(args: &ActivationArgs) -> anyhow::Result<()> {
-    if cfg!(feature = "micromath") {
-        crate::usage_bail!(
-            "exhaustive holds the default build's bounds; a build with the micromath feature \
-             has its own: exhaustive-gelu --micromath"
-        );
-    }
-    let threads = args.scan.threads();
-    let mut json = Vec::new();
-    let mut over = Vec::new();
-    for kind in args.activation.kinds() {
-        let start = std::time::Instant::now();
-        let s = scan_activation(kind, args.scan.stride, threads);
-        let secs = start.elapsed().as_secs_f64();
-        let b = bounds(kind);
-        if !s.within(&b) {
-            over.push(kind.name());
-        }
-        if args.scan.json {
-            json.push(serde_json::json!({
-                "activation": kind.name(),
-                "seconds": secs,
-                "bounds": {
-                    "value": {"unit": b.value.unit(), "bound": b.value.limit()},
-                    "derivative": {"unit": b.derivative.unit(), "bound": b.derivative.limit()},
-                },
-                "summary": s,
-            }));
-            continue;
-        }
-        crate::outln!(
-            "f32 {} over {} finite inputs (every {}. bit pattern), {} threads, {:.1} s",
-            kind.name(),
-            s.checked,
-            args.scan.stride,
-            threads,
-            secs
-        );
-        crate::out!("{}", describe("value", &s.value));
-        crate::out!("{}", describe("derivative", &s.derivative));
-        let figure = |bound: &Bound, stats: &FnStats| {
-            let w = bound.figure(stats);
-            format!(
-                "{:.4} {} (bound {}) at x = {:e} (bits 0x{:08x})",
-                w.error,
-                bound.unit(),
-                bound.limit(),
-                w.input(),
-                w.bits
-            )
-        };
-        crate::outln!(
-            "bounded: value {}; derivative {}\n",
-            figure(&b.value, &s.value),
-            figure(&b.derivative, &s.derivative)
-        );
-    }
-    if args.scan.json {
-        // One object, as every --json prints.
-        crate::outln!(
-            "{}",
-            serde_json::json!({
-                "stride": args.scan.stride,
-                "threads": threads,
-                "activations": json,
-            })
-        );
-    }
-    if !over.is_empty() {
-        anyhow::bail!(
-            "non-finite results or an error figure over its stated bound: {}",
-            over.join(", ")
-        );
-    }
-    Ok(())
-}
-
-/// Runs `skipgrad exhaustive-gelu`.
-pub fn run(args: &ExhaustiveArgs) -> anyhow::Result<()> {
-    let micromath = cfg!(feature = "micromath");
-    if args.micromath && !micromath {
-        crate::usage_bail!(
-            "--micromath needs a harness built with the micromath feature: \
-             cargo run --release --features micromath -- exhaustive-gelu --micromath"
-        );
-    }
-    let threads = args.scan.threads();
-    let start = std::time::Instant::now();
-    let s = scan_all(args.scan.stride, threads);
-    let secs = start.elapsed().as_secs_f64();
-    if args.scan.json {
-        crate::outln!(
-            "{}",
-            serde_json::json!({
-                "tanh": if micromath { "micromath" } else { "core" },
-                "stride": args.scan.stride,
-                "threads": threads,
-                "seconds": secs,
-                "summary": s,
-            })
-        );
-    } else {
-        crate::outln!(
-            "f32 GELU over {} finite inputs (every {}. bit pattern), tanh: {}, {} threads, {:.1} s",
-            s.checked,
-            args.scan.stride,
-            if micromath {
-                "micromath"
-            } else {
-                "core f32 tanh"
-            },
-            threads,
-            secs
-        );
-        crate::out!("{}", describe("value", &s.value));
-        crate::out!("{}", describe("derivative", &s.derivative));
-        crate::out!("{}", describe("tanh", &s.tanh));
-        if micromath {
-            crate::outln!(
-                "bounds (abs): value <= {MICROMATH_VALUE_ABS_BOUND:e}, derivative <= \
-                 {MICROMATH_DERIVATIVE_ABS_BOUND:e}, tanh <= {MICROMATH_TANH_ABS_BOUND:e}"
-            );
-        } else {
-            crate::outln!(
-                "bounds (mixed units): value <= {VALUE_MIXED_BOUND}, derivative <= \
-                 {DERIVATIVE_MIXED_BOUND}; tanh <= {TANH_ULP_BOUND} ulp"
-            );
-        }
-    }
-    let non_finite = s.value.non_finite + s.derivative.non_finite + s.tanh.non_finite;
-    if non_finite > 0 {
-        anyhow::bail!("{non_finite} non-finite results");
-    }
-    let within = if micromath {
-        s.within_micromath_bounds()
-    } else {
-        s.within_bounds()
-    };
-    if !within {
-        anyhow::bail!("an error figure exceeds its stated bound");
-    }
-    Ok(())
 }
 
 #[cfg(test)]

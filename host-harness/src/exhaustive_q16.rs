@@ -1,4 +1,4 @@
-//! `skipgrad exhaustive-q16`: the Q16.16 [`Gelu`] (tanh approximation), [`Tanh`] and
+//! The exhaustive scan of `skipgrad exhaustive-q16` ([`crate::command::exhaustive_q16`]): the Q16.16 [`Gelu`] (tanh approximation), [`Tanh`] and
 //! [`Sigmoid`], value and derivative, over every representable input, against the `f64`
 //! formulas evaluated on the exact input.
 //!
@@ -58,14 +58,6 @@ pub const BOUNDS: [(f64, f64); 3] = [
     (TANH_VALUE_BOUND, TANH_DERIVATIVE_BOUND),
     (SIGMOID_VALUE_BOUND, SIGMOID_DERIVATIVE_BOUND),
 ];
-
-/// Flags of `skipgrad exhaustive-q16`.
-#[derive(Clone, Debug, Default, clap::Args)]
-pub struct ExhaustiveQ16Args {
-    /// Threads, stride and output.
-    #[command(flatten)]
-    pub scan: crate::flags::Scan,
-}
 
 /// The worst error of one function's value or derivative.
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
@@ -256,80 +248,6 @@ pub fn scan_range(lo: u32, hi: u32, stride: u32) -> Summary {
 /// Every `stride`-th bit pattern of the whole range, on `threads` threads.
 pub fn scan_all(stride: u32, threads: usize) -> Summary {
     scan_all_with(Summary::default, stride, threads)
-}
-
-/// Runs `skipgrad exhaustive-q16`.
-pub fn run(args: &ExhaustiveQ16Args) -> anyhow::Result<()> {
-    let threads = args.scan.threads();
-    let start = std::time::Instant::now();
-    let s = scan_all(args.scan.stride, threads);
-    let secs = start.elapsed().as_secs_f64();
-    if args.scan.json {
-        let bounds: serde_json::Map<String, serde_json::Value> = FUNCTIONS
-            .iter()
-            .zip(BOUNDS)
-            .map(|(name, (v, d))| {
-                (
-                    (*name).to_owned(),
-                    serde_json::json!({"value": v, "derivative": d}),
-                )
-            })
-            .collect();
-        crate::outln!(
-            "{}",
-            serde_json::json!({
-                "number": "q16.16",
-                "stride": args.scan.stride,
-                "threads": threads,
-                "seconds": secs,
-                "bounds": bounds,
-                "summary": s,
-            })
-        );
-    } else {
-        crate::outln!(
-            "Q16.16 activations over {} finite inputs (every {}. bit pattern), {} threads, {:.1} s",
-            s.checked,
-            args.scan.stride,
-            threads,
-            secs
-        );
-        crate::outln!("error in units of 2^-16 against f64, worst (bound) at input");
-        for ((name, f), (bv, bd)) in FUNCTIONS.iter().zip(s.functions()).zip(BOUNDS) {
-            crate::outln!(
-                "{name}: {} rail results{}, {} value mismatches",
-                f.rails,
-                f.first_rail
-                    .map(|b| format!(" (first at bits 0x{:08x})", b as u32))
-                    .unwrap_or_default(),
-                f.mismatches
-            );
-            for (part, w, bound) in [("value", &f.value, bv), ("derivative", &f.derivative, bd)] {
-                crate::outln!(
-                    "  {part:<10} {:.4} ({bound}) at x = {} (bits 0x{:08x}): q16 {}, f64 {:e}",
-                    w.error,
-                    w.input(),
-                    w.bits as u32,
-                    w.got,
-                    w.want
-                );
-            }
-        }
-    }
-    let over: Vec<&str> = FUNCTIONS
-        .iter()
-        .zip(s.functions())
-        .zip(BOUNDS)
-        .filter(|((_, f), b)| !f.within(*b))
-        .map(|((name, _), _)| *name)
-        .collect();
-    if !over.is_empty() {
-        anyhow::bail!(
-            "rail results, value mismatches or an error figure over its stated bound: {}",
-            over.join(", ")
-        );
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -58,6 +58,22 @@ pub fn read(path: &Path, image_size: usize) -> anyhow::Result<Weights> {
     Ok(Weights::Safetensors(bytes))
 }
 
+/// Reads `path` whole if it has at most `max` bytes; a larger file is refused after `max + 1`
+/// bytes, whatever it claims to be.
+pub fn read_bounded(path: &Path, max: u64) -> anyhow::Result<Vec<u8>> {
+    let (file, size) = open(path)?;
+    if let Some(size) = size.filter(|s| *s > max) {
+        anyhow::bail!("it has {size} bytes, more than the {max} this file can have");
+    }
+    let mut bytes = Vec::new();
+    file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    anyhow::ensure!(
+        bytes.len() as u64 <= max,
+        "it has more than the {max} bytes this file can have"
+    );
+    Ok(bytes)
+}
+
 /// Reads a safetensors file at `path`; a device image is refused with a message that says
 /// what it is and how to convert it. The caller's context names the file.
 pub fn read_safetensors(path: &Path) -> anyhow::Result<Vec<u8>> {

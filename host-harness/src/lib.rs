@@ -1,33 +1,32 @@
 //! The host harness of `skipgrad`: reproduces the seed notebook on a desktop, checks
-//! gradients, and trains small models. Each subcommand of the `skipgrad` binary is a module
-//! here, so its logic is testable without running the binary.
+//! gradients, and trains small models.
+//!
+//! - [`command`]: each subcommand of the `skipgrad` binary, so its logic is testable without
+//!   running the binary.
+//! - [`model`]: the model spec (task, shape, parts, number type, optimizer), the tables that
+//!   declare each part once, and the one dispatch from a spec to its compiled network.
+//! - Reading and writing: [`safetensors`], [`input`] (bounded reads), [`plan`] (outputs
+//!   checked before the work), [`atomic`] (outputs written atomically), [`output`]
+//!   (standard output that reports its failures), [`escape`], [`usage`] (exit statuses),
+//!   [`flags`] (numeric flags).
+//! - The notebook and the proofs: [`notebook`], [`gradcheck`], [`exhaustive`],
+//!   [`exhaustive_q16`], [`baseline`]; drawings: [`plot`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs, rust_2018_idioms, clippy::print_stdout)]
 
-pub mod activation;
 pub mod atomic;
 pub mod baseline;
-pub mod convert;
+pub mod command;
 pub mod escape;
 pub mod exhaustive;
 pub mod exhaustive_q16;
 pub mod flags;
 pub mod gradcheck;
-pub mod gradcheck_cmd;
-pub mod import;
 pub mod input;
-pub mod loss;
-pub mod network;
-pub mod networks;
+pub mod model;
 pub mod notebook;
-pub mod number;
 pub mod output;
 pub mod plan;
 pub mod plot;
-pub mod rate;
 pub mod safetensors;
-pub mod seed;
-pub mod task;
-pub mod train;
 pub mod usage;
-pub mod weights;

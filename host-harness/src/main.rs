@@ -4,10 +4,10 @@
 use std::io::Write as _;
 
 use clap::{Parser, Subcommand};
-use skipgrad_harness::seed;
-use skipgrad_harness::train;
+use skipgrad_harness::command::{
+    convert, exhaustive, exhaustive_gelu, exhaustive_q16, gradcheck, import, seed, train,
+};
 use skipgrad_harness::usage;
-use skipgrad_harness::{convert, exhaustive, exhaustive_q16, gradcheck_cmd, import};
 
 /// Runs the skipgrad core on a desktop.
 #[derive(Debug, Parser)]
@@ -21,19 +21,21 @@ struct Cli {
 enum Command {
     /// The seed notebook's per-layer mean |grad| tables, without and with shortcuts (the default).
     Seed(seed::SeedArgs),
-    /// Trains a deep MLP with and without shortcuts on a small generated task.
+    /// Trains a model on a task: a deep MLP on sin or two moons, or the digits classifier.
     Train(train::TrainArgs),
     /// Analytic gradients against finite differences on the notebook's and a deep network.
-    Gradcheck(gradcheck_cmd::GradcheckArgs),
+    Gradcheck(gradcheck::GradcheckArgs),
     /// An activation's f32 value and derivative over every finite f32, against f64.
     Exhaustive(exhaustive::ActivationArgs),
     /// The f32 GELU, its derivative and tanh over every finite f32, against f64.
-    ExhaustiveGelu(exhaustive::ExhaustiveArgs),
+    ExhaustiveGelu(exhaustive_gelu::ExhaustiveArgs),
     /// The Q16.16 GELU, tanh and sigmoid and their derivatives over every Q16.16 value, against f64.
     ExhaustiveQ16(exhaustive_q16::ExhaustiveQ16Args),
-    /// The notebook's experiment on the weights of a PyTorch safetensors file.
+    /// The notebook's experiment on the weights of a PyTorch safetensors file (the notebook's
+    /// network, or one train saves).
     Import(import::ImportArgs),
-    /// A safetensors file to a device image of a network type, or back.
+    /// A safetensors file to a device image of a network (the notebook's, or one train
+    /// saves), or back.
     Convert(convert::ConvertArgs),
 }
 
@@ -45,9 +47,9 @@ fn main() -> std::process::ExitCode {
     {
         Command::Seed(args) => seed::run(&args),
         Command::Train(args) => train::run(&args),
-        Command::Gradcheck(args) => gradcheck_cmd::run(&args),
-        Command::Exhaustive(args) => exhaustive::run_activations(&args),
-        Command::ExhaustiveGelu(args) => exhaustive::run(&args),
+        Command::Gradcheck(args) => gradcheck::run(&args),
+        Command::Exhaustive(args) => exhaustive::run(&args),
+        Command::ExhaustiveGelu(args) => exhaustive_gelu::run(&args),
         Command::ExhaustiveQ16(args) => exhaustive_q16::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Convert(args) => convert::run(&args),

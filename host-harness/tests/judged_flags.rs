@@ -9,9 +9,9 @@ use std::fs;
 use common::{arg, fails, fixture, ok, scratch, stderr, stdout};
 use serde_json::Value;
 use skipgrad::{Params, Zeroed};
+use skipgrad_harness::model::network::BlockNet;
 use skipgrad_harness::notebook::{WithShortcut, PREFIX};
 use skipgrad_harness::safetensors;
-use skipgrad_harness::train::ResidualNet;
 
 const SHAPE: [&str; 6] = ["--depth", "2", "--width", "8", "--steps", "2"];
 
@@ -183,7 +183,7 @@ fn overflowing_weights_are_blamed() {
     );
     // train's network with huge weights: refused before any update, and no smaller --lr can
     // help.
-    type Small = ResidualNet<f32, 1, 8, 2>;
+    type Small = BlockNet<f32, 1, 8, 2, 1>;
     let mut net = Small::ZERO;
     net.load_flat(&vec![3e38; <Small as Params<f32>>::LEN])
         .expect("one value per parameter");

@@ -10,8 +10,8 @@
 //! If a change is meant to move bits, run this test with `--nocapture`, check the printed
 //! curve, and update the constant in the same commit.
 
-use skipgrad_harness::task::Task;
-use skipgrad_harness::train::{train_quietly, Config, OptimizerKind};
+use skipgrad_harness::command::train::{train_quietly, Config, TrainArgs};
+use skipgrad_harness::model::{ModelArgs, OptimizerKind, Task};
 
 /// FNV-1a (64 bits) over the little-endian bytes of each loss's `f32` bits.
 fn fnv1a(losses: &[f32]) -> u64 {
@@ -27,18 +27,22 @@ fn fnv1a(losses: &[f32]) -> u64 {
 /// sin(x) on 64 points, 2 blocks of width 8 with shortcuts, 300 full-batch steps, every loss
 /// recorded (301: after 0..=299 updates, then the final one).
 fn config(optimizer: OptimizerKind) -> Config {
-    Config {
-        task: Task::Sin,
-        depth: 2,
-        width: 8,
-        steps: 300,
-        optimizer,
-        lr: optimizer.default_lr(),
-        shortcut: true,
-        seed: 0,
+    TrainArgs {
+        model: ModelArgs {
+            task: Some(Task::Sin),
+            depth: Some(2),
+            width: Some(8),
+            ..ModelArgs::default()
+        },
+        steps: Some(300),
+        optimizer: Some(optimizer),
+        lr: Some(optimizer.default_lr()),
+        seed: Some(0),
         every: 1,
-        ..Config::default()
+        ..TrainArgs::default()
     }
+    .config()
+    .expect("a valid run")
 }
 
 /// The golden hashes, written by this test (`--nocapture` prints them). Last moved by the

@@ -8,8 +8,8 @@
 //! slowly; the early curve agrees closely and the outcome (who trains, who stalls) exactly.
 
 use serde_json::Value;
-use skipgrad_harness::task::Task;
-use skipgrad_harness::train::{train_quietly, Config, Curve, OptimizerKind};
+use skipgrad_harness::command::train::{train_quietly, Curve, TrainArgs};
+use skipgrad_harness::model::{ModelArgs, OptimizerKind, Task};
 
 fn reference() -> Value {
     serde_json::from_str(include_str!("../fixtures/train-sin-reference.json")).expect("JSON")
@@ -24,12 +24,17 @@ fn numbers(v: &Value) -> Vec<f64> {
 }
 
 fn run(optimizer: OptimizerKind, shortcut: bool) -> Curve {
-    let cfg = Config {
-        optimizer,
-        lr: optimizer.default_lr(),
-        shortcut,
-        ..Config::default()
-    };
+    let cfg = TrainArgs {
+        model: ModelArgs {
+            no_shortcut: !shortcut,
+            ..ModelArgs::default()
+        },
+        optimizer: Some(optimizer),
+        lr: Some(optimizer.default_lr()),
+        ..TrainArgs::default()
+    }
+    .config()
+    .expect("a valid run");
     train_quietly(&cfg).expect("training runs")
 }
 
@@ -179,14 +184,19 @@ fn shortcuts_rescue_sgd_and_adam_rescues_the_plain_net() {
 fn training_is_deterministic_bit_for_bit() {
     for task in [Task::Sin, Task::Moons] {
         for optimizer in [OptimizerKind::Sgd, OptimizerKind::Adam] {
-            let cfg = Config {
-                task,
-                optimizer,
-                lr: optimizer.default_lr(),
-                steps: 300,
-                seed: 42,
-                ..Config::default()
-            };
+            let cfg = TrainArgs {
+                model: ModelArgs {
+                    task: Some(task),
+                    ..ModelArgs::default()
+                },
+                optimizer: Some(optimizer),
+                lr: Some(optimizer.default_lr()),
+                steps: Some(300),
+                seed: Some(42),
+                ..TrainArgs::default()
+            }
+            .config()
+            .expect("a valid run");
             let bits = |c: &Curve| c.losses.iter().map(|l| l.to_bits()).collect::<Vec<_>>();
             let a = train_quietly(&cfg).expect("trains");
             let b = train_quietly(&cfg).expect("trains");

@@ -5,9 +5,10 @@
 
 use serde_json::Value;
 use skipgrad::{Gelu, LayerNorm, Linear, Loss, Module, Mse, Params, Residual, Silu, Zeroed};
-use skipgrad_harness::networks::{NetworkArgs, NetworkName};
+use skipgrad_harness::command::{convert, import};
+use skipgrad_harness::model::{NetworkArgs, NetworkName};
 use skipgrad_harness::notebook::{Plain, WithShortcut, PREFIX};
-use skipgrad_harness::{convert, import, safetensors};
+use skipgrad_harness::safetensors;
 
 /// Relative error allowed against PyTorch, within the 1e-6: about 1.5 times the worst
 /// measured (printed by `matches_pytorch` with `--nocapture`): 4.07e-7, the gradients of
@@ -166,7 +167,7 @@ fn matches_pytorch() {
     );
 
     // train's network, and the same shape with LayerNorm and SiLU.
-    type Train = skipgrad_harness::train::ResidualNet<f32, 1, 8, 2>;
+    type Train = skipgrad_harness::model::network::BlockNet<f32, 1, 8, 2, 1>;
     type Norm = (
         (Linear<f32, 1, 8>, Silu),
         [Residual<(LayerNorm<f32, 8>, Linear<f32, 8, 8>, Silu)>; 2],

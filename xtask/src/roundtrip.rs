@@ -16,8 +16,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use skipgrad::params::image;
 use skipgrad::{Params, Zeroed};
-use skipgrad_harness::networks::{NetworkArgs, NetworkName};
-use skipgrad_harness::{convert, safetensors};
+use skipgrad_harness::command::convert;
+use skipgrad_harness::model::{NetworkArgs, NetworkName};
+use skipgrad_harness::safetensors;
 use skipgrad_notebook::network::{INPUT, PREFIX, TARGET};
 use skipgrad_scenarios::roundtrip::{self, Model, IMAGE};
 

@@ -1,6 +1,15 @@
 //! `skipgrad convert IN OUT --network NAME`: a safetensors file to the device image of a
 //! network type, or a device image back to safetensors.
 //!
+//! The network is the notebook's, or any network `train` builds and saves
+//! (`--network train` with the model flags of [`ModelArgs`](crate::model::ModelArgs):
+//! `--task`, `--depth`, `--width`, `--activation`, `--loss`, `--norm`, `--no-shortcut`,
+//! `--number`): a visitor of the model dispatch. Activation and shortcuts do not change a
+//! network's tensors; the task, the shape, the normalisation, the loss (one logit per
+//! class, or one output) and the number type do. In `f64` and `q16.16` the image holds
+//! that type's values: safetensors values are rounded to it (one beyond its range is
+//! refused, with the tensor named), and written back as `F64`, exactly.
+//!
 //! The direction follows the input: a file starting with the image's magic (`SKGI`) is a
 //! device image and becomes safetensors (PyTorch's names, `F32`); anything else is read as
 //! safetensors (checked as [`crate::safetensors`] describes) and becomes a device image
@@ -19,9 +28,14 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use skipgrad::params::image::{self, Image, ImageError, MAGIC};
 use skipgrad::params::{self, Params};
-use skipgrad::Zeroed;
+use skipgrad::{Scalar, Zeroed};
 
-use crate::networks::{NetworkArgs, Visit};
+use crate::model::flags::Which;
+use crate::model::loss::TaskLoss;
+use crate::model::network::Network;
+use crate::model::task::TaskData;
+use crate::model::{Model, NetworkArgs, TrainNumber, Visit};
+use crate::notebook::{WithShortcut, PREFIX};
 
 /// Flags of `skipgrad convert`.
 #[derive(Clone, Debug, PartialEq, clap::Args)]
@@ -48,14 +62,10 @@ pub struct Converted {
     pub parameters: usize,
 }
 
-/// An image error with the tensor it is about named, for the model `M`.
-pub fn describe_image_error<M: Params<f32>>(e: &ImageError, prefix: &str) -> String {
-    describe_image_error_of::<M>(e, prefix, None)
-}
-
-/// [`describe_image_error`], where a length error is about a file of `size` bytes (or of more
-/// than the image's size, when `size` is `None` and the bytes were read up to one past it).
-fn describe_image_error_of<M: Params<f32>>(
+/// An image error with the tensor it is about named, for the model `M` in `T`, where a
+/// length error is about a file of `size` bytes (or of more than the image's size, when
+/// `size` is `None` and the bytes were read up to one past it).
+pub fn describe_image_error<T: Scalar, M: Params<T>>(
     e: &ImageError,
     prefix: &str,
     size: Option<u64>,
@@ -69,7 +79,7 @@ fn describe_image_error_of<M: Params<f32>>(
         }
     }
     let name = |i: usize| {
-        params::tensor_name::<M, f32>(i)
+        params::tensor_name::<M, T>(i)
             .map(|n| crate::safetensors::full_name(prefix, n.as_str()))
             .unwrap_or_else(|| format!("#{i}"))
     };
@@ -81,6 +91,37 @@ fn describe_image_error_of<M: Params<f32>>(
     }
 }
 
+/// Converts `bytes` for the model `M` in `T`, whose tensors are named under `prefix`; `size`
+/// is the input file's size, where known.
+fn convert_as<T: Scalar, M: Params<T> + Zeroed>(
+    bytes: &[u8],
+    prefix: &str,
+    size: Option<u64>,
+) -> anyhow::Result<Converted> {
+    let mut model = Box::new(M::ZERO);
+    if bytes.starts_with(&MAGIC) {
+        image::load(&mut *model, bytes)
+            .map_err(|e| anyhow::anyhow!(describe_image_error::<T, M>(&e, prefix, size)))
+            .context("reading the device image")?;
+        Ok(Converted {
+            bytes: crate::safetensors::write(&*model, prefix, &[]),
+            to_image: false,
+            parameters: M::LEN,
+        })
+    } else {
+        crate::safetensors::load(&mut *model, bytes, prefix)
+            .context("reading the safetensors file")?;
+        let mut out = vec![0u8; Image::<M, T>::SIZE];
+        image::save(&*model, &mut out)?;
+        Ok(Converted {
+            bytes: out,
+            to_image: true,
+            parameters: M::LEN,
+        })
+    }
+}
+
+/// The conversion, as a visitor of the model dispatch.
 struct Convert<'a> {
     bytes: &'a [u8],
     /// The input file's size, where known.
@@ -90,37 +131,29 @@ struct Convert<'a> {
 impl Visit for Convert<'_> {
     type Output = anyhow::Result<Converted>;
 
-    fn visit<M: Params<f32> + Zeroed + Clone + PartialEq + 'static>(
-        self,
-        prefix: &'static str,
-    ) -> Self::Output {
-        let mut model = Box::new(M::ZERO);
-        if self.bytes.starts_with(&MAGIC) {
-            image::load(&mut *model, self.bytes)
-                .map_err(|e| anyhow::anyhow!(describe_image_error_of::<M>(&e, prefix, self.size)))
-                .context("reading the device image")?;
-            Ok(Converted {
-                bytes: crate::safetensors::write(&*model, prefix, &[]),
-                to_image: false,
-                parameters: M::LEN,
-            })
-        } else {
-            crate::safetensors::load(&mut *model, self.bytes, prefix)
-                .context("reading the safetensors file")?;
-            let mut out = vec![0u8; Image::<M, f32>::SIZE];
-            image::save(&*model, &mut out)?;
-            Ok(Converted {
-                bytes: out,
-                to_image: true,
-                parameters: M::LEN,
-            })
+    fn visit<T, M, L, D, const I: usize, const O: usize>(self, _: &Model) -> Self::Output
+    where
+        T: TrainNumber,
+        M: Network<T, I, O>,
+        L: TaskLoss<T, O>,
+        D: TaskData<I, O>,
+    {
+        convert_as::<T, M>(self.bytes, "", self.size)
+    }
+}
+
+impl Convert<'_> {
+    fn run(self, network: &Which) -> anyhow::Result<Converted> {
+        match network {
+            Which::Notebook => convert_as::<f32, WithShortcut<f32>>(self.bytes, PREFIX, self.size),
+            Which::Model(model) => model.dispatch(self),
         }
     }
 }
 
 /// Converts `bytes` for the network `args` names.
 pub fn convert(bytes: &[u8], args: &NetworkArgs) -> anyhow::Result<Converted> {
-    args.network()?.visit(Convert { bytes, size: None })
+    Convert { bytes, size: None }.run(&args.network()?)
 }
 
 /// The size of a network's device image.
@@ -128,11 +161,23 @@ struct ImageSize;
 
 impl Visit for ImageSize {
     type Output = usize;
-    fn visit<M: Params<f32> + Zeroed + Clone + PartialEq + 'static>(
-        self,
-        _: &'static str,
-    ) -> usize {
-        Image::<M, f32>::SIZE
+
+    fn visit<T, M, L, D, const I: usize, const O: usize>(self, _: &Model) -> usize
+    where
+        T: TrainNumber,
+        M: Network<T, I, O>,
+        L: TaskLoss<T, O>,
+        D: TaskData<I, O>,
+    {
+        Image::<M, T>::SIZE
+    }
+}
+
+/// The size of `network`'s device image.
+pub fn image_size(network: &Which) -> usize {
+    match network {
+        Which::Notebook => Image::<WithShortcut<f32>, f32>::SIZE,
+        Which::Model(model) => model.dispatch(ImageSize),
     }
 }
 
@@ -143,14 +188,14 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<()> {
         .input("IN", &args.input)
         .output("OUT", &args.output)
         .check()?;
-    let read = crate::input::read(&args.input, network.visit(ImageSize))
+    let read = crate::input::read(&args.input, image_size(&network))
         .with_context(|| format!("reading {}", args.input.display()))?;
     let (bytes, size) = match &read {
         crate::input::Weights::Safetensors(bytes) => (bytes, None),
         crate::input::Weights::Image { bytes, size } => (bytes, *size),
     };
-    let c = network
-        .visit(Convert { bytes, size })
+    let c = Convert { bytes, size }
+        .run(&network)
         .with_context(|| format!("converting {}", args.input.display()))?;
     crate::atomic::write(&args.output, &c.bytes)
         .with_context(|| format!("writing {}", args.output.display()))?;

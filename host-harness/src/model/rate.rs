@@ -19,8 +19,8 @@ use std::fmt;
 
 use skipgrad::{Adam, Float, HyperError, Linear, Scalar, Sgd, Q16};
 
-use crate::number::Number;
-use crate::train::OptimizerKind;
+use super::number::Number;
+use super::optimizer::OptimizerKind;
 
 /// The largest relative difference accepted between the requested rate and the value the
 /// number type holds: 1%. In `f32` and `f64` a normal rate is always within 2^-24 of it; in

@@ -1,53 +1,19 @@
-//! The network `skipgrad train` composes from its parts: an input layer, `D` hidden blocks of
-//! width `W` (each `Linear` + activation, optionally after a `LayerNorm`, optionally around a
-//! shortcut) and an output layer of `O` outputs (1, or 2 logits for cross-entropy).
+//! The network a model spec builds: an input layer, `D` hidden blocks of width `W` (a
+//! [`Norm`](super::norm::Norm) row's block inside a run-time [`Shortcut`]) and an output
+//! layer of `O` outputs, in a number type `T`.
 //!
-//! Depth, width, normalisation and the number of outputs are types (const generics), so each
-//! combination is compiled separately. The activation ([`Activation`]) and the shortcut
-//! ([`Shortcut`]) are chosen at run time, in one compiled network: the seven activations and
-//! both variants would otherwise multiply the compiled networks by 14. Both compute exactly
-//! what their core counterparts (`Gelu`, `Residual`, ...) compute, bit for bit.
+//! Depth, width, normalisation, the outputs and the number type are types (const generics),
+//! so each combination is compiled separately. The activation ([`Activation`]) and the
+//! shortcut ([`Shortcut`]) are chosen at run time, in one compiled network: the seven
+//! activations and both variants would otherwise multiply the compiled networks by 14.
+//! Both compute exactly what their core counterparts (`Gelu`, `Residual`, ...) compute, bit
+//! for bit, and add no tensor name, so a network's tensors are named as the `nn.Sequential`
+//! of `tools/skipgrad_torch.py` names them (`0.0.weight`, `1.3.0.bias`, `2.weight`).
 
 use skipgrad::{Flat, Layer, LayerNorm, Linear, Module, Params, Scalar, Zeroed};
 
-use crate::activation::{Activation, ActivationKind};
-use crate::loss::LossKind;
-
-/// Normalisation in the hidden blocks.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum NormKind {
-    /// None: each block is `Linear` + activation.
-    #[default]
-    None,
-    /// `LayerNorm` first in each block, inside its shortcut (pre-norm).
-    Layer,
-}
-
-impl NormKind {
-    /// The command-line name.
-    pub fn name(self) -> &'static str {
-        match self {
-            NormKind::None => "none",
-            NormKind::Layer => "layer",
-        }
-    }
-}
-
-/// The parts of the network and its loss: `skipgrad train`'s `--activation`, `--loss` and
-/// `--norm`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::Args, serde::Serialize)]
-pub struct Parts {
-    /// The activation after every hidden `Linear` (and the input layer's).
-    #[arg(long, value_enum, default_value_t = ActivationKind::GeluTanh)]
-    pub activation: ActivationKind,
-    /// The loss (cross-entropy and bce need --task moons).
-    #[arg(long, value_enum, default_value_t = LossKind::Mse)]
-    pub loss: LossKind,
-    /// `layer`: a LayerNorm before each hidden block, inside its shortcut.
-    #[arg(long, value_enum, default_value_t = NormKind::None)]
-    pub norm: NormKind,
-}
+use super::activation::{Activation, ActivationKind};
+use super::number::TrainNumber;
 
 /// A block with a shortcut that is switched at run time: `y = x + block(x)` when `on`, as
 /// [`Residual`](skipgrad::Residual) computes it, and `y = block(x)` otherwise. Like the
@@ -160,25 +126,56 @@ macro_rules! configure_tuple {
 configure_tuple!(A 0, B 1);
 configure_tuple!(A 0, B 1, C 2);
 
-/// A hidden block without normalisation: `nn.Sequential(nn.Linear(W, W), activation)`.
-pub type Block<const W: usize> = Shortcut<(Linear<f32, W, W>, Activation)>;
-/// A hidden block with `LayerNorm` first, inside the shortcut.
-pub type NormBlock<const W: usize> = Shortcut<(LayerNorm<f32, W>, Linear<f32, W, W>, Activation)>;
 /// The network: input layer `(Linear<I, W>, activation)`, `D` blocks `B`, output layer
-/// `Linear<W, O>`.
-pub type Net<const I: usize, const W: usize, const D: usize, B, const O: usize> =
-    ((Linear<f32, I, W>, Activation), [B; D], Linear<f32, W, O>);
+/// `Linear<W, O>`, in `T`.
+pub type Net<T, const I: usize, const W: usize, const D: usize, B, const O: usize> =
+    ((Linear<T, I, W>, Activation), [B; D], Linear<T, W, O>);
+
+/// The network of `--norm none` (the notebook's kind of block).
+pub type BlockNet<T, const I: usize, const W: usize, const D: usize, const O: usize> =
+    Net<T, I, W, D, <super::norm::block::None as super::norm::Norm>::Block<T, W>, O>;
+
+/// What the model dispatch hands a visitor: a network in `T` from `I` inputs to `O` outputs,
+/// its weights initialised, loaded and saved by its parameter walk, its activation and
+/// shortcuts set by [`Configure`].
+pub trait Network<T: TrainNumber, const I: usize, const O: usize>:
+    Module<[T; I], Output = [T; O]>
+    + Params<T>
+    + Zeroed
+    + Configure
+    + Clone
+    + PartialEq
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T: TrainNumber, const I: usize, const O: usize, M> Network<T, I, O> for M where
+    M: Module<[T; I], Output = [T; O]>
+        + Params<T>
+        + Zeroed
+        + Configure
+        + Clone
+        + PartialEq
+        + Send
+        + Sync
+        + 'static
+{
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use skipgrad::{Gelu, Residual, TorchInit};
+    use skipgrad::{Gelu, Relu, Residual, TorchInit};
+
+    type Block<T, const W: usize> = Shortcut<(Linear<T, W, W>, Activation)>;
 
     /// The run-time shortcut and activation compute what `Residual` and `Gelu` compute, bit
     /// for bit, with the same names and initial weights; off, they compute the plain block.
     #[test]
     fn matches_the_core_types() {
-        type Ours = Net<2, 4, 3, Block<4>, 1>;
+        type Ours = Net<f32, 2, 4, 3, Block<f32, 4>, 1>;
         type Core = (
             (Linear<f32, 2, 4>, Gelu),
             [Residual<(Linear<f32, 4, 4>, Gelu)>; 3],
@@ -217,5 +214,19 @@ mod tests {
         assert_eq!(f1, f2);
         ours.configure(ActivationKind::GeluTanh, false);
         assert_eq!(ours.infer(&x), plain.infer(&x));
+    }
+
+    /// The digits network with ReLU and a shortcut is the digits crate's `Net`: the same
+    /// names, initial weights and outputs, bit for bit.
+    #[test]
+    fn matches_the_digits_network() {
+        type Ours = Net<f32, 64, 32, 1, Block<f32, 32>, 10>;
+        let mut ours: Ours = Params::torch_init(&mut TorchInit::new(0));
+        ours.configure(ActivationKind::Relu, true);
+        let theirs: skipgrad_digits::Net = Params::torch_init(&mut TorchInit::new(0));
+        assert_eq!(ours.weights_hash(), theirs.weights_hash());
+        let x: [f32; 64] = core::array::from_fn(|i| (i % 17) as f32 / 16.0);
+        assert_eq!(ours.infer(&x), theirs.infer(&x));
+        let _: (Linear<f32, 64, 32>, Relu) = theirs.0;
     }
 }

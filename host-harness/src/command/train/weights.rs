@@ -2,15 +2,18 @@
 //! safetensors file (instead of `torch.manual_seed`'s), and its trained weights to one.
 //!
 //! The names are those of `train`'s network as an `nn.Sequential` (see
-//! [`crate::networks`]); a saved file loads into that PyTorch module with
-//! `load_state_dict(strict=True)`. The file to load is read before training, with the
+//! [`crate::model::network`]); a saved file loads into that PyTorch module with
+//! `load_state_dict(strict=True)`. In `f32` a file's values are kept bit for bit; in `f64`
+//! they are widened exactly and saved as `F64`; in `q16.16` each is rounded to the nearest
+//! value of the type (one beyond its range is refused, with the tensor named) and saved as
+//! `F64`, exactly. The file to load is read before training, with the
 //! limits of [`crate::input`]; the trained weights are returned as bytes, and `train` writes
 //! them only once every run has succeeded.
 
 use std::path::Path;
 
 use anyhow::Context as _;
-use skipgrad::Params;
+use skipgrad::{Params, Scalar};
 
 /// Where a training run takes its initial weights from, and whether it returns its trained
 /// ones.
@@ -43,7 +46,7 @@ impl Weights {
     }
 
     /// Replaces `model`'s weights with the file's, if there is one.
-    pub fn load_into<M: Params<f32>>(&self, model: &mut M) -> anyhow::Result<()> {
+    pub fn load_into<T: Scalar, M: Params<T>>(&self, model: &mut M) -> anyhow::Result<()> {
         if let Some(bytes) = &self.initial {
             crate::safetensors::load(model, bytes, "").context("--load")?;
         }
@@ -51,7 +54,7 @@ impl Weights {
     }
 
     /// `model`'s weights as a safetensors file, if `--save` was given.
-    pub fn saved<M: Params<f32>>(&self, model: &M) -> Option<Vec<u8>> {
+    pub fn saved<T: Scalar, M: Params<T>>(&self, model: &M) -> Option<Vec<u8>> {
         self.save.then(|| crate::safetensors::write(model, "", &[]))
     }
 }
