@@ -8,7 +8,7 @@ weighted by each client's sample count (FedAvg), and refuses the ones that are c
 - `network`: the digits network's tensors (names, shapes, order), its initial weights, its
   test accuracy in NumPy, and safetensors files of it.
 - `image`: skipgrad's device image of the network (`SKGI`), encoded and checked.
-- `digits`: skipgrad's digits files (`SKGD`) and the fleet's partitions.
+- `digits`: skipgrad's digits files (`SKGD`), read and checked (`cargo xtask fleet` writes them).
 - `trainers`: one round on a client: the harness, the firmware under QEMU, or a faulty client.
 - `client_app`, `server_app`: the Flower apps.
 - `launch`: the SuperLink, the SuperNodes and the run, behind `fleet/run.sh`.
