@@ -148,7 +148,10 @@ def federate(args, skipgrad, manifest, work, say):
     out_dir = work / "server"
     try:
         procs.start("superlink", [
+            # Nothing installed at run time: the apps run in this Python, whose Flower and
+            # NumPy come from fleet/requirements.txt (SuperNodes never install by default).
             "flower-superlink", "--insecure", "--isolation", "subprocess",
+            "--disable-runtime-dependency-installation",
             "--host", "127.0.0.1", "--port", str(superlink_api),
         ], env)
         parts = manifest["partitions"]
