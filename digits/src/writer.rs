@@ -1,7 +1,7 @@
 //! Writing a digits file ([`file`](crate::file)'s format): a device's partition, say, or any
 //! training and test set of 8 x 8 digits.
 //!
-//! [`write`] checks every sample as [`Digits::parse`](crate::Digits::parse) would, counts
+//! [`write()`] checks every sample as [`Digits::parse`](crate::Digits::parse) would, counts
 //! them, and fills the header and the CRC-32 from what it wrote, so its output always parses
 //! back to the same samples, in the same order:
 //!

@@ -53,7 +53,7 @@ pub fn partition(train: usize) -> anyhow::Result<Vec<u8>> {
 }
 
 /// The checked round's command line, its files written to `dir`: the committed host-trained
-/// image (`digits/data/trained.skgi`) as the global model, and [`partition`].
+/// image (`digits/data/trained.skgi`) as the global model, and [`partition()`].
 fn job_words(root: &Path, dir: &Path) -> anyhow::Result<(Vec<String>, PathBuf)> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let trained = root.join("digits/data/trained.skgi");
