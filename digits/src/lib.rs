@@ -74,4 +74,6 @@ const _: () = {
     format::<FileError>();
     format::<adapt::AdaptError>();
     format::<TrainError>();
+    format::<writer::WriteError>();
+    format::<partition::PartitionError>();
 };

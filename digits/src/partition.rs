@@ -63,6 +63,7 @@ impl Skew {
 
 /// Why a partition could not be made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum PartitionError {
     /// No device, or more than [`MAX_DEVICES`].

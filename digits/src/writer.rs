@@ -29,6 +29,7 @@ use crate::set::Sample;
 
 /// Why a file could not be written. Nothing past the header is meaningful in `out` then.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum WriteError {
     /// A set with no sample, or more than a `u16` counts.
