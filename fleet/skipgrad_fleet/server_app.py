@@ -19,7 +19,7 @@ import time
 from logging import INFO, WARNING
 
 import numpy as np
-from flwr.app import ArrayRecord, Context, MetricRecord
+from flwr.app import Context, MetricRecord
 from flwr.common.logger import log
 from flwr.common.serde import message_to_proto
 from flwr.serverapp import Grid, ServerApp
