@@ -17,6 +17,8 @@
 //! - [`train`]: epochs of shuffled mini-batches through the core's
 //!   [`Trainer`](skipgrad::Trainer), and the default hyperparameters ([`defaults`]).
 //! - [`adapt`]: learning from a stream of labelled samples, one step per sample.
+//! - [`partition`]: a fleet's devices' shares of a training set, skewed by label.
+//! - [`writer`]: a digits file of any training and test samples (a device's partition).
 //!
 //! ```
 //! use skipgrad::{Adam, Buffers, CrossEntropy, Trainer, Zeroed};
@@ -52,8 +54,10 @@ pub mod file;
 pub mod metrics;
 pub mod network;
 pub mod order;
+pub mod partition;
 pub mod set;
 pub mod train;
+pub mod writer;
 
 pub use domain::Domain;
 pub use file::{Digits, FileError, CLASSES, EMBEDDED, PIXELS, TEST_SAMPLES, TRAIN_SAMPLES};
@@ -70,4 +74,6 @@ const _: () = {
     format::<FileError>();
     format::<adapt::AdaptError>();
     format::<TrainError>();
+    format::<writer::WriteError>();
+    format::<partition::PartitionError>();
 };

@@ -1,12 +1,14 @@
-//! Device support for the skipgrad firmware: semihosting output and exit, stack painting, and
-//! a timer for counting instructions under QEMU. Shared by the `demo` and the minimal
+//! Device support for the skipgrad firmware: semihosting output, exit, command line and host
+//! files, stack painting, and a timer for counting instructions under QEMU. Shared by the `demo` and the minimal
 //! trainers' binaries (the notebook's runs, from `skipgrad-notebook`, see [`minimal`]) and by one binary per device scenario of
-//! `skipgrad-scenarios` ([`scenario::run`]).
+//! `skipgrad-scenarios` ([`scenario::run`]), and the Flower fleet's device client
+//! ([`fleet::run`]).
 //!
 //! Targets: Cortex-M (`thumbv6m`, `thumbv7em`, `thumbv8m.main`) and RISC-V (`riscv32imac`).
 #![no_std]
 #![deny(missing_docs)]
 
+pub mod fleet;
 pub mod hex;
 pub mod minimal;
 pub mod scenario;

@@ -42,6 +42,15 @@ fn stack_pointer() -> usize {
     sp
 }
 
+/// Bytes of free RAM between the stack pointer and the end of the static data: how deep the
+/// caller's callees may grow the stack.
+#[inline(never)]
+pub fn free_bytes() -> usize {
+    // Only the address of the linker symbol is taken (no read).
+    let free = core::ptr::addr_of!(__sheap) as usize;
+    stack_pointer().saturating_sub(free)
+}
+
 /// Bytes left unpainted below the stack pointer read in [`paint`]: the compiler may push
 /// `paint`'s own frame after that read (shrink-wrapping).
 const MARGIN: usize = 64;

@@ -220,16 +220,17 @@ fn counts(report: &mut Report<'_>, what: &str, c: &Confusion) -> Result<f64, fmt
     Ok(c.accuracy())
 }
 
-/// Streams the image of `model` into `image` lines of the report.
-fn write_image<M: Params<f32>>(report: &mut Report<'_>, model: &M) -> Result<(), ()> {
+/// Streams the image of `model` into `image` lines of the report (also the `fleet-client`'s
+/// returned model).
+pub fn write_image<M: Params<f32>>(report: &mut Report<'_>, model: &M) -> Result<(), fmt::Error> {
     let mut lines = HexLines {
         report,
         line: [0; HEX_LINE_BYTES],
         filled: 0,
         offset: 0,
     };
-    skipgrad::params::image::write(model, &mut lines).map_err(|_| ())?;
-    lines.flush_line().map_err(|_| ())
+    skipgrad::params::image::write(model, &mut lines).map_err(|_| fmt::Error)?;
+    lines.flush_line()
 }
 
 /// An `embedded-io` writer that prints what it is given as `image <offset> <hex>` lines of

@@ -14,6 +14,7 @@
 pub mod activations;
 pub mod digits_adapt;
 pub mod fit;
+pub mod fleet;
 pub mod layers;
 pub mod losses;
 pub mod meter;

@@ -8,6 +8,9 @@
 //!   (Markdown, or one JSON array with `--json`: one object per scenario and target).
 //! - `cargo xtask digits-curve`: the `digits-adapt` scenarios' adaptation curves, computed on
 //!   the host by the scenarios' code, drawn as `docs/digits-adapt.svg`.
+//! - `cargo xtask fleet --clients N --out DIR`: the Flower fleet's files (each device's
+//!   partition of the digits, the initial model) and its device client built for the
+//!   Cortex-M4F, for `fleet/run.sh`; prints them as one JSON object.
 //! - `cargo xtask callgrind`: instructions per SGD step on the host, under valgrind's
 //!   callgrind, for the core and for the hand-written step.
 //! - `cargo xtask uf2 ELF [OUT]`: the Raspberry Pi Pico 2 example's firmware as a UF2 file
@@ -18,6 +21,7 @@
 mod callgrind;
 mod digits;
 mod elf;
+mod fleet;
 mod goals;
 mod mcu;
 mod mutants;
@@ -33,7 +37,7 @@ mod uf2;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: cargo xtask mcu [--json] | digits-curve | callgrind | mutants [--workspace-tests] [FILE...] | uf2 ELF [OUT]";
+    "usage: cargo xtask mcu [--json] | digits-curve | fleet --clients N --out DIR | callgrind | mutants [--workspace-tests] [FILE...] | uf2 ELF [OUT]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -51,6 +55,8 @@ fn main() -> ExitCode {
                 "unknown argument(s) {other:?} for `digits-curve`\n{USAGE}"
             )),
         },
+        Some("fleet") => mcu::workspace_root()
+            .and_then(|root| fleet::command(&root, args.get(1..).unwrap_or_default())),
         Some("callgrind") => match args.get(1..).unwrap_or_default() {
             [] => mcu::workspace_root().and_then(|root| callgrind::run(&root)),
             other => Err(anyhow::anyhow!(

@@ -14,6 +14,7 @@ use skipgrad_notebook::network::{WithShortcut, INITIAL_WITH_SHORTCUT, SEED};
 
 use crate::digits;
 use crate::elf;
+use crate::fleet;
 use crate::goals;
 use crate::qemu;
 use crate::report;
@@ -139,6 +140,12 @@ pub fn run(json: bool) -> anyhow::Result<()> {
                 eprintln!("   the adapted weights: {}", path.display());
             }
             rows.push(row);
+        }
+        if fleet::check(t, &bin, &root)? {
+            eprintln!(
+                "   {}: bit-identical to the host",
+                skipgrad_scenarios::fleet::NAME
+            );
         }
         eprintln!(
             "   bit-identical to the host; {} instructions per timer tick",

@@ -25,7 +25,32 @@ pub struct Run {
 /// Runs `elf` on the target's machine; with `icount`, QEMU advances its clock by exactly one
 /// nanosecond per instruction (`-icount shift=0`), so timers count instructions.
 pub fn run(target: &Target, elf: &std::path::Path, icount: bool) -> anyhow::Result<Run> {
+    run_with(target, elf, icount, &[], None)
+}
+
+/// [`run`] with a semihosting command line (`args`, the program's name first; no word may
+/// hold a comma or a space) and, with `dir`, QEMU's working directory (where the firmware's
+/// semihosting opens files).
+pub fn run_with(
+    target: &Target,
+    elf: &std::path::Path,
+    icount: bool,
+    args: &[&str],
+    dir: Option<&std::path::Path>,
+) -> anyhow::Result<Run> {
+    let mut semihosting = String::from("enable=on,target=native");
+    for arg in args {
+        anyhow::ensure!(
+            !arg.is_empty() && !arg.contains([',', ' ']),
+            "semihosting argument {arg:?} is empty or holds a comma or a space"
+        );
+        semihosting.push_str(",arg=");
+        semihosting.push_str(arg);
+    }
     let mut cmd = Command::new(target.qemu);
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
     cmd.args(target.qemu_args)
         .args([
             "-machine",
@@ -36,7 +61,7 @@ pub fn run(target: &Target, elf: &std::path::Path, icount: bool) -> anyhow::Resu
             "-serial",
             "none",
         ])
-        .args(["-semihosting-config", "enable=on,target=native"]);
+        .args(["-semihosting-config", &semihosting]);
     if icount {
         cmd.args(["-icount", "shift=0"]);
     }
