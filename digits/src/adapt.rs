@@ -17,6 +17,7 @@ use crate::train::ClassTarget;
 
 /// A refused step of the stream; the model and the optimizer are as they were before it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct AdaptError {
     /// The stream position.
     pub position: usize,

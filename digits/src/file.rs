@@ -10,7 +10,7 @@
 //! | 12 | 2 | test samples |
 //! | 14 | 2 | zero (reserved) |
 //! | 16 | 65 per sample | the training samples, then the test samples: 64 grey levels `0..=16` (row-major 8 x 8), then the label `0..=9` |
-//! | end - 4 | 4 | CRC-32 (zlib's, [`Crc32`](skipgrad::params::image::Crc32)) of every byte before it |
+//! | end - 4 | 4 | CRC-32 (zlib's, [`Crc32`]) of every byte before it |
 //!
 //! Numbers are little-endian. `tools/digits_export.py` writes the committed file
 //! ([`EMBEDDED`]); a partition of it (a device's own samples, say) is the same format with
@@ -51,6 +51,7 @@ pub const TEST_SAMPLES: usize = 450;
 
 /// Why a digits file was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum FileError {
     /// Shorter than a header and a checksum.

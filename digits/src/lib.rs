@@ -62,3 +62,12 @@ pub use network::{HeadTuned, Net};
 pub use order::SplitMix64;
 pub use set::{Sample, Set};
 pub use train::{defaults, ClassTarget, Schedule, TrainError};
+
+/// With the `defmt` feature, the crate's errors are `defmt::Format` (a build check).
+#[cfg(feature = "defmt")]
+const _: () = {
+    const fn format<T: defmt::Format>() {}
+    format::<FileError>();
+    format::<adapt::AdaptError>();
+    format::<TrainError>();
+};

@@ -136,6 +136,7 @@ pub struct Summary<T> {
 
 /// Why a run stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum TrainError {
     /// The order buffer is shorter than the set.

@@ -1,5 +1,6 @@
-//! SVG plots: loss curves of `skipgrad train --plot` and the gradient bar chart of
-//! `skipgrad seed --plot`.
+//! SVG plots: loss curves of `skipgrad train --plot`, the gradient bar chart of
+//! `skipgrad seed --plot`, and the digits classifier's figure ([`digits_report`]: learning
+//! curves, confusion heat map, misclassified digits).
 //!
 //! Each plot is drawn into a string; the command writes it atomically
 //! ([`crate::atomic`]), so a failed plot never leaves a half-written file.
@@ -14,6 +15,13 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::notebook::Tables;
 
+mod confusion;
+mod digits;
+mod images;
+mod learning;
+
+pub use digits::{digits_report, DigitsReport, Misclassified, SHOWN};
+
 /// Plot size in pixels.
 const SIZE: (u32, u32) = (960, 600);
 /// Line colours, in series order (colour-blind safe: blue, orange, green, purple).
@@ -25,6 +33,24 @@ const COLOURS: [RGBColor; 4] = [
 ];
 /// The smallest value drawn on a log axis (zeros are clamped to it).
 const LOG_FLOOR: f64 = 1e-12;
+
+/// A part of an SVG figure, in pixels from its top left corner.
+type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+
+/// Sans-serif text of plotters' `size` (the SVG's font size is 1.24 times smaller) in
+/// `colour`, anchored at `(h, v)`.
+fn text_style(size: f64, colour: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
+    TextStyle {
+        font: ("sans-serif", size).into(),
+        color: colour.to_backend_color(),
+        pos: Pos::new(h, v),
+    }
+}
+
+/// A drawing error as the commands report it.
+fn drawing(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow!("plotting: {e}")
+}
 
 /// One curve: a legend label and its `(x, y)` points.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,15 +99,14 @@ fn draw_loss_curves(
         .fold(1.0f64, f64::max);
     let (y_lo, y_hi) = log_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
     let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
-    let err = |e: &dyn std::fmt::Display| anyhow!("plotting: {e}");
-    root.fill(&WHITE).map_err(|e| err(&e))?;
+    root.fill(&WHITE).map_err(drawing)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 24))
         .margin(20)
         .x_label_area_size(56)
         .y_label_area_size(90)
         .build_cartesian_2d(0f64..x_max, (y_lo..y_hi).log_scale())
-        .map_err(|e| err(&e))?;
+        .map_err(drawing)?;
     chart
         .configure_mesh()
         .x_desc("optimizer step")
@@ -91,13 +116,13 @@ fn draw_loss_curves(
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_label_formatter(&|y| format!("{y:.0e}"))
         .draw()
-        .map_err(|e| err(&e))?;
+        .map_err(drawing)?;
     for (s, colour) in series.iter().zip(COLOURS.iter().cycle()) {
         let style = colour.stroke_width(3);
         let points = s.points.iter().map(|&(x, y)| (x, y.max(LOG_FLOOR)));
         chart
             .draw_series(LineSeries::new(points, style))
-            .map_err(|e| err(&e))?
+            .map_err(drawing)?
             .label(&s.label)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 28, y)], style));
     }
@@ -109,8 +134,8 @@ fn draw_loss_curves(
         .border_style(BLACK)
         .margin(12)
         .draw()
-        .map_err(|e| err(&e))?;
-    root.present().map_err(|e| err(&e))?;
+        .map_err(drawing)?;
+    root.present().map_err(drawing)?;
     Ok(())
 }
 
@@ -137,8 +162,7 @@ fn draw_gradient_bars(svg: &mut String, tables: &Tables) -> anyhow::Result<()> {
     // its centre (6i + 2), between its bars, and each value above its bar's centre.
     let width = 6 * groups.len() as i32;
     let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
-    let err = |e: &dyn std::fmt::Display| anyhow!("plotting: {e}");
-    root.fill(&WHITE).map_err(|e| err(&e))?;
+    root.fill(&WHITE).map_err(drawing)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
             "Seed notebook: mean |gradient| of each layer's weight",
@@ -148,7 +172,7 @@ fn draw_gradient_bars(svg: &mut String, tables: &Tables) -> anyhow::Result<()> {
         .x_label_area_size(56)
         .y_label_area_size(90)
         .build_cartesian_2d(-2i32..width, (y_lo..y_hi).log_scale())
-        .map_err(|e| err(&e))?;
+        .map_err(drawing)?;
     let names: Vec<String> = groups.iter().map(|g| g.0.to_owned()).collect();
     let label = move |x: &i32| {
         if x.rem_euclid(6) == 2 {
@@ -168,7 +192,7 @@ fn draw_gradient_bars(svg: &mut String, tables: &Tables) -> anyhow::Result<()> {
         .label_style(("sans-serif", 15))
         .y_label_formatter(&|y| format!("{y:.0e}"))
         .draw()
-        .map_err(|e| err(&e))?;
+        .map_err(drawing)?;
     let variants = [
         ("without shortcut", COLOURS[1]),
         ("with shortcut", COLOURS[0]),
@@ -184,7 +208,7 @@ fn draw_gradient_bars(svg: &mut String, tables: &Tables) -> anyhow::Result<()> {
         });
         chart
             .draw_series(bars)
-            .map_err(|e| err(&e))?
+            .map_err(drawing)?
             .label(name)
             .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 18, y + 7)], colour.filled()));
         let style = value_style.clone();
@@ -193,7 +217,7 @@ fn draw_gradient_bars(svg: &mut String, tables: &Tables) -> anyhow::Result<()> {
             let value = g.1.get(v).copied().unwrap_or(y_lo).max(y_lo);
             EmptyElement::at((x, value)) + Text::new(format!("{value:.1e}"), (0, -4), style.clone())
         });
-        chart.draw_series(values).map_err(|e| err(&e))?;
+        chart.draw_series(values).map_err(drawing)?;
     }
     chart
         .configure_series_labels()
@@ -203,8 +227,8 @@ fn draw_gradient_bars(svg: &mut String, tables: &Tables) -> anyhow::Result<()> {
         .border_style(BLACK)
         .margin(12)
         .draw()
-        .map_err(|e| err(&e))?;
-    root.present().map_err(|e| err(&e))?;
+        .map_err(drawing)?;
+    root.present().map_err(drawing)?;
     Ok(())
 }
 

@@ -10,6 +10,8 @@
 //!   the host by the scenarios' code, drawn as `docs/digits-adapt.svg`.
 //! - `cargo xtask callgrind`: instructions per SGD step on the host, under valgrind's
 //!   callgrind, for the core and for the hand-written step.
+//! - `cargo xtask uf2 ELF [OUT]`: the Raspberry Pi Pico 2 example's firmware as a UF2 file
+//!   (for the RP2350's USB drive), after checking its boot block.
 //! - `cargo xtask mutants [--workspace-tests] [FILE...]`: mutation testing of the core with
 //!   cargo-mutants, and its caught / missed / unviable / timeout counts.
 
@@ -26,11 +28,12 @@ mod scenarios;
 mod table;
 mod targets;
 mod toolchain;
+mod uf2;
 
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: cargo xtask mcu [--json] | digits-curve | callgrind | mutants [--workspace-tests] [FILE...]";
+    "usage: cargo xtask mcu [--json] | digits-curve | callgrind | mutants [--workspace-tests] [FILE...] | uf2 ELF [OUT]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
                 "unknown argument(s) {other:?} for `callgrind`\n{USAGE}"
             )),
         },
+        Some("uf2") => uf2::command(args.get(1..).unwrap_or_default()),
         Some("mutants") => mcu::workspace_root()
             .and_then(|root| mutants::run(&root, args.get(1..).unwrap_or_default())),
         Some(other) => Err(anyhow::anyhow!("unknown command `{other}`\n{USAGE}")),
