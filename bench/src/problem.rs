@@ -1,6 +1,6 @@
 //! The weights and batch every implementation starts from.
 
-use skipgrad::walk::Init;
+use skipgrad::params::Init;
 use skipgrad::{TorchInit, UniformFormula};
 
 use crate::config::Config;

@@ -18,7 +18,7 @@ use crate::toolchain;
 /// mutated when no file is named (cargo-mutants globs).
 pub const FILES: [&str; 12] = [
     "core/src/layer/activation/*.rs",
-    "core/src/layer/linear.rs",
+    "core/src/layer/linear/*.rs",
     "core/src/layer/layer_norm.rs",
     "core/src/layer/residual.rs",
     "core/src/layer/sequential.rs",

@@ -5,7 +5,7 @@
 // Index loops over the arrays' sizes, as the floor's user would write them.
 #![allow(clippy::needless_range_loop)]
 
-use skipgrad::activation::ElementWise;
+use skipgrad::layer::activation::ElementWise;
 use skipgrad::Gelu;
 
 use crate::config::LR;

@@ -8,7 +8,7 @@
 //! [`value_and_derivative_branchless`] is the same in scalar Rust.
 
 use pulp::Simd;
-use skipgrad::activation::ElementWise;
+use skipgrad::layer::activation::ElementWise;
 use skipgrad::Gelu;
 
 /// skipgrad's GELU value and derivative.

@@ -56,6 +56,17 @@ pub trait BatchModule<X: Data, const B: usize>: Module<X> {
         let mut grads = Self::Grads::ZERO;
         self.backward_batch(cache, dy, &mut grads)
     }
+
+    /// The parameter gradients alone (see [`Module::backward_params`]).
+    #[inline]
+    fn backward_batch_params(
+        &self,
+        cache: &Self::BatchCache,
+        dy: &Batch<Self::Output, B>,
+        grads: &mut Self::Grads,
+    ) {
+        let _ = self.backward_batch(cache, dy, grads);
+    }
 }
 
 /// `BatchModule` for a layer whose batch cache is its single-sample cache per sample, running
@@ -98,6 +109,16 @@ macro_rules! batch_by_sample {
                 dy: &$crate::Batch<<Self as $crate::Module<$x>>::Output, B>,
             ) -> $crate::Batch<$x, B> {
                 $crate::layer::backward_input_by_sample(self, cache, dy)
+            }
+
+            #[inline]
+            fn backward_batch_params(
+                &self,
+                cache: &Self::BatchCache,
+                dy: &$crate::Batch<<Self as $crate::Module<$x>>::Output, B>,
+                grads: &mut <Self as $crate::Layer>::Grads,
+            ) {
+                $crate::layer::backward_params_by_sample(self, cache, dy, grads)
             }
         }
     };
@@ -144,4 +165,17 @@ pub fn backward_input_by_sample<X: Data, M: Module<X>, const B: usize>(
         *dx = m.backward_input(c, dy);
     }
     dx
+}
+
+/// `backward_params` of each sample in order, accumulating the parameter gradients.
+#[inline(always)]
+pub fn backward_params_by_sample<X: Data, M: Module<X>, const B: usize>(
+    m: &M,
+    cache: &[M::Cache; B],
+    dy: &Batch<M::Output, B>,
+    grads: &mut M::Grads,
+) {
+    for (c, dy) in cache.iter().zip(&dy.0) {
+        m.backward_params(c, dy, grads);
+    }
 }

@@ -66,6 +66,16 @@ impl<X: Data, const B: usize, M: BatchModule<X, B>> Module<Batch<X, B>> for Batc
     fn backward_input(&self, cache: &M::BatchCache, dy: &Batch<M::Output, B>) -> Batch<X, B> {
         self.0.backward_batch_input(cache, dy)
     }
+
+    #[inline]
+    fn backward_params(
+        &self,
+        cache: &M::BatchCache,
+        dy: &Batch<M::Output, B>,
+        grads: &mut M::Grads,
+    ) {
+        self.0.backward_batch_params(cache, dy, grads);
+    }
 }
 
 #[cfg(test)]

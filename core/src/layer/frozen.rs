@@ -76,6 +76,9 @@ impl<X: Data, M: Module<X>> Module<X> for Frozen<M> {
     fn backward_input(&self, cache: &M::Cache, dy: &M::Output) -> X {
         self.0.backward_input(cache, dy)
     }
+    /// Nothing: no parameter is trained here, and no input gradient is wanted.
+    #[inline]
+    fn backward_params(&self, _: &M::Cache, _: &M::Output, _: &mut ()) {}
 }
 
 impl<X: Data, const B: usize, M: BatchModule<X, B>> BatchModule<X, B> for Frozen<M> {
@@ -105,6 +108,8 @@ impl<X: Data, const B: usize, M: BatchModule<X, B>> BatchModule<X, B> for Frozen
     fn backward_batch_input(&self, cache: &M::BatchCache, dy: &Batch<M::Output, B>) -> Batch<X, B> {
         self.0.backward_batch_input(cache, dy)
     }
+    #[inline]
+    fn backward_batch_params(&self, _: &M::BatchCache, _: &Batch<M::Output, B>, _: &mut ()) {}
 }
 
 /// A layer run in inference mode inside a trained model (PyTorch's `with torch.no_grad():`):
@@ -148,6 +153,8 @@ impl<X: Data, M: Module<X>> Module<X> for NoGrad<M> {
     fn backward_input(&self, _: &(), _: &M::Output) -> X {
         X::ZERO
     }
+    #[inline]
+    fn backward_params(&self, _: &(), _: &M::Output, _: &mut ()) {}
 }
 
 impl<X: Data, const B: usize, M: BatchModule<X, B>> BatchModule<X, B> for NoGrad<M> {
@@ -172,6 +179,8 @@ impl<X: Data, const B: usize, M: BatchModule<X, B>> BatchModule<X, B> for NoGrad
     fn backward_batch_input(&self, _: &(), _: &Batch<M::Output, B>) -> Batch<X, B> {
         Batch::ZERO
     }
+    #[inline]
+    fn backward_batch_params(&self, _: &(), _: &Batch<M::Output, B>, _: &mut ()) {}
 }
 
 /// A borrowed layer is a frozen layer: it can live anywhere, a `static` in flash included.
@@ -206,6 +215,8 @@ impl<X: Data, M: Module<X>> Module<X> for &M {
     fn backward_input(&self, cache: &M::Cache, dy: &M::Output) -> X {
         (**self).backward_input(cache, dy)
     }
+    #[inline]
+    fn backward_params(&self, _: &M::Cache, _: &M::Output, _: &mut ()) {}
 }
 
 impl<X: Data, const B: usize, M: BatchModule<X, B>> BatchModule<X, B> for &M {
@@ -235,6 +246,8 @@ impl<X: Data, const B: usize, M: BatchModule<X, B>> BatchModule<X, B> for &M {
     fn backward_batch_input(&self, cache: &M::BatchCache, dy: &Batch<M::Output, B>) -> Batch<X, B> {
         (**self).backward_batch_input(cache, dy)
     }
+    #[inline]
+    fn backward_batch_params(&self, _: &M::BatchCache, _: &Batch<M::Output, B>, _: &mut ()) {}
 }
 
 #[cfg(test)]

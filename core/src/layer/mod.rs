@@ -19,7 +19,10 @@ mod module;
 mod residual;
 mod sequential;
 
-pub use batch::{backward_by_sample, backward_input_by_sample, forward_by_sample, BatchModule};
+pub use batch::{
+    backward_by_sample, backward_input_by_sample, backward_params_by_sample, forward_by_sample,
+    BatchModule,
+};
 pub use batched::Batched;
 pub use frozen::{Frozen, NoGrad};
 pub use layer_norm::LayerNorm;

@@ -55,4 +55,16 @@ pub trait Module<X: Data>: Params<X::Scalar> {
         let mut grads = Self::Grads::ZERO;
         self.backward(cache, dy, &mut grads)
     }
+
+    /// The parameter gradients alone: adds into `grads` what [`backward`](Module::backward)
+    /// adds, without computing the input gradient. A [`Trainer`](crate::Trainer) calls it on
+    /// the whole model, whose input gradient nobody uses, so the first layer skips its
+    /// `W^T dy` and frozen front layers skip their backward pass entirely.
+    ///
+    /// The default runs `backward` and drops the input gradient; layers override it where
+    /// that saves work, and sequences pass it on to their first block.
+    #[inline]
+    fn backward_params(&self, cache: &Self::Cache, dy: &Self::Output, grads: &mut Self::Grads) {
+        let _ = self.backward(cache, dy, grads);
+    }
 }

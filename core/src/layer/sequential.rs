@@ -17,6 +17,7 @@ macro_rules! tuple_module {
         chain: $($m:ident $i:tt after $p:ident),*;
         last: $l:ident $li:tt;
         rev: $($r:ident $ri:tt),*;
+        mid: $($n:ident $ni:tt),*;
     ) => {
         impl<X: Data, $f: Module<X>, $($m: Module<$p::Output>),*> Module<X> for ($f, $($m),*) {
             type Output = $l::Output;
@@ -48,6 +49,13 @@ macro_rules! tuple_module {
                 let d = self.$li.backward_input(&cache.$li, dy);
                 $(let d = self.$ri.backward_input(&cache.$ri, &d);)*
                 d
+            }
+
+            #[inline]
+            fn backward_params(&self, cache: &Self::Cache, dy: &Self::Output, grads: &mut Self::Grads) {
+                let d = self.$li.backward(&cache.$li, dy, &mut grads.$li);
+                $(let d = self.$ni.backward(&cache.$ni, &d, &mut grads.$ni);)*
+                self.$fi.backward_params(&cache.$fi, &d, &mut grads.$fi);
             }
         }
 
@@ -88,6 +96,18 @@ macro_rules! tuple_module {
                 $(let d = self.$ri.backward_batch_input(&cache.$ri, &d);)*
                 d
             }
+
+            #[inline]
+            fn backward_batch_params(
+                &self,
+                cache: &Self::BatchCache,
+                dy: &Batch<Self::Output, B>,
+                grads: &mut Self::Grads,
+            ) {
+                let d = self.$li.backward_batch(&cache.$li, dy, &mut grads.$li);
+                $(let d = self.$ni.backward_batch(&cache.$ni, &d, &mut grads.$ni);)*
+                self.$fi.backward_batch_params(&cache.$fi, &d, &mut grads.$fi);
+            }
         }
     };
 }
@@ -122,66 +142,77 @@ tuple_module!(
     chain: M1 1 after M0;
     last: M1 1;
     rev: M0 0;
+    mid: ;
 );
 tuple_module!(
     first: M0 0;
     chain: M1 1 after M0, M2 2 after M1;
     last: M2 2;
     rev: M1 1, M0 0;
+    mid: M1 1;
 );
 tuple_module!(
     first: M0 0;
     chain: M1 1 after M0, M2 2 after M1, M3 3 after M2;
     last: M3 3;
     rev: M2 2, M1 1, M0 0;
+    mid: M2 2, M1 1;
 );
 tuple_module!(
     first: M0 0;
     chain: M1 1 after M0, M2 2 after M1, M3 3 after M2, M4 4 after M3;
     last: M4 4;
     rev: M3 3, M2 2, M1 1, M0 0;
+    mid: M3 3, M2 2, M1 1;
 );
 tuple_module!(
     first: M0 0;
     chain: M1 1 after M0, M2 2 after M1, M3 3 after M2, M4 4 after M3, M5 5 after M4;
     last: M5 5;
     rev: M4 4, M3 3, M2 2, M1 1, M0 0;
+    mid: M4 4, M3 3, M2 2, M1 1;
 );
 tuple_module!(
     first: M0 0;
     chain: M1 1 after M0, M2 2 after M1, M3 3 after M2, M4 4 after M3, M5 5 after M4, M6 6 after M5;
     last: M6 6;
     rev: M5 5, M4 4, M3 3, M2 2, M1 1, M0 0;
+    mid: M5 5, M4 4, M3 3, M2 2, M1 1;
 );
 tuple_module!(
     first: M0 0;
     chain: M1 1 after M0, M2 2 after M1, M3 3 after M2, M4 4 after M3, M5 5 after M4, M6 6 after M5, M7 7 after M6;
     last: M7 7;
     rev: M6 6, M5 5, M4 4, M3 3, M2 2, M1 1, M0 0;
+    mid: M6 6, M5 5, M4 4, M3 3, M2 2, M1 1;
 );
 tuple_module!(
     first: M0 0;
     chain: M1 1 after M0, M2 2 after M1, M3 3 after M2, M4 4 after M3, M5 5 after M4, M6 6 after M5, M7 7 after M6, M8 8 after M7;
     last: M8 8;
     rev: M7 7, M6 6, M5 5, M4 4, M3 3, M2 2, M1 1, M0 0;
+    mid: M7 7, M6 6, M5 5, M4 4, M3 3, M2 2, M1 1;
 );
 tuple_module!(
     first: M0 0;
     chain: M1 1 after M0, M2 2 after M1, M3 3 after M2, M4 4 after M3, M5 5 after M4, M6 6 after M5, M7 7 after M6, M8 8 after M7, M9 9 after M8;
     last: M9 9;
     rev: M8 8, M7 7, M6 6, M5 5, M4 4, M3 3, M2 2, M1 1, M0 0;
+    mid: M8 8, M7 7, M6 6, M5 5, M4 4, M3 3, M2 2, M1 1;
 );
 tuple_module!(
     first: M0 0;
     chain: M1 1 after M0, M2 2 after M1, M3 3 after M2, M4 4 after M3, M5 5 after M4, M6 6 after M5, M7 7 after M6, M8 8 after M7, M9 9 after M8, M10 10 after M9;
     last: M10 10;
     rev: M9 9, M8 8, M7 7, M6 6, M5 5, M4 4, M3 3, M2 2, M1 1, M0 0;
+    mid: M9 9, M8 8, M7 7, M6 6, M5 5, M4 4, M3 3, M2 2, M1 1;
 );
 tuple_module!(
     first: M0 0;
     chain: M1 1 after M0, M2 2 after M1, M3 3 after M2, M4 4 after M3, M5 5 after M4, M6 6 after M5, M7 7 after M6, M8 8 after M7, M9 9 after M8, M10 10 after M9, M11 11 after M10;
     last: M11 11;
     rev: M10 10, M9 9, M8 8, M7 7, M6 6, M5 5, M4 4, M3 3, M2 2, M1 1, M0 0;
+    mid: M10 10, M9 9, M8 8, M7 7, M6 6, M5 5, M4 4, M3 3, M2 2, M1 1;
 );
 
 impl<X: Data, M: Module<X, Output = X>, const K: usize> Module<X> for [M; K] {
@@ -222,6 +253,21 @@ impl<X: Data, M: Module<X, Output = X>, const K: usize> Module<X> for [M; K] {
             d = m.backward_input(c, &d);
         }
         d
+    }
+    #[inline]
+    fn backward_params(&self, cache: &Self::Cache, dy: &X, grads: &mut [M::Grads; K]) {
+        let (Some((m0, ms)), Some((c0, cs)), Some((g0, gs))) = (
+            self.split_first(),
+            cache.split_first(),
+            grads.split_first_mut(),
+        ) else {
+            return;
+        };
+        let mut d = *dy;
+        for ((m, c), g) in ms.iter().zip(cs).zip(gs).rev() {
+            d = m.backward(c, &d, g);
+        }
+        m0.backward_params(c0, &d, g0);
     }
 }
 
@@ -270,6 +316,26 @@ impl<X: Data, const B: usize, M: BatchModule<X, B, Output = X>, const K: usize> 
         }
         d
     }
+    #[inline]
+    fn backward_batch_params(
+        &self,
+        cache: &Self::BatchCache,
+        dy: &Batch<X, B>,
+        grads: &mut [M::Grads; K],
+    ) {
+        let (Some((m0, ms)), Some((c0, cs)), Some((g0, gs))) = (
+            self.split_first(),
+            cache.split_first(),
+            grads.split_first_mut(),
+        ) else {
+            return;
+        };
+        let mut d = *dy;
+        for ((m, c), g) in ms.iter().zip(cs).zip(gs).rev() {
+            d = m.backward_batch(c, &d, g);
+        }
+        m0.backward_batch_params(c0, &d, g0);
+    }
 }
 
 impl<M: Layer, const K: usize> Layer for [M; K] {
@@ -284,7 +350,7 @@ impl<T: Scalar, M: Params<T>, const K: usize> Params<T> for [M; K] {
 mod tests {
     use super::*;
     use crate::params::visit_named;
-    use crate::{Gelu, Linear, Residual, TorchInit, Zeroed};
+    use crate::{Frozen, Gelu, Linear, Residual, TorchInit, Zeroed};
 
     type Block = (Linear<f64, 2, 2>, Gelu);
 
@@ -337,5 +403,27 @@ mod tests {
         assert_eq!(tup.backward_input(&ct, &[1.0, -1.0]), dxt);
         assert_eq!(ga[0], gt.0);
         assert_eq!(ga[2], gt.2);
+    }
+
+    /// `backward_params` adds the same parameter gradients as `backward`, bit for bit, through
+    /// tuples, arrays, shortcuts and a frozen first block (whose backward it skips).
+    #[test]
+    fn backward_params_adds_what_backward_adds() {
+        type Net = (
+            Frozen<Block>,
+            [Residual<Block>; 2],
+            (Linear<f64, 2, 9>, Gelu),
+            Linear<f64, 9, 1>,
+        );
+        let net: Net = Params::torch_init(&mut TorchInit::new(11));
+        let mut cache = Zeroed::ZERO;
+        net.forward(&[0.3, -0.7], &mut cache);
+        let (mut full, mut params) = (<Net as Layer>::Grads::ZERO, <Net as Layer>::Grads::ZERO);
+        for dy in [[1.5], [-0.25]] {
+            net.backward(&cache, &dy, &mut full);
+            net.backward_params(&cache, &dy, &mut params);
+        }
+        assert_eq!(params, full);
+        assert_ne!(params.3, Linear::ZERO);
     }
 }

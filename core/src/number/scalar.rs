@@ -69,8 +69,10 @@ pub trait Scalar:
 
     /// A running test that every value seen is finite: start from [`Scalar::PROBE`], fold
     /// each value in with [`Scalar::probe`], and ask [`Scalar::probe_ok`] at the end. For
-    /// floats it is the sum of `x - x` (zero for a finite `x`, NaN otherwise): two
-    /// floating-point instructions per value and no branch.
+    /// floats it is the sum of `x * 0` (zero for a finite `x`, NaN for an infinite or NaN
+    /// one): no branch, and one instruction per value where the hardware has an unfused
+    /// multiply-add (the Cortex-M4F's `vmla`). Only whether the probe is zero matters, so
+    /// its sums may run in any order (several partial probes, vector lanes).
     type Probe: Copy;
     /// The probe before any value.
     const PROBE: Self::Probe;
@@ -202,7 +204,7 @@ macro_rules! impl_float_scalar {
 
             #[inline(always)]
             fn probe(probe: Self, x: Self) -> Self {
-                probe + (x - x)
+                probe + x * 0.0
             }
             #[inline(always)]
             fn probe_ok(probe: Self) -> bool {

@@ -9,8 +9,8 @@
 //! infinite, the update is refused and the parameters and the state are exactly as they were,
 //! so after an `Ok` every parameter and state value is finite and after an `Err` nothing
 //! changed. [`transact`] checks every new value before writing any; [`Sgd`], which has no
-//! state, writes in place and keeps each old value in its gradient's slot, so that a refused
-//! update is undone exactly (one pass instead of two).
+//! state, computes each new value once into its gradient's slot, then copies them into the
+//! model and clears the gradients in a second pass only if all of them are finite.
 //!
 //! - [`Sgd`]: plain SGD with optional weight decay. It stores two scalars and no buffer, the
 //!   choice for a microcontroller; optionally with stochastic rounding of its updates

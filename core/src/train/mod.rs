@@ -300,7 +300,7 @@ where
             let y = self.model.forward(x, cache);
             sum += self.loss.sum(&y, t);
             let dy = self.loss.gradient(&y, t, terms);
-            self.model.backward(cache, &dy, grads);
+            self.model.backward_params(cache, &dy, grads);
         }
         sum
     }

@@ -116,6 +116,8 @@ macro_rules! activation {
             fn backward_input(&self, derivative: &X, dy: &X) -> X {
                 $crate::layer::activation::backward(derivative, dy)
             }
+            #[inline]
+            fn backward_params(&self, _: &X, _: &X, _: &mut Self) {}
         }
 
         $crate::batch_by_sample!(

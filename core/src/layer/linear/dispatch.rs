@@ -1,0 +1,30 @@
+//! Run-time choice of the instruction set for the batch kernels (the `dispatch` feature).
+//!
+//! With the feature, [`vectorized`] runs its closure through `pulp`'s safe
+//! `Arch::dispatch`: the closure is compiled once per x86 instruction
+//! set (baseline SSE2, AVX2 + FMA, AVX-512) with that set enabled, and the best one the CPU
+//! has is called. The batch kernels are `#[inline(always)]`, so they are compiled inside each
+//! copy and the compiler vectorises their tiles over 4, 8 or 16 lanes. The kernels are plain
+//! safe Rust whose every sum has a fixed order: the compiler may vectorise across the
+//! independent sums of a tile, never reorder or fuse the operations of one (Rust allows no
+//! floating-point contraction), so every copy gives the same bits. Without the feature (a
+//! microcontroller, or a host build that does not ask for it) the closure is simply called.
+//!
+//! `pulp` was chosen because it is the one well-kept crate whose dispatch is safe to call,
+//! allocation-free and leaves the summation order to the caller (the GEMM crates fix their
+//! own, fused, order, and two of them need `unsafe` at the call): `bench/README.md` compares
+//! it with `gemm`, `matrixmultiply` and `faer`.
+
+/// Runs `f` compiled for the best instruction set of this CPU (with the `dispatch` feature;
+/// else as it is).
+#[inline(always)]
+pub fn vectorized<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(feature = "dispatch")]
+    {
+        pulp::Arch::new().dispatch(f)
+    }
+    #[cfg(not(feature = "dispatch"))]
+    {
+        f()
+    }
+}
