@@ -296,19 +296,8 @@ fn outer_and_transpose_cols<T: Scalar>(
     gw: &mut [T; COLS],
     dx: [T::Acc; COLS],
 ) -> [T::Acc; COLS] {
-    let [w0, w1, w2, w3, w4, w5, w6, w7] = *w;
-    let [a0, a1, a2, a3, a4, a5, a6, a7] = dx;
     outer_cols(d, x, gw);
-    [
-        T::mul_acc(a0, w0, d),
-        T::mul_acc(a1, w1, d),
-        T::mul_acc(a2, w2, d),
-        T::mul_acc(a3, w3, d),
-        T::mul_acc(a4, w4, d),
-        T::mul_acc(a5, w5, d),
-        T::mul_acc(a6, w6, d),
-        T::mul_acc(a7, w7, d),
-    ]
+    transpose_cols(d, w, dx)
 }
 
 /// One output's share of the input gradient over one block: `dx + w * d`.
