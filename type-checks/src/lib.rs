@@ -1,4 +1,5 @@
-//! Test-only crate: the cross-crate and property tests live in `tests/`.
+//! The type-level checks of the core and the README's examples, as doc tests: their own
+//! crate, so that building them builds only the core.
 //!
 //! The doc tests below are the type-level checks: each mistake that must not compile is
 //! shown next to its correct twin, which differs only by the mistake and does compile (so a
