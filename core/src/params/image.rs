@@ -1176,6 +1176,37 @@ mod tests {
         }
     }
 
+    /// A momentum buffer value that is not finite is refused (the default `value_valid`),
+    /// and a write error says what failed.
+    #[test]
+    fn a_non_finite_buffer_is_refused_and_write_errors_are_named() {
+        use core::fmt::Write as _;
+        type I = Image<Net, f32, SgdMomentum<f32, Net>>;
+        let mut m = net(2);
+        let mut opt = SgdMomentum::<f32, Net>::new(0.1, 0.9).unwrap();
+        opt.update(&mut m, &mut net(7)).unwrap();
+        let mut b = [0u8; I::SIZE];
+        save_with(&m, &opt, &mut b).unwrap();
+        let at = 20 + 4 * 22 + 4 * 3;
+        b[at..at + 4].copy_from_slice(&f32::INFINITY.to_le_bytes());
+        let n = b.len();
+        let crc = Crc32::of(&b[..n - 4]);
+        b[n - 4..].copy_from_slice(&crc.to_le_bytes());
+        let (mut m2, mut opt2) = (Net::ZERO, SgdMomentum::<f32, Net>::new(0.1, 0.9).unwrap());
+        assert_eq!(
+            load_with(&mut m2, &mut opt2, &b),
+            Err(ImageError::InvalidState {
+                buffer: 0,
+                tensor: 0,
+                element: 3
+            })
+        );
+        assert_eq!((m2, opt2.started()), (Net::ZERO, false));
+        let mut s = heapless::String::<64>::new();
+        let _ = write!(s, "{}", WriteError::<()>::WriteZero);
+        assert_eq!(s.as_str(), "writing the image: the writer took no bytes");
+    }
+
     /// The state error names both kinds when the image's code is known.
     #[test]
     fn state_errors_name_the_kinds() {
