@@ -351,7 +351,7 @@ impl Scalar for Q16 {
         Self::round_shift(acc.saturating_add(0x8000))
     }
     /// 32-bit sums on the Cortex-M0, sums without saturation elsewhere, where the operands
-    /// allow ([`linear`]).
+    /// allow (`core/src/number/q16/linear.rs`).
     #[inline(always)]
     fn linear_forward<const IN: usize, const OUT: usize>(
         w: &[[Self; IN]; OUT],
