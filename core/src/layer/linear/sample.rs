@@ -44,6 +44,17 @@ pub fn forward<T: Scalar, const IN: usize, const OUT: usize>(
     if blocked(IN, OUT) {
         return forward_blocked(w, b, x);
     }
+    T::linear_forward(w, b, x)
+}
+
+/// [`forward`] of a narrow layer, one multiply-accumulate at a time: the default of
+/// [`Scalar::linear_forward`].
+#[inline(always)]
+pub fn narrow_forward<T: Scalar, const IN: usize, const OUT: usize>(
+    w: &[[T; IN]; OUT],
+    b: &[T; OUT],
+    x: &[T; IN],
+) -> [T; OUT] {
     let mut y = [T::ZERO; OUT];
     for ((y, w), b) in y.iter_mut().zip(w).zip(b) {
         *y = T::from_acc(dot(w, x)) + *b;
@@ -96,6 +107,19 @@ pub fn backward<T: Scalar, const IN: usize, const OUT: usize>(
     if blocked(IN, OUT) {
         return backward_blocked(w, x, dy, gw, gb);
     }
+    T::linear_backward(w, x, dy, gw, gb)
+}
+
+/// [`backward`] of a narrow layer, one multiply-accumulate at a time: the default of
+/// [`Scalar::linear_backward`].
+#[inline(always)]
+pub fn narrow_backward<T: Scalar, const IN: usize, const OUT: usize>(
+    w: &[[T; IN]; OUT],
+    x: &[T; IN],
+    dy: &[T; OUT],
+    gw: &mut [[T; IN]; OUT],
+    gb: &mut [T; OUT],
+) -> [T; IN] {
     let mut dx = [T::ACC_ZERO; IN];
     for (((w, g), gb), d) in w.iter().zip(gw.iter_mut()).zip(gb.iter_mut()).zip(dy) {
         *gb += *d;
@@ -147,6 +171,16 @@ pub fn backward_input<T: Scalar, const IN: usize, const OUT: usize>(
     if blocked(IN, OUT) {
         return backward_input_blocked(w, dy);
     }
+    T::linear_backward_input(w, dy)
+}
+
+/// [`backward_input`] of a narrow layer, one multiply-accumulate at a time: the default of
+/// [`Scalar::linear_backward_input`].
+#[inline(always)]
+pub fn narrow_backward_input<T: Scalar, const IN: usize, const OUT: usize>(
+    w: &[[T; IN]; OUT],
+    dy: &[T; OUT],
+) -> [T; IN] {
     let mut dx = [T::ACC_ZERO; IN];
     for (w, d) in w.iter().zip(dy) {
         transpose(*d, w, &mut dx);
