@@ -9,9 +9,12 @@
 //! from warmed-up state (non-zero buffers and moments). Poisoned weights reach both the loss
 //! and the gradient refusal for every optimizer, and the test fails if one is never seen.
 
+mod guard;
+
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+use guard::Inspect;
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 use skipgrad::{
@@ -52,7 +55,9 @@ impl Opt {
             _ => Opt::Adam(Box::new(Adam::new().with_lr(lr)?.with_weight_decay(wd)?)),
         })
     }
+}
 
+impl Inspect for Opt {
     /// Every bit of the optimizer's state and hyperparameters.
     fn bits(&self) -> Vec<u64> {
         match self {
@@ -99,58 +104,10 @@ impl Optimizer<f32, Net> for Opt {
 }
 
 fn bits<M: Params<f32>>(m: &M) -> Vec<u64> {
-    flatten(m).iter().map(|v| u64::from(v.to_bits())).collect()
+    guard::bits::<f32, M>(m)
 }
 
-/// A model, its buffers and an optimizer, stepped through a fresh `Trainer` each time (as a
-/// device would between samples), with or without clipping.
-struct Run {
-    model: Net,
-    buffers: Buffers<Net, [f32; 2]>,
-    opt: Opt,
-    clip: Option<f64>,
-}
-
-impl Run {
-    fn new(seed: u64, opt: Opt, clip: Option<f64>) -> Self {
-        Self {
-            model: Params::torch_init(&mut TorchInit::new(seed)),
-            buffers: Buffers::ZERO,
-            opt,
-            clip,
-        }
-    }
-
-    fn step(&mut self, xs: &Xs, ys: &Ys) -> Result<f32, StepError> {
-        let trainer = Trainer::new(&mut self.model, &mut self.buffers, &mut self.opt, Mse);
-        match self.clip {
-            None => {
-                let mut t = trainer;
-                t.step(xs, ys)
-            }
-            Some(c) => trainer
-                .with_max_grad_norm(c)
-                .expect("valid norm")
-                .step(xs, ys),
-        }
-    }
-
-    fn warm_up(&mut self, steps: usize, xs: &Xs, ys: &Ys) {
-        for _ in 0..steps {
-            let r = self.step(xs, ys);
-            assert!(r.is_ok(), "clean warm-up step refused: {r:?}");
-        }
-    }
-
-    /// `(model bits, optimizer bits)`.
-    fn snapshot(&self) -> (Vec<u64>, Vec<u64>) {
-        (bits(&self.model), self.opt.bits())
-    }
-
-    fn grads_zero(&self) -> bool {
-        bits(self.buffers.grads()).iter().all(|b| *b == 0)
-    }
-}
+type Run = guard::Run<f32, Net, Opt, 2>;
 
 fn batch() -> impl Strategy<Value = (Xs, Ys)> {
     (
@@ -161,15 +118,6 @@ fn batch() -> impl Strategy<Value = (Xs, Ys)> {
 
 fn bad_value() -> impl Strategy<Value = f32> {
     prop_oneof![Just(f32::NAN), Just(f32::INFINITY), Just(f32::NEG_INFINITY)]
-}
-
-/// Asserts the refusal promise: the model and the optimizer state as they were, gradients zero.
-fn assert_unchanged(run: &Run, before: &(Vec<u64>, Vec<u64>)) -> Result<(), TestCaseError> {
-    let now = run.snapshot();
-    prop_assert!(now.0 == before.0, "model changed");
-    prop_assert!(now.1 == before.1, "optimizer state changed");
-    prop_assert!(run.grads_zero(), "gradients left behind");
-    Ok(())
 }
 
 /// What the step must answer for a model and a batch, worked out independently: the batch
@@ -269,11 +217,11 @@ fn check_poisoned(
             Ok(None)
         }
         (Ok(_), Err(StepError::NonFiniteUpdate)) => {
-            assert_unchanged(&run, &before)?;
+            run.assert_unchanged(&before)?;
             Ok(Some(StepError::NonFiniteUpdate))
         }
         (Err(e), Err(g)) if e == g => {
-            assert_unchanged(&run, &before)?;
+            run.assert_unchanged(&before)?;
             Ok(Some(e))
         }
         (want, got) => Err(TestCaseError::fail(format!(
@@ -350,7 +298,7 @@ proptest! {
             StepError::NonFiniteInput { sample }
         };
         prop_assert_eq!(run.step(&xs, &ys), Err(want));
-        assert_unchanged(&run, &before)?;
+        run.assert_unchanged(&before)?;
     }
 
     /// A clean batch always steps, and the step is exactly: gradients of the batch loss, then
@@ -472,7 +420,7 @@ proptest! {
                     prop_assert!(run.opt.state_finite(), "a state value is not finite after Ok");
                     prop_assert!(run.grads_zero());
                 }
-                Err(_) => assert_unchanged(&run, &before)?,
+                Err(_) => run.assert_unchanged(&before)?,
             }
         }
     }

@@ -16,18 +16,20 @@
 //! saturate, and updates that saturate (learning rates up to 30,000). Each refusal is counted
 //! per optimizer, and the test fails if one of them is never reached.
 
+mod guard;
+
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
 
+use guard::Inspect;
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 use skipgrad::params::image::{self, Image};
 use skipgrad::params::{self as walk, Ref};
 use skipgrad::{
-    Buffers, Gelu, HyperError, Layer, Linear, Loss, Module, Mse, NonFiniteUpdate, Optimizer,
-    Params, Residual, Scalar, Sgd, SgdMomentum, StepError, Stochastic, Tanh, TorchInit, Trainer,
-    Zeroed, Q16,
+    Gelu, HyperError, Layer, Linear, Loss, Module, Mse, NonFiniteUpdate, Optimizer, Params,
+    Residual, Scalar, Sgd, SgdMomentum, StepError, Stochastic, Tanh, Zeroed, Q16,
 };
 
 /// Every parameter of `m`, in registration order.
@@ -80,7 +82,9 @@ impl Opt {
             _ => Opt::Momentum(SgdMomentum::new(lr, momentum)?.with_weight_decay(wd)?),
         })
     }
+}
 
+impl Inspect for Opt {
     /// Every bit of the optimizer's state and hyperparameters.
     fn bits(&self) -> Vec<u64> {
         match self {
@@ -120,57 +124,10 @@ impl Optimizer<Q16, Net> for Opt {
 }
 
 fn bits<M: Params<Q16>>(m: &M) -> Vec<u64> {
-    flatten(m).iter().map(|v| Scalar::to_bits(*v)).collect()
+    guard::bits::<Q16, M>(m)
 }
 
-/// A model, its buffers and an optimizer, stepped through a fresh `Trainer` each time.
-struct Run {
-    model: Net,
-    buffers: Buffers<Net, [Q16; 2]>,
-    opt: Opt,
-    clip: Option<f64>,
-}
-
-impl Run {
-    fn new(seed: u64, opt: Opt, clip: Option<f64>) -> Self {
-        Self {
-            model: Params::torch_init(&mut TorchInit::new(seed)),
-            buffers: Buffers::ZERO,
-            opt,
-            clip,
-        }
-    }
-
-    fn step(&mut self, xs: &Xs, ys: &Ys) -> Result<Q16, StepError> {
-        let trainer = Trainer::new(&mut self.model, &mut self.buffers, &mut self.opt, Mse);
-        match self.clip {
-            None => {
-                let mut t = trainer;
-                t.step(xs, ys)
-            }
-            Some(c) => trainer
-                .with_max_grad_norm(c)
-                .expect("valid norm")
-                .step(xs, ys),
-        }
-    }
-
-    fn warm_up(&mut self, steps: usize, xs: &Xs, ys: &Ys) {
-        for _ in 0..steps {
-            let r = self.step(xs, ys);
-            assert!(r.is_ok(), "clean warm-up step refused: {r:?}");
-        }
-    }
-
-    /// `(model bits, optimizer bits)`.
-    fn snapshot(&self) -> (Vec<u64>, Vec<u64>) {
-        (bits(&self.model), self.opt.bits())
-    }
-
-    fn grads_zero(&self) -> bool {
-        bits(self.buffers.grads()).iter().all(|b| *b == 0)
-    }
-}
+type Run = guard::Run<Q16, Net, Opt, 2>;
 
 fn q16(range: std::ops::Range<f64>) -> impl Strategy<Value = Q16> {
     range.prop_map(Q16::from_f64)
@@ -190,15 +147,6 @@ fn rail() -> impl Strategy<Value = Q16> {
         Just(Q16::MIN),
         Just(Q16::from_bits(i32::MIN))
     ]
-}
-
-/// Asserts the refusal promise: the model and the optimizer state as they were, gradients zero.
-fn assert_unchanged(run: &Run, before: &(Vec<u64>, Vec<u64>)) -> Result<(), TestCaseError> {
-    let now = run.snapshot();
-    prop_assert!(now.0 == before.0, "model changed");
-    prop_assert!(now.1 == before.1, "optimizer state changed");
-    prop_assert!(run.grads_zero(), "gradients left behind");
-    Ok(())
 }
 
 /// What the step must answer, worked out sample by sample: the sum of the loss terms (a
@@ -338,15 +286,15 @@ fn check_poisoned(
             Ok(Ok(()))
         }
         (Ok(_), Err(e @ StepError::NonFiniteUpdate)) => {
-            assert_unchanged(&run, &before)?;
+            run.assert_unchanged(&before)?;
             Ok(Err(e))
         }
         (Ok(_), Err(e @ StepError::NonFiniteGradient)) if want.borderline => {
-            assert_unchanged(&run, &before)?;
+            run.assert_unchanged(&before)?;
             Ok(Err(e))
         }
         (Err(e), Err(g)) if e == g => {
-            assert_unchanged(&run, &before)?;
+            run.assert_unchanged(&before)?;
             Ok(Err(e))
         }
         (want, got) => Err(TestCaseError::fail(format!(
@@ -452,7 +400,7 @@ fn saturated_batch_changes_nothing() {
                 StepError::NonFiniteInput { sample }
             };
             prop_assert_eq!(run.step(&xs, &ys), Err(want));
-            assert_unchanged(&run, &before)?;
+            run.assert_unchanged(&before)?;
             let name = if in_target {
                 StepError::InvalidTarget { sample: 0 }
             } else {
@@ -538,7 +486,7 @@ proptest! {
                     prop_assert!(run.opt.state_finite(), "a state value saturated after Ok");
                     prop_assert!(run.grads_zero());
                 }
-                Err(_) => assert_unchanged(&run, &before)?,
+                Err(_) => run.assert_unchanged(&before)?,
             }
         }
     }

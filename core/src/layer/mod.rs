@@ -14,7 +14,7 @@ mod batch;
 mod batched;
 mod frozen;
 mod layer_norm;
-mod linear;
+pub(crate) mod linear;
 mod module;
 mod residual;
 mod sequential;

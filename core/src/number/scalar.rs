@@ -113,6 +113,43 @@ pub trait Scalar:
         self * rhs
     }
 
+    /// The one-sample forward pass of a narrow `Linear` (fewer than 8 inputs or 4 outputs),
+    /// `W x + b`: each output `from_acc` of [`Scalar::mul_acc`] summed from
+    /// [`Scalar::ACC_ZERO`] in index order, plus the bias. A type with a faster way to the
+    /// same bits overrides it ([`Q16`](crate::Q16): 32-bit sums on the Cortex-M0).
+    #[inline(always)]
+    fn linear_forward<const IN: usize, const OUT: usize>(
+        w: &[[Self; IN]; OUT],
+        b: &[Self; OUT],
+        x: &[Self; IN],
+    ) -> [Self; OUT] {
+        crate::layer::linear::sample::narrow_forward(w, b, x)
+    }
+
+    /// The one-sample backward pass of a narrow `Linear`: adds `dy x^T` into `gw` and `dy`
+    /// into `gb`, and returns `W^T dy`, each input gradient summed over the outputs in index
+    /// order as in [`Scalar::linear_forward`]. Overridden only for the same bits.
+    #[inline(always)]
+    fn linear_backward<const IN: usize, const OUT: usize>(
+        w: &[[Self; IN]; OUT],
+        x: &[Self; IN],
+        dy: &[Self; OUT],
+        gw: &mut [[Self; IN]; OUT],
+        gb: &mut [Self; OUT],
+    ) -> [Self; IN] {
+        crate::layer::linear::sample::narrow_backward(w, x, dy, gw, gb)
+    }
+
+    /// The input gradient alone of a narrow `Linear`, `W^T dy`, as in
+    /// [`Scalar::linear_backward`].
+    #[inline(always)]
+    fn linear_backward_input<const IN: usize, const OUT: usize>(
+        w: &[[Self; IN]; OUT],
+        dy: &[Self; OUT],
+    ) -> [Self; IN] {
+        crate::layer::linear::sample::narrow_backward_input(w, dy)
+    }
+
     /// The larger of two values (the first if they compare equal or are unordered).
     #[inline(always)]
     fn max(self, other: Self) -> Self {

@@ -2,7 +2,7 @@
 
 mod batch;
 mod dispatch;
-mod sample;
+pub(crate) mod sample;
 
 use super::batch::BatchModule;
 use super::module::Module;

@@ -37,6 +37,7 @@
 
 pub mod activation;
 mod cubic;
+mod linear;
 mod tables;
 mod wide;
 
@@ -181,6 +182,19 @@ impl Q16 {
         }
     }
 
+    /// `v >> 16`, saturated ([`Q16::saturate`]), for `|v| < 2^63`. The common case, `v >> 16`
+    /// at least `2^16` away from the rails (the top word of `v` in `[-2^15 + 1, 2^15 - 1)`),
+    /// costs one comparison of that word instead of two 64-bit ones.
+    #[inline(always)]
+    fn round_shift(v: i64) -> Self {
+        let high = (v >> 32) as i32;
+        if (high.wrapping_add(0x7fff) as u32) < 0xfffe {
+            Self((v >> 16) as i32)
+        } else {
+            Self::saturate(v >> 16)
+        }
+    }
+
     /// The product rounded to the nearest unit (halves up), saturated. On the Cortex-M0,
     /// operands below 128 take a 32-bit path with three multiplications (the same bits).
     #[inline(always)]
@@ -189,7 +203,7 @@ impl Q16 {
         if wide::small(self.0) & wide::small(rhs.0) {
             return Self(wide::rounded_small(self.0, rhs.0));
         }
-        Self::saturate((wide::product(self.0, rhs.0) + 0x8000) >> 16)
+        Self::round_shift(wide::product(self.0, rhs.0) + 0x8000)
     }
 
     /// The quotient rounded to the nearest unit (halves away from zero), saturated.
@@ -334,7 +348,34 @@ impl Scalar for Q16 {
     }
     #[inline(always)]
     fn from_acc(acc: i64) -> Self {
-        Self::saturate(acc.saturating_add(0x8000) >> 16)
+        Self::round_shift(acc.saturating_add(0x8000))
+    }
+    /// 32-bit sums on the Cortex-M0, sums without saturation elsewhere, where the operands
+    /// allow (`core/src/number/q16/linear.rs`).
+    #[inline(always)]
+    fn linear_forward<const IN: usize, const OUT: usize>(
+        w: &[[Self; IN]; OUT],
+        b: &[Self; OUT],
+        x: &[Self; IN],
+    ) -> [Self; OUT] {
+        linear::forward(w, b, x)
+    }
+    #[inline(always)]
+    fn linear_backward<const IN: usize, const OUT: usize>(
+        w: &[[Self; IN]; OUT],
+        x: &[Self; IN],
+        dy: &[Self; OUT],
+        gw: &mut [[Self; IN]; OUT],
+        gb: &mut [Self; OUT],
+    ) -> [Self; IN] {
+        linear::backward(w, x, dy, gw, gb)
+    }
+    #[inline(always)]
+    fn linear_backward_input<const IN: usize, const OUT: usize>(
+        w: &[[Self; IN]; OUT],
+        dy: &[Self; OUT],
+    ) -> [Self; IN] {
+        linear::backward_input(w, dy)
     }
     #[inline]
     fn from_f64(v: f64) -> Self {
