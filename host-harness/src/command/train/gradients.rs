@@ -77,7 +77,10 @@ pub fn table(columns: &[(&str, &[WeightGradient])]) -> String {
     let width = first.iter().map(|r| r.name.len()).max().unwrap_or(0);
     let mut text = format!(
         "first step's gradients (mean |grad| of each weight{}):\n{:width$}",
-        if columns.iter().any(|(_, rows)| rows.iter().any(|r| r.zeros > 0)) {
+        if columns
+            .iter()
+            .any(|(_, rows)| rows.iter().any(|r| r.zeros > 0))
+        {
             "; zero: gradients that are exactly 0"
         } else {
             ""
@@ -93,10 +96,7 @@ pub fn table(columns: &[(&str, &[WeightGradient])]) -> String {
         for (_, rows) in columns {
             let cell = rows.get(i).map_or_else(String::new, |r| {
                 if r.zeros > 0 {
-                    format!(
-                        "{:.4e} ({} of {} zero)",
-                        r.mean_abs_grad, r.zeros, r.count
-                    )
+                    format!("{:.4e} ({} of {} zero)", r.mean_abs_grad, r.zeros, r.count)
                 } else {
                     format!("{:.4e}", r.mean_abs_grad)
                 }
