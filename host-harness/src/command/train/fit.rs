@@ -9,6 +9,7 @@ use indicatif::ProgressBar;
 use skipgrad::{Buffers, Scalar, StepError, TorchInit, Trainer, UniformFormula, Zeroed};
 
 use super::config::Config;
+use super::gradients::{FirstGradients, WeightGradient};
 use super::weights::Weights;
 use crate::model::loss::TaskLoss;
 use crate::model::network::Network;
@@ -34,6 +35,8 @@ pub struct Curve {
     pub test: Option<Test>,
     /// For `digits` with `--plot`: the training and test accuracy after each epoch.
     pub epoch_accuracy: Vec<EpochAccuracy>,
+    /// Each weight's gradient at the first step (before any update).
+    pub gradients: Vec<WeightGradient>,
 }
 
 /// A finished training run: its curve, and its trained weights as a safetensors file when
@@ -128,7 +131,7 @@ impl Visit for Fit<'_> {
         self.weights.load_into(&mut *net)?;
         net.configure(model.activation(), model.shortcut());
         let mut buffers: Box<Buffers<M, [T; I]>> = Box::new(Buffers::ZERO);
-        let optimizer = RunOptimizer::<T, M>::new(&cfg.spec, cfg.seed)?;
+        let optimizer = FirstGradients::new(RunOptimizer::<T, M>::new(&cfg.spec, cfg.seed)?);
         let loss = L::new(model.loss());
         let mut trainer = Trainer::new(&mut *net, &mut *buffers, optimizer, loss);
         let mut record = Recorder {
@@ -146,7 +149,7 @@ impl Visit for Fit<'_> {
                 None => e,
             }
         })?;
-        drop(trainer);
+        let gradients = trainer.into_optimizer().first.unwrap_or_default();
         let evaluation = D::evaluate(self.data, &*net, &loss)?;
         let final_loss = evaluation.final_loss as f32;
         let Recorder {
@@ -166,6 +169,7 @@ impl Visit for Fit<'_> {
                 accuracy: evaluation.accuracy,
                 test: evaluation.test,
                 epoch_accuracy: epochs.unwrap_or_default(),
+                gradients,
             },
             weights: self.weights.saved(&*net),
         })

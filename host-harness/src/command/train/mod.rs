@@ -3,6 +3,7 @@
 //!
 //! - [`config`]: the flags and the run they describe, checked before any work.
 //! - [`fit`]: one training run, as a visitor of the model dispatch.
+//! - [`gradients`]: each weight's gradient at the first step, as the notebook shows them.
 //! - [`report`]: the text, the JSON and the plot, and the writing of the outputs.
 //! - [`weights`]: `--load` and `--save`.
 //!
@@ -20,6 +21,7 @@
 
 pub mod config;
 pub mod fit;
+pub mod gradients;
 pub mod report;
 pub mod weights;
 

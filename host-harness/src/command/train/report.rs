@@ -7,6 +7,7 @@ use anyhow::Context as _;
 
 use super::config::{Config, TrainArgs};
 use super::fit::{Curve, Trained};
+use super::gradients::{self, WeightGradient};
 use crate::model::task::{EpochAccuracy, Schedule, Test};
 use crate::model::{Model, Parts, Rate};
 use crate::plot;
@@ -52,6 +53,8 @@ struct Report<'a> {
     /// For digits with `--plot`: the training and test accuracy after each epoch.
     #[serde(skip_serializing_if = "<[EpochAccuracy]>::is_empty")]
     epoch_accuracy: &'a [EpochAccuracy],
+    /// Each weight's gradient at the first step (before any update).
+    gradients: &'a [WeightGradient],
     /// With `--plot` on sin and moons: the other variant's curve.
     #[serde(skip_serializing_if = "Option::is_none")]
     compared: Option<Compared<'a>>,
@@ -64,6 +67,7 @@ struct Compared<'a> {
     losses: &'a [f32],
     #[serde(skip_serializing_if = "Option::is_none")]
     accuracy: Option<f64>,
+    gradients: &'a [WeightGradient],
 }
 
 fn variant(shortcut: bool) -> &'static str {
@@ -329,11 +333,13 @@ impl Outcome<'_> {
                 test_accuracy: curve.test.as_ref().map(|t| t.accuracy),
                 confusion: curve.test.as_ref().map(|t| t.confusion.as_slice()),
                 epoch_accuracy: &curve.epoch_accuracy,
+                gradients: &curve.gradients,
                 compared: self.compared.map(|c| Compared {
                     shortcut: other.model().shortcut(),
                     final_loss: c.final_loss,
                     losses: &c.losses,
                     accuracy: c.accuracy,
+                    gradients: &c.gradients,
                 }),
             };
             crate::outln!("{}", serde_json::to_string(&report)?);
@@ -355,6 +361,11 @@ impl Outcome<'_> {
         if let Some(c) = self.compared {
             lines.push((other.model(), c));
         }
+        let columns: Vec<(&str, &[WeightGradient])> = lines
+            .iter()
+            .map(|(m, c)| (variant(m.shortcut()), c.gradients.as_slice()))
+            .collect();
+        let gradient_table = gradients::table(&columns);
         for (m, curve) in lines {
             let first = curve.losses.first().copied().unwrap_or(f32::NAN);
             crate::outln!(
@@ -364,6 +375,7 @@ impl Outcome<'_> {
                 accuracy_note(curve)
             );
         }
+        crate::out!("{gradient_table}");
         if let Some(test) = &curve.test {
             crate::out!("{}", test_text(test));
         }
