@@ -1,0 +1,720 @@
+//! A model in one number type to the same model in another ([`convert`]): a float model
+//! quantised to [`Q16`](crate::Q16), or a fixed-point model exported back to `f32`, tensor by
+//! tensor and value by value over the parameter walk, with a [`TensorReport`] of every tensor
+//! so that nothing saturates or vanishes silently.
+//!
+//! # Rounding
+//!
+//! Each value is taken to `f64` (exact for `f32`, `f64` and `Q16`) and rounded once to the
+//! target type, to the nearest value, ties to even: the target's own `from_f64`
+//! ([`Q16::from_f64`](crate::Q16::from_f64) in integer arithmetic, `as f32` for `f32`). The
+//! error of a value that is in range is therefore at most half a step of the target:
+//!
+//! | from | to | largest error of a value in range |
+//! |---|---|---|
+//! | `f32`, `f64` | `Q16` | `2^-17` (half a unit), absolute |
+//! | `f64` | `f32` | half an ulp of the result (`2^-24` relative for normal results) |
+//! | `Q16` | `f32` | 0 below 256 in magnitude; half an ulp of the result above (at most `2^-10`) |
+//! | `f32`, `Q16` | `f64` | 0 |
+//!
+//! so `f32 -> Q16 -> f32` moves no value in range by more than `2^-17` (it is exact from 128
+//! up, where every `f32` is already a multiple of `2^-16`).
+//!
+//! # Saturation, underflow and non-finite values
+//!
+//! - A finite value beyond the target's range (`|x| > 32767.99997` in `Q16`, more precisely
+//!   one that rounds to a rail; `|x|` beyond `f32::MAX` in `f32`) *saturates*. With
+//!   [`Saturation::Refuse`] the conversion is refused ([`ConvertError::Saturated`]); with
+//!   [`Saturation::Clamp`] it becomes the largest finite value of its sign
+//!   ([`Scalar::LARGEST`]). Either way every such value is counted in its tensor's report.
+//! - A nonzero value that rounds to zero (below `2^-17` in magnitude in `Q16`) is counted as
+//!   *flushed*: converted, but lost.
+//! - NaN, an infinity, or a rail of `Q16` in the source has no nearest value: the conversion
+//!   is refused ([`ConvertError::NonFinite`]) whatever the [`Saturation`].
+//!
+//! A conversion is a transaction: every tensor is measured and reported first, and the
+//! target is written only if nothing was refused.
+
+use core::fmt;
+
+use super::flat::Source;
+use super::name::ParamName;
+use super::view::Ref;
+use super::walk::{load_from, visit_named, visit_shapes, zip, Params};
+use crate::number::Scalar;
+
+/// What a conversion does with a finite value beyond the target type's range.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Saturation {
+    /// Refuse the conversion ([`ConvertError::Saturated`]); nothing is written. The default.
+    #[default]
+    Refuse,
+    /// Convert it to the largest finite value of its sign ([`Scalar::LARGEST`]), counted in
+    /// its tensor's report.
+    Clamp,
+}
+
+/// How one tensor converted, handed to [`convert`]'s callback with the tensor's name before
+/// anything is written.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct TensorReport {
+    /// The tensor's number, counting every tensor from 0 in registration order.
+    pub index: usize,
+    /// Its number of values.
+    pub len: usize,
+    /// Finite values beyond the target's range: refused, or clamped (see [`Saturation`]).
+    pub saturated: usize,
+    /// Nonzero values that became zero.
+    pub flushed: usize,
+    /// NaN, infinite or saturated values of the source, which refuse the conversion.
+    pub non_finite: usize,
+    /// The largest `|converted - value|` over the values in range (computed in `f64`; exact
+    /// between `f32` and `Q16`). At most half a step of the target (see the module docs).
+    pub max_error: f64,
+    /// The largest `|value|` over the finite values of the source.
+    pub max_abs: f64,
+}
+
+impl TensorReport {
+    /// True if every finite value was in range and no nonzero value became zero.
+    pub const fn is_clean(&self) -> bool {
+        self.saturated == 0 && self.flushed == 0 && self.non_finite == 0
+    }
+}
+
+/// The whole conversion: the sums (and the largest errors) of its tensors' reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Summary {
+    /// Tensors converted.
+    pub tensors: usize,
+    /// Values converted ([`Params::LEN`]).
+    pub values: usize,
+    /// Values clamped ([`Saturation::Clamp`]; zero otherwise, or the conversion was refused).
+    pub saturated: usize,
+    /// Tensors with at least one saturated value.
+    pub saturated_tensors: usize,
+    /// Nonzero values that became zero.
+    pub flushed: usize,
+    /// The largest error over every value in range.
+    pub max_error: f64,
+    /// The largest magnitude of a value of the source.
+    pub max_abs: f64,
+}
+
+impl Summary {
+    /// Adds one tensor's report.
+    fn add(&mut self, r: &TensorReport) {
+        self.tensors += 1;
+        self.values += r.len;
+        self.saturated += r.saturated;
+        self.saturated_tensors += usize::from(r.saturated > 0);
+        self.flushed += r.flushed;
+        self.max_error = self.max_error.max(r.max_error);
+        self.max_abs = self.max_abs.max(r.max_abs);
+    }
+}
+
+/// Why a conversion was refused. Tensors are numbered from 0 in registration order
+/// ([`tensor_name`](super::tensor_name) names them); the target is unchanged.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum ConvertError {
+    /// The two models do not name or shape this tensor alike (or one has more tensors).
+    Mismatch {
+        /// The first tensor that differs.
+        tensor: usize,
+    },
+    /// A value of the source is NaN or infinite (or a rail, in fixed point).
+    NonFinite {
+        /// Its tensor.
+        tensor: usize,
+        /// Its position in the tensor (row-major).
+        element: usize,
+    },
+    /// Values beyond the target's range, with [`Saturation::Refuse`].
+    Saturated {
+        /// The first such value's tensor.
+        tensor: usize,
+        /// Its position in the tensor.
+        element: usize,
+        /// The value, exactly.
+        value: f64,
+        /// How many values of the whole model are beyond the range.
+        count: usize,
+    },
+}
+
+impl fmt::Display for ConvertError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            ConvertError::Mismatch { tensor } => write!(
+                f,
+                "tensor {tensor} is named or shaped differently in the two models"
+            ),
+            ConvertError::NonFinite { tensor, element } => {
+                write!(f, "tensor {tensor}: element {element} is not finite")
+            }
+            ConvertError::Saturated {
+                tensor,
+                element,
+                value,
+                count,
+            } => write!(
+                f,
+                "tensor {tensor}: element {element} is {value}, beyond the target's range \
+                 ({count} value(s) in all)"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for ConvertError {}
+
+/// One value of `A` in `B`.
+enum Nearest<B> {
+    /// In range: the nearest value of `B` (ties to even).
+    Value(B),
+    /// Finite but beyond `B`'s range: the largest finite value of its sign.
+    Saturated(B),
+    /// NaN, infinite or a rail: no nearest value.
+    NotFinite,
+}
+
+/// `x` rounded to the nearest value of `B` (see the module docs).
+#[inline]
+fn nearest<A: Scalar, B: Scalar>(x: A) -> Nearest<B> {
+    if !x.is_finite() {
+        return Nearest::NotFinite;
+    }
+    let v = x.to_f64();
+    let y = B::from_f64(v);
+    if y.is_finite() {
+        Nearest::Value(y)
+    } else if v < 0.0 {
+        Nearest::Saturated(-B::LARGEST)
+    } else {
+        Nearest::Saturated(B::LARGEST)
+    }
+}
+
+/// The first refusal found while measuring, in order of precedence: a non-finite value, then
+/// saturation (which `Saturation::Clamp` allows).
+#[derive(Default)]
+struct Refusals {
+    non_finite: Option<(usize, usize)>,
+    saturated: Option<(usize, usize, f64)>,
+    saturated_count: usize,
+}
+
+/// Measures the conversion of one tensor's values, without writing anything.
+fn measure<A: Scalar, B: Scalar>(
+    index: usize,
+    values: &[A],
+    refusals: &mut Refusals,
+) -> TensorReport {
+    let mut r = TensorReport {
+        index,
+        len: values.len(),
+        ..TensorReport::default()
+    };
+    for (element, x) in values.iter().enumerate() {
+        match nearest::<A, B>(*x) {
+            Nearest::NotFinite => {
+                r.non_finite += 1;
+                refusals.non_finite.get_or_insert((index, element));
+            }
+            Nearest::Saturated(_) => {
+                let v = x.to_f64();
+                r.saturated += 1;
+                r.max_abs = r.max_abs.max(v.abs());
+                refusals.saturated.get_or_insert((index, element, v));
+                refusals.saturated_count += 1;
+            }
+            Nearest::Value(y) => {
+                let v = x.to_f64();
+                let y = y.to_f64();
+                r.max_abs = r.max_abs.max(v.abs());
+                r.max_error = r.max_error.max((y - v).abs());
+                r.flushed += usize::from(y == 0.0 && v != 0.0);
+            }
+        }
+    }
+    r
+}
+
+/// True if the tensor number `index` of `M` (in `T`) is named `name` and shaped `dims`.
+fn declares<M: Params<T>, T: Scalar>(index: usize, name: &ParamName, dims: super::Dims) -> bool {
+    let mut i = 0;
+    let mut same = false;
+    visit_shapes::<M, T, _>(|n, tensor| {
+        if i == index {
+            same = n.as_str() == name.as_str() && tensor.dims == dims;
+        }
+        i += 1;
+    });
+    same
+}
+
+/// The number of tensors `M` declares.
+fn tensor_count<M: Params<T>, T: Scalar>() -> usize {
+    let mut n = 0;
+    visit_shapes::<M, T, _>(|_, _| n += 1);
+    n
+}
+
+/// The converted values of a source model, tensor by tensor in registration order: what the
+/// walk that writes the target loads from (the one load of [`Params::load_flat`] and of an
+/// image).
+struct Converting<'a, MA, A> {
+    from: &'a MA,
+    /// Where the next tensor starts, counting every value of the source.
+    offset: usize,
+    _number: core::marker::PhantomData<A>,
+}
+
+impl<A: Scalar, B: Scalar, MA: Params<A>> Source<B> for Converting<'_, MA, A> {
+    fn fill(&mut self, out: &mut [B]) {
+        let (start, mut at, mut done) = (self.offset, 0, false);
+        zip::<Ref, MA, A, _>(self.from, |_, values| {
+            if !done && at == start && values.len() == out.len() {
+                for (d, s) in out.iter_mut().zip(values) {
+                    // Measured first: a value that does not convert refused the conversion.
+                    if let Nearest::Value(y) | Nearest::Saturated(y) = nearest::<A, B>(*s) {
+                        *d = y;
+                    }
+                }
+                done = true;
+            }
+            at += values.len();
+        });
+        self.offset += out.len();
+    }
+
+    fn skip(&mut self, n: usize) {
+        self.offset += n;
+    }
+}
+
+/// Converts the model `from`, in the number type `A`, into `to`, the same model in `B`, value
+/// by value: each rounded to the nearest value of `B`, ties to even (see the [module
+/// docs](self) for the error bounds). `report` is called with every tensor's name and
+/// [`TensorReport`], in registration order, before anything is written, whether or not the
+/// conversion is then refused.
+///
+/// Refused, leaving `to` unchanged: tensors named or shaped differently
+/// ([`ConvertError::Mismatch`]; a different parameter count does not compile), a NaN,
+/// infinite or saturated value in `from` ([`ConvertError::NonFinite`]), and with
+/// [`Saturation::Refuse`] a value beyond `B`'s range ([`ConvertError::Saturated`]). The
+/// values of a borrowed layer of `to` are not written (it cannot be).
+///
+/// No allocation: the walks are the model's own, and each tensor's report is a few words.
+///
+/// ```
+/// use skipgrad::params::{convert, ConvertError, Saturation};
+/// use skipgrad::{Linear, Q16, Zeroed};
+///
+/// let float = Linear::<f32, 3, 1>::new([[0.1, -40000.0, 1e-6]], [2.0]);
+/// let mut fixed = Linear::<Q16, 3, 1>::ZERO;
+///
+/// // -40000 is beyond Q16's range: refused, every tensor reported, nothing written.
+/// let mut saturated = [0; 2];
+/// let refused = convert::<f32, Q16, _, _>(&float, &mut fixed, Saturation::Refuse, |_, r| {
+///     saturated[r.index] = r.saturated;
+/// });
+/// assert_eq!(
+///     refused,
+///     Err(ConvertError::Saturated { tensor: 0, element: 1, value: -40000.0, count: 1 })
+/// );
+/// assert_eq!(saturated, [1, 0]);
+/// assert_eq!(fixed, Linear::ZERO);
+///
+/// // Clamped: -40000 becomes the most negative Q16, and 1e-6 (below half a unit) zero.
+/// let mut names = Vec::new();
+/// let summary = convert::<f32, Q16, _, _>(&float, &mut fixed, Saturation::Clamp, |name, r| {
+///     names.push((name.as_str().to_owned(), r.saturated, r.flushed));
+/// })?;
+/// assert_eq!(names, [("weight".to_owned(), 1, 1), ("bias".to_owned(), 0, 0)]);
+/// assert_eq!(fixed.weight[0], [Q16::from_f64(0.1), -Q16::LARGEST, Q16::ZERO]);
+/// assert_eq!((summary.saturated, summary.flushed, summary.values), (1, 1, 4));
+/// assert!(summary.max_error <= 0.5 / 65536.0);
+///
+/// // And back to f32: exact below 256; -LARGEST (-32768 + 2^-15) rounds to -32768.
+/// let mut back = Linear::<f32, 3, 1>::ZERO;
+/// let mut errors = Vec::new();
+/// convert::<Q16, f32, _, _>(&fixed, &mut back, Saturation::Refuse, |_, r| {
+///     errors.push(r.max_error);
+/// })?;
+/// assert_eq!(errors, [1.0 / 32768.0, 0.0]);
+/// assert_eq!(back.weight[0], [0.100006103515625, -32768.0, 0.0]);
+/// assert_eq!(back.bias, [2.0]);
+/// # Ok::<(), ConvertError>(())
+/// ```
+pub fn convert<A, B, MA, MB>(
+    from: &MA,
+    to: &mut MB,
+    saturation: Saturation,
+    mut report: impl FnMut(&ParamName, &TensorReport),
+) -> Result<Summary, ConvertError>
+where
+    A: Scalar,
+    B: Scalar,
+    MA: Params<A>,
+    MB: Params<B>,
+{
+    const {
+        assert!(
+            MA::LEN == MB::LEN,
+            "convert: the two models have different parameter counts"
+        );
+    }
+    let mut summary = Summary::default();
+    let mut refusals = Refusals::default();
+    let mut mismatch = None;
+    let mut index = 0;
+    visit_named::<MA, A, _>(from, |name, tensor, values| {
+        if mismatch.is_none() && !declares::<MB, B>(index, name, tensor.dims) {
+            mismatch = Some(index);
+        }
+        let r = measure::<A, B>(index, values, &mut refusals);
+        report(name, &r);
+        summary.add(&r);
+        index += 1;
+    });
+    let targets = tensor_count::<MB, B>();
+    if let Some(tensor) = mismatch.or((index != targets).then(|| index.min(targets))) {
+        return Err(ConvertError::Mismatch { tensor });
+    }
+    if let Some((tensor, element)) = refusals.non_finite {
+        return Err(ConvertError::NonFinite { tensor, element });
+    }
+    if let (Some((tensor, element, value)), Saturation::Refuse) = (refusals.saturated, saturation) {
+        return Err(ConvertError::Saturated {
+            tensor,
+            element,
+            value,
+            count: refusals.saturated_count,
+        });
+    }
+    load_from(
+        to,
+        &mut Converting {
+            from,
+            offset: 0,
+            _number: core::marker::PhantomData,
+        },
+    );
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::{Linear, Residual};
+    use crate::number::Q16;
+    use crate::zeroed::Zeroed;
+    use crate::Gelu;
+
+    /// Half a unit of `Q16`.
+    const HALF: f64 = 1.0 / 131072.0;
+    /// `Q16::LARGEST` as `f64`.
+    const TOP: f64 = (i32::MAX - 1) as f64 / 65536.0;
+
+    /// One `f64` into `Q16`, as a one-value model: the bits, or the refusal.
+    fn one(v: f64, saturation: Saturation) -> (Result<i32, ConvertError>, TensorReport) {
+        let from = [
+            Linear::<f64, 1, 1>::new([[0.0]], [0.0]),
+            Linear::new([[0.0]], [v]),
+        ];
+        let mut to = [Linear::<Q16, 1, 1>::ZERO; 2];
+        let mut got = TensorReport::default();
+        let r = convert::<f64, Q16, _, _>(&from, &mut to, saturation, |name, r| {
+            if name.as_str() == "1.bias" {
+                got = *r;
+            }
+        });
+        (r.map(|_| to[1].bias[0].to_bits()), got)
+    }
+
+    /// The boundaries of `Q16`: the largest value, its half-way point (a tie, to even), the
+    /// smallest step and half of it, non-finite values.
+    #[test]
+    fn boundaries_into_q16_table() {
+        let refused = |value| ConvertError::Saturated {
+            tensor: 3,
+            element: 0,
+            value,
+            count: 1,
+        };
+        // (value, bits or refusal with Refuse, bits with Clamp, saturated, flushed, error)
+        type Case = (f64, Result<i32, ConvertError>, i32, usize, usize, f64);
+        let cases: [Case; 16] = [
+            (0.0, Ok(0), 0, 0, 0, 0.0),
+            (TOP, Ok(i32::MAX - 1), i32::MAX - 1, 0, 0, 0.0),
+            (-TOP, Ok(1 - i32::MAX), 1 - i32::MAX, 0, 0, 0.0),
+            // A tie between LARGEST (even) and the rail: to even, in range.
+            (TOP + HALF, Ok(i32::MAX - 1), i32::MAX - 1, 0, 0, HALF),
+            (-TOP - HALF, Ok(1 - i32::MAX), 1 - i32::MAX, 0, 0, HALF),
+            // Just beyond: saturated.
+            (
+                TOP + HALF * 1.001,
+                Err(refused(TOP + HALF * 1.001)),
+                i32::MAX - 1,
+                1,
+                0,
+                0.0,
+            ),
+            (-32768.0, Err(refused(-32768.0)), 1 - i32::MAX, 1, 0, 0.0),
+            (1e300, Err(refused(1e300)), i32::MAX - 1, 1, 0, 0.0),
+            // The smallest step, half of it (a tie, to even: zero), and just above half.
+            (2.0 * HALF, Ok(1), 1, 0, 0, 0.0),
+            (HALF, Ok(0), 0, 0, 1, HALF),
+            (-HALF, Ok(0), 0, 0, 1, HALF),
+            (HALF * 1.001, Ok(1), 1, 0, 0, 2.0 * HALF - HALF * 1.001),
+            (3.0 * HALF, Ok(2), 2, 0, 0, HALF),
+            (5e-324, Ok(0), 0, 0, 1, 5e-324),
+            (0.1, Ok(6554), 6554, 0, 0, 6554.0 / 65536.0 - 0.1),
+            (-1.5, Ok(-98304), -98304, 0, 0, 0.0),
+        ];
+        for (v, refuse, clamp, saturated, flushed, error) in cases {
+            let (got, r) = one(v, Saturation::Refuse);
+            assert_eq!(got, refuse, "{v}");
+            assert_eq!(
+                (r.saturated, r.flushed, r.non_finite),
+                (saturated, flushed, 0),
+                "{v}"
+            );
+            assert_eq!(r.max_error, error, "{v}");
+            assert_eq!(r.max_abs, v.abs(), "{v}");
+            assert_eq!(one(v, Saturation::Clamp).0, Ok(clamp), "{v}");
+        }
+        for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            for s in [Saturation::Refuse, Saturation::Clamp] {
+                let (got, r) = one(v, s);
+                assert_eq!(
+                    got,
+                    Err(ConvertError::NonFinite {
+                        tensor: 3,
+                        element: 0
+                    }),
+                    "{v}"
+                );
+                assert_eq!((r.non_finite, r.max_abs), (1, 0.0), "{v}");
+            }
+        }
+    }
+
+    /// `f32` into `Q16`: the largest `f32` below 32768 is in range, 32768 is not.
+    #[test]
+    fn f32_edges_into_q16() {
+        let edge = 32768.0f32 - 1.0 / 512.0;
+        let from = Linear::<f32, 2, 1>::new([[edge, -edge]], [32768.0]);
+        let mut to = Linear::<Q16, 2, 1>::ZERO;
+        let mut reports = [TensorReport::default(); 2];
+        let s = convert::<f32, Q16, _, _>(&from, &mut to, Saturation::Clamp, |_, r| {
+            if let Some(slot) = reports.get_mut(r.index) {
+                *slot = *r;
+            }
+        });
+        assert_eq!(s.map(|s| (s.saturated, s.saturated_tensors)), Ok((1, 1)));
+        assert_eq!(
+            to.weight[0],
+            [Q16::from_f64(edge.into()), -Q16::from_f64(edge.into())]
+        );
+        assert_eq!(to.bias[0], Q16::LARGEST);
+        assert_eq!((reports[0].saturated, reports[1].saturated), (0, 1));
+        assert_eq!(reports[1].max_abs, 32768.0);
+    }
+
+    /// Back to `f32`: exact below 256, half an ulp of `f32` above; a rail is refused.
+    #[test]
+    fn q16_into_f32() {
+        let from = Linear::<Q16, 2, 1>::new(
+            [[Q16::from_f64(256.0 - 1.0 / 65536.0), Q16::LARGEST]],
+            [Q16::from_bits(-1)],
+        );
+        let mut to = Linear::<f32, 2, 1>::ZERO;
+        let mut errors = [0.0; 2];
+        let s = convert::<Q16, f32, _, _>(&from, &mut to, Saturation::Refuse, |_, r| {
+            if let Some(slot) = errors.get_mut(r.index) {
+                *slot = r.max_error;
+            }
+        });
+        assert!(s.is_ok());
+        // 256 - 2^-16 has 24 significant bits: exact; LARGEST (32768 - 2^-15) rounds to 32768.
+        assert_eq!(to.weight[0], [256.0 - 1.0 / 65536.0, 32768.0]);
+        assert_eq!(to.bias, [-1.0 / 65536.0]);
+        assert_eq!(errors, [1.0 / 32768.0, 0.0]);
+        for rail in [Q16::MAX, Q16::MIN, Q16::from_bits(i32::MIN)] {
+            let bad = Linear::<Q16, 2, 1>::new([[Q16::ONE, Q16::ONE]], [rail]);
+            let mut to = Linear::<f32, 2, 1>::ZERO;
+            let r = convert::<Q16, f32, _, _>(&bad, &mut to, Saturation::Clamp, |_, _| {});
+            assert_eq!(
+                r,
+                Err(ConvertError::NonFinite {
+                    tensor: 1,
+                    element: 0
+                })
+            );
+            assert_eq!(to, Linear::ZERO);
+        }
+    }
+
+    /// `f64` into `f32`: beyond `f32::MAX` saturates, below the subnormals flushes.
+    #[test]
+    fn f64_into_f32() {
+        let from = Linear::<f64, 3, 1>::new([[1e300, -1e300, 1e-50]], [0.1]);
+        let mut to = Linear::<f32, 3, 1>::ZERO;
+        let r = convert::<f64, f32, _, _>(&from, &mut to, Saturation::Refuse, |_, _| {});
+        assert_eq!(
+            r,
+            Err(ConvertError::Saturated {
+                tensor: 0,
+                element: 0,
+                value: 1e300,
+                count: 2
+            })
+        );
+        let mut flushed = 0;
+        let s = convert::<f64, f32, _, _>(&from, &mut to, Saturation::Clamp, |_, r| {
+            flushed += r.flushed;
+        });
+        assert_eq!(s.map(|s| s.saturated), Ok(2));
+        assert_eq!(flushed, 1);
+        assert_eq!(to.weight[0], [f32::MAX, -f32::MAX, 0.0]);
+        assert_eq!(to.bias, [0.1f32]);
+    }
+
+    /// `f32 -> Q16 -> f32` moves no value in range by more than half a unit, and none from
+    /// 128 up: every 65,537th `f32` below 32768 in magnitude, and every `f32` from 1 to
+    /// 1 + 2^-10 and around 128.
+    #[test]
+    fn round_trip_moves_values_by_at_most_half_a_unit() {
+        let limit = 32768.0f32.to_bits();
+        let around = |x: f32| x.to_bits() - 4096..x.to_bits() + 4096;
+        let patterns = (0..limit)
+            .step_by(65_537)
+            .chain(1.0f32.to_bits()..1.0f32.to_bits() + 8192)
+            .chain(around(128.0));
+        let mut worst = 0.0f64;
+        for bits in patterns {
+            for x in [f32::from_bits(bits), -f32::from_bits(bits)] {
+                let from = Linear::<f32, 1, 1>::new([[x]], [0.0]);
+                let mut q = Linear::<Q16, 1, 1>::ZERO;
+                let mut back = Linear::<f32, 1, 1>::ZERO;
+                let ok = convert::<f32, Q16, _, _>(&from, &mut q, Saturation::Refuse, |_, _| {})
+                    .and_then(|_| {
+                        convert::<Q16, f32, _, _>(&q, &mut back, Saturation::Refuse, |_, _| {})
+                    });
+                assert!(ok.is_ok(), "{x}");
+                let e = (f64::from(back.weight[0][0]) - f64::from(x)).abs();
+                assert!(e <= HALF, "{x}: {e}");
+                assert!(x.abs() < 128.0 || e == 0.0, "{x}: {e}");
+                worst = worst.max(e);
+            }
+        }
+        assert_eq!(worst, HALF);
+    }
+
+    type Block<T> = Residual<(Linear<T, 3, 3>, Gelu)>;
+    type Net<T> = ([Block<T>; 2], (Linear<T, 3, 1>, Gelu));
+
+    /// A whole network: every tensor reported by name, in order; the saturated values
+    /// counted exactly; refused conversions write nothing.
+    #[test]
+    fn whole_networks_report_every_tensor() {
+        let mut from: Net<f32> = crate::params::Params::torch_init(&mut crate::TorchInit::new(1));
+        from.0[1].0 .0.weight[2] = [40000.0, -1e6, 0.5];
+        from.1 .0.bias[0] = -32768.0;
+        let mut to = Net::<Q16>::ZERO;
+        let mut lines: heapless::Vec<(heapless::String<16>, usize), 8> = heapless::Vec::new();
+        let refused = convert::<f32, Q16, _, _>(&from, &mut to, Saturation::Refuse, |n, r| {
+            let name = heapless::String::try_from(n.as_str()).unwrap_or_default();
+            let _ = lines.push((name, r.saturated));
+        });
+        assert_eq!(
+            refused,
+            Err(ConvertError::Saturated {
+                tensor: 2,
+                element: 6,
+                value: 40000.0,
+                count: 3
+            })
+        );
+        assert_eq!(to, Net::ZERO);
+        let names: heapless::Vec<(&str, usize), 8> =
+            lines.iter().map(|(n, s)| (n.as_str(), *s)).collect();
+        assert_eq!(
+            names.as_slice(),
+            [
+                ("0.0.0.weight", 0),
+                ("0.0.0.bias", 0),
+                ("0.1.0.weight", 2),
+                ("0.1.0.bias", 0),
+                ("1.0.weight", 0),
+                ("1.0.bias", 1),
+            ]
+        );
+        let s = convert::<f32, Q16, _, _>(&from, &mut to, Saturation::Clamp, |_, _| {});
+        assert_eq!(
+            s.map(|s| (s.tensors, s.values, s.saturated, s.saturated_tensors)),
+            Ok((6, 28, 3, 2))
+        );
+        assert_eq!(to.0[1].0 .0.weight[2][1], -Q16::LARGEST);
+        assert_eq!(to.1 .0.bias[0], -Q16::LARGEST);
+        assert_eq!(
+            to.0[0].0 .0.weight[1][2],
+            Q16::from_f32(from.0[0].0 .0.weight[1][2])
+        );
+    }
+
+    /// Models that do not name or shape their tensors alike are refused, as are NaNs, before
+    /// a saturation, whatever the policy.
+    #[test]
+    fn mismatches_and_non_finite_values_are_refused() {
+        // Six values each, but shaped 2 x 2 + 2 and 3 x 1 + 3.
+        let from = Linear::<f32, 2, 2>::ZERO;
+        let mut to = Linear::<Q16, 1, 3>::ZERO;
+        let r = convert::<f32, Q16, _, _>(&from, &mut to, Saturation::Clamp, |_, _| {});
+        assert_eq!(r, Err(ConvertError::Mismatch { tensor: 0 }));
+        // The same count of values in more tensors.
+        let from = (Linear::<f32, 1, 1>::ZERO, Linear::<f32, 1, 1>::ZERO);
+        let mut to = Linear::<Q16, 3, 1>::ZERO;
+        let r = convert::<f32, Q16, _, _>(&from, &mut to, Saturation::Clamp, |_, _| {});
+        assert_eq!(r, Err(ConvertError::Mismatch { tensor: 0 }));
+        let mut from = Linear::<f32, 2, 1>::new([[1e9, 1.0]], [f32::NAN]);
+        let mut to = Linear::<Q16, 2, 1>::ZERO;
+        let r = convert::<f32, Q16, _, _>(&from, &mut to, Saturation::Clamp, |_, _| {});
+        assert_eq!(
+            r,
+            Err(ConvertError::NonFinite {
+                tensor: 1,
+                element: 0
+            })
+        );
+        from.bias[0] = 0.0;
+        assert!(convert::<f32, Q16, _, _>(&from, &mut to, Saturation::Clamp, |_, _| {}).is_ok());
+        assert_eq!(to.weight[0], [Q16::LARGEST, Q16::ONE]);
+    }
+
+    #[test]
+    fn errors_read_as_sentences() {
+        use core::fmt::Write as _;
+        let mut s = heapless::String::<128>::new();
+        let e = ConvertError::Saturated {
+            tensor: 2,
+            element: 6,
+            value: 40000.0,
+            count: 3,
+        };
+        assert!(write!(s, "{e}").is_ok());
+        assert_eq!(
+            s.as_str(),
+            "tensor 2: element 6 is 40000, beyond the target's range (3 value(s) in all)"
+        );
+    }
+}
