@@ -4,6 +4,7 @@
 //! `load_state_dict` converts them; and the committed device image equal to `skipgrad convert`'s.
 
 use serde_json::Value;
+use skipgrad::params::Saturation;
 use skipgrad::{Gelu, LayerNorm, Linear, Loss, Module, Mse, Params, Residual, Silu, Zeroed};
 use skipgrad_harness::command::{convert, import};
 use skipgrad_harness::model::{NetworkArgs, NetworkName};
@@ -244,7 +245,8 @@ fn committed_image_is_the_converted_file() {
         network: NetworkName::Notebook,
         ..NetworkArgs::default()
     };
-    let c = convert::convert(&file("notebook.safetensors"), &args).expect("converts");
+    let c = convert::convert(&file("notebook.safetensors"), &args, Saturation::Refuse)
+        .expect("converts");
     assert!(c.to_image);
     assert_eq!(
         c.bytes,
@@ -255,7 +257,7 @@ fn committed_image_is_the_converted_file() {
         c.bytes.len(),
         skipgrad::Image::<WithShortcut<f32>, f32>::SIZE
     );
-    let back = convert::convert(&c.bytes, &args).expect("converts back");
+    let back = convert::convert(&c.bytes, &args, Saturation::Refuse).expect("converts back");
     assert!(!back.to_image);
     let (mut a, mut b) = (WithShortcut::<f32>::ZERO, WithShortcut::<f32>::ZERO);
     safetensors::load(&mut a, &back.bytes, PREFIX).expect("loads");

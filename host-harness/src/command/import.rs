@@ -25,7 +25,7 @@ use crate::model::flags::Which;
 use crate::model::loss::TaskLoss;
 use crate::model::network::Network;
 use crate::model::task::{Data, Labels, TaskData, Truth};
-use crate::model::{Model, NetworkArgs, TrainNumber, Visit};
+use crate::model::{Family, Model, NetworkArgs, TrainNumber, Visit};
 use crate::notebook::{self, GradRow, Gradients, Plain, Tables, WithShortcut, PREFIX};
 
 /// The notebook's sample and target.
@@ -248,12 +248,13 @@ impl Experiment<'_> {
 impl Visit for Experiment<'_> {
     type Output = anyhow::Result<ImportedModel>;
 
-    fn visit<T, M, L, D, const I: usize, const O: usize>(self, model: &Model) -> Self::Output
+    fn visit<T, M, L, D, F, const I: usize, const O: usize>(self, model: &Model) -> Self::Output
     where
         T: TrainNumber,
         M: Network<T, I, O>,
         L: TaskLoss<T, O>,
         D: TaskData<I, O>,
+        F: Family<I, O>,
     {
         let first = D::sample(&Data::Generated, 0)?;
         let (x, truth) = match self.input {
@@ -264,7 +265,13 @@ impl Visit for Experiment<'_> {
             },
         };
         let mut net = Box::new(M::ZERO);
-        crate::safetensors::load(&mut *net, self.bytes, "")?;
+        // Rounded into the number type; a value beyond its range is refused.
+        crate::conversion::load::<F::Net<f64>, T, M>(
+            &mut *net,
+            self.bytes,
+            "",
+            skipgrad::params::Saturation::Refuse,
+        )?;
         let x: [T; I] = x.map(|v| T::from_f64(f64::from(v)));
         let loss = L::new(model.loss());
         let target = L::target(truth);
@@ -365,7 +372,11 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<()> {
         args.file.display()
     );
     let text = match network {
-        Which::Notebook => {
+        Which::Notebook(number) if number != crate::model::Number::F32 => crate::usage_bail!(
+            "import runs the notebook's experiment in f32; --number {number} is for --network \
+             train (convert takes the notebook's network in {number})"
+        ),
+        Which::Notebook(_) => {
             let (mut input, mut target) = NOTEBOOK_SAMPLE;
             if let Some(s) = &args.input {
                 input = sample::<3>(s)?;
