@@ -23,7 +23,7 @@ use core::fmt::{self, Write};
 use skipgrad::params::image::{self, Image};
 use skipgrad::params::{convert, tensor_name, Saturation, TensorReport};
 use skipgrad::{Buffers, Module, Mse, Params, SgdMomentum, Trainer, Zeroed, Q16};
-use skipgrad_notebook::network::{INPUT, TARGET};
+use skipgrad_notebook::network::{INPUT, PREFIX, TARGET};
 use skipgrad_notebook::WithShortcut;
 
 use crate::meter::Meter;
@@ -118,7 +118,7 @@ pub fn run(out: &mut dyn Write, meter: &mut dyn Meter) -> Result<bool, fmt::Erro
     for r in &reports {
         let name = tensor_name::<Model, Q16>(r.index).ok_or(fmt::Error)?;
         report.line(format_args!(
-            "tensor {} values {} saturated {} flushed {} max_error {} 0x{:x}",
+            "tensor {PREFIX}.{} values {} saturated {} flushed {} max_error {} 0x{:x}",
             name.as_str(),
             r.len,
             r.saturated,
@@ -184,4 +184,31 @@ pub fn image_from_lines<'l>(
     lines: impl IntoIterator<Item = &'l str>,
 ) -> Option<[u8; Returned::SIZE]> {
     roundtrip::hex_image(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The scenario on the host: the conversion on the device's code path equals the build
+    /// script's, nothing saturates, every tensor's error is at most half a unit, the loss
+    /// falls and the returned image decodes to the trained network.
+    #[test]
+    fn quantises_trains_and_returns() {
+        let mut net = Model::ZERO;
+        let reports = quantise(&mut net).expect("quantises");
+        assert_eq!(net, QUANTISED);
+        for r in &reports {
+            assert_eq!((r.saturated, r.non_finite), (0, 0), "{r:?}");
+            assert!(r.max_error <= 0.5 / 65536.0, "{r:?}");
+        }
+        assert_eq!(reports.iter().map(|r| r.len).sum::<usize>(), 52);
+        let mut text = heapless::String::<4096>::new();
+        let ok = run(&mut text, &mut crate::NoMeter).expect("formats");
+        assert!(ok, "{text}");
+        assert!(text.contains("quantised_equals_built true"), "{text}");
+        assert!(text.contains("returned_image_reloads true"), "{text}");
+        let image: Option<[u8; Returned::SIZE]> = image_from_lines(text.lines());
+        assert!(image.is_some(), "{text}");
+    }
 }
