@@ -1,7 +1,7 @@
 //! `roundtrip-q16`: PyTorch's weights quantised to Q16.16, trained in fixed point on the
 //! device, and exported back. The notebook's network starts from the weights trained in
 //! PyTorch (`tests/fixtures/weights/notebook.safetensors`, flashed in `f32` as
-//! [`IMPORTED`](crate::roundtrip::IMPORTED)). On the device the scenario:
+//! [`IMPORTED`]). On the device the scenario:
 //!
 //! 1. quantises them to Q16.16 with the core's conversion ([`skipgrad::params::convert`],
 //!    timed: `quantise_instructions`), prints every tensor's report (values saturated and

@@ -301,10 +301,13 @@ impl<A: Scalar, B: Scalar, MA: Params<A>> Source<B> for Converting<'_, MA, A> {
 }
 
 /// Converts the model `from`, in the number type `A`, into `to`, the same model in `B`, value
-/// by value: each rounded to the nearest value of `B`, ties to even (see the [module
-/// docs](self) for the error bounds). `report` is called with every tensor's name and
-/// [`TensorReport`], in registration order, before anything is written, whether or not the
-/// conversion is then refused.
+/// by value: each taken to `f64` exactly and rounded once to the nearest value of `B`, ties
+/// to even. The error of a value in range is at most half a step of `B`: `2^-17` into `Q16`;
+/// half an ulp of the result into `f32` (0 from `Q16` below 256 in magnitude); 0 into `f64`.
+/// So `f32 -> Q16 -> f32` moves no value in range by more than `2^-17`, and none from 128 up.
+/// A nonzero value that rounds to zero is counted as flushed. `report` is called with every
+/// tensor's name and [`TensorReport`], in registration order, before anything is written,
+/// whether or not the conversion is then refused.
 ///
 /// Refused, leaving `to` unchanged: tensors named or shaped differently
 /// ([`ConvertError::Mismatch`]; a different parameter count does not compile), a NaN,
