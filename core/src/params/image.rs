@@ -1110,6 +1110,167 @@ mod tests {
         assert_eq!((m3, a3.steps()), (Net::ZERO, 0));
     }
 
+    /// `write_with` streams the same bytes as `save_with`, state included, and a writer that
+    /// fails part way or takes nothing is an error.
+    #[cfg(feature = "embedded-io")]
+    #[test]
+    fn write_with_streams_the_saved_image() {
+        type I = Image<Net, f32, SgdMomentum<f32, Net>>;
+        let mut m = net(2);
+        let mut opt = SgdMomentum::<f32, Net>::new(0.1, 0.9).unwrap();
+        opt.update(&mut m, &mut net(7)).unwrap();
+        let mut saved = [0u8; I::SIZE];
+        assert_eq!(save_with(&m, &opt, &mut saved), Ok(I::SIZE));
+        let mut streamed = [0x55u8; I::SIZE];
+        let mut w: &mut [u8] = &mut streamed;
+        assert_eq!(write_with(&m, &opt, &mut w), Ok(()));
+        assert!(w.is_empty(), "{} bytes left unwritten", w.len());
+        assert_eq!(streamed, saved);
+        let (mut m2, mut opt2) = (Net::ZERO, SgdMomentum::<f32, Net>::new(0.1, 0.9).unwrap());
+        assert_eq!(load_with(&mut m2, &mut opt2, &streamed), Ok(()));
+        assert_eq!((m2, &opt2), (m, &opt));
+        let mut short = [0u8; I::SIZE - 1];
+        let mut w: &mut [u8] = &mut short;
+        assert!(matches!(
+            write_with(&m, &opt, &mut w),
+            Err(WriteError::Io(_))
+        ));
+        /// A writer that accepts nothing.
+        struct Full;
+        impl embedded_io::ErrorType for Full {
+            type Error = core::convert::Infallible;
+        }
+        impl embedded_io::Write for Full {
+            fn write(&mut self, _: &[u8]) -> Result<usize, Self::Error> {
+                Ok(0)
+            }
+            fn flush(&mut self) -> Result<(), Self::Error> {
+                Ok(())
+            }
+        }
+        assert_eq!(write_with(&m, &opt, &mut Full), Err(WriteError::WriteZero));
+        assert_eq!(write(&m, &mut Full), Err(WriteError::WriteZero));
+    }
+
+    /// A wrong magic is "not an image" whatever follows: a full image with a valid checksum,
+    /// and bytes too short for a header.
+    #[test]
+    fn a_wrong_magic_is_not_an_image() {
+        let good = image(&net(5));
+        for at in 0..4 {
+            let mut b = good;
+            b[at] ^= 0x20;
+            let n = b.len();
+            let crc = Crc32::of(&b[..n - 4]);
+            b[n - 4..].copy_from_slice(&crc.to_le_bytes());
+            let mut m = net(9);
+            assert_eq!(load(&mut m, &b), Err(ImageError::NotAnImage), "byte {at}");
+            assert_eq!(m, net(9));
+            for len in [4, 5, HEADER_BYTES - 1] {
+                assert_eq!(
+                    load(&mut m, &b[..len]),
+                    Err(ImageError::NotAnImage),
+                    "byte {at}, {len} bytes"
+                );
+            }
+        }
+    }
+
+    /// A momentum buffer value that is not finite is refused (the default `value_valid`),
+    /// and a write error says what failed.
+    #[test]
+    fn a_non_finite_buffer_is_refused_and_write_errors_are_named() {
+        use core::fmt::Write as _;
+        type I = Image<Net, f32, SgdMomentum<f32, Net>>;
+        let mut m = net(2);
+        let mut opt = SgdMomentum::<f32, Net>::new(0.1, 0.9).unwrap();
+        opt.update(&mut m, &mut net(7)).unwrap();
+        let mut b = [0u8; I::SIZE];
+        save_with(&m, &opt, &mut b).unwrap();
+        let at = 20 + 4 * 22 + 4 * 3;
+        b[at..at + 4].copy_from_slice(&f32::INFINITY.to_le_bytes());
+        let n = b.len();
+        let crc = Crc32::of(&b[..n - 4]);
+        b[n - 4..].copy_from_slice(&crc.to_le_bytes());
+        let (mut m2, mut opt2) = (Net::ZERO, SgdMomentum::<f32, Net>::new(0.1, 0.9).unwrap());
+        assert_eq!(
+            load_with(&mut m2, &mut opt2, &b),
+            Err(ImageError::InvalidState {
+                buffer: 0,
+                tensor: 0,
+                element: 3
+            })
+        );
+        assert_eq!((m2, opt2.started()), (Net::ZERO, false));
+        let mut s = heapless::String::<64>::new();
+        let _ = write!(s, "{}", WriteError::<()>::WriteZero);
+        assert_eq!(s.as_str(), "writing the image: the writer took no bytes");
+    }
+
+    /// The state error names both kinds when the image's code is known.
+    #[test]
+    fn state_errors_name_the_kinds() {
+        use core::fmt::Write as _;
+        let show = |e: ImageError| {
+            let mut s = heapless::String::<96>::new();
+            let _ = write!(s, "{e}");
+            s
+        };
+        for kind in [StateKind::None, StateKind::SgdMomentum, StateKind::Adam] {
+            assert_eq!(StateKind::from_code(kind.code()), Some(kind));
+        }
+        assert_eq!(StateKind::from_code(3), None);
+        let found = StateKind::SgdMomentum.code();
+        let e = ImageError::State {
+            expected: StateKind::Adam,
+            found,
+        };
+        assert_eq!(
+            show(e).as_str(),
+            "image with SGD momentum state, expected Adam state"
+        );
+        let e = ImageError::State {
+            expected: StateKind::None,
+            found: StateKind::Adam.code(),
+        };
+        assert_eq!(
+            show(e).as_str(),
+            "image with Adam state, expected no optimizer state"
+        );
+        let e = ImageError::State {
+            expected: StateKind::None,
+            found: 7,
+        };
+        assert_eq!(show(e).as_str(), "unknown optimizer state code 7");
+    }
+
+    /// In Q16.16 a rail is refused as a non-finite value, and every finite value loads.
+    #[test]
+    fn q16_rails_are_not_loaded() {
+        use crate::Q16;
+        type Q = Linear<Q16, 2, 2>;
+        let good = Q::new(
+            [[Q16::LARGEST, -Q16::LARGEST], [Q16::ONE, Q16::UNIT]],
+            [Q16::ZERO, Q16::from_f64(-0.5)],
+        );
+        let mut buf = [0u8; Image::<Q, Q16>::SIZE];
+        assert_eq!(save(&good, &mut buf), Ok(buf.len()));
+        let mut m = Q::ZERO;
+        assert_eq!(load(&mut m, &buf), Ok(()));
+        assert_eq!(m, good);
+        for (element, rail) in [(0, Q16::MAX), (1, Q16::MIN), (3, Q16::from_bits(i32::MIN))] {
+            let mut bad = good;
+            bad.weight.as_flattened_mut()[element] = rail;
+            save(&bad, &mut buf).unwrap();
+            let mut m = Q::ZERO;
+            assert_eq!(
+                load(&mut m, &buf),
+                Err(ImageError::NonFinite { tensor: 0, element })
+            );
+            assert_eq!(m, Q::ZERO);
+        }
+    }
+
     #[test]
     fn errors_say_what_did_not_match() {
         use core::fmt::Write as _;

@@ -271,7 +271,10 @@ where
         let sum = self.accumulate(inputs, targets, terms);
         let loss = sum / X::Scalar::from_usize(terms.get());
         let grads = &mut self.buffers.grads;
-        let result = if !loss.is_finite() {
+        // The sum, not the mean, is checked: in fixed point a saturated sum divided by the
+        // number of terms is an ordinary number. `sum / n` (n >= 1) is finite whenever
+        // `sum` is, so for floats this is the loss's own check.
+        let result = if !sum.is_finite() {
             Err(StepError::NonFiniteLoss)
         } else if let Err(e) = self.clip.clip::<M>(grads) {
             Err(e)
@@ -506,6 +509,99 @@ mod tests {
         assert_eq!(t.step(&XS, &[[-1e3]; 3]), Err(StepError::NonFiniteUpdate));
         assert_eq!(*t.model(), start);
         assert_eq!(*t.grads(), Net::ZERO);
+        Ok(())
+    }
+
+    /// In Q16.16 a rail is the NaN: a saturated input, target, loss or gradient norm is
+    /// refused as a non-finite one, and changes nothing. The loss saturates in one sample of
+    /// three: the rail must be refused before the mean would make it an ordinary number.
+    #[test]
+    fn q16_rails_are_refused() -> Result<(), HyperError> {
+        use crate::Q16;
+        type QNet = (Linear<Q16, 1, 2>, crate::Tanh, Linear<Q16, 2, 1>);
+        let q = Q16::from_f64;
+        let start: QNet = (
+            Linear::new([[q(0.5)], [q(-0.25)]], [q(0.1), q(0.0)]),
+            crate::Tanh,
+            Linear::new([[q(0.75), q(-0.5)]], [q(0.0)]),
+        );
+        let xs = [[q(0.5)], [q(-1.0)], [q(2.0)]];
+        let ys = [[q(0.25)], [q(0.0)], [q(-0.5)]];
+        // A head whose output is about 200 for the first sample: 200^2 saturates.
+        let mut loud = start;
+        loud.2.bias = [q(200.0)];
+        type Case = ([[Q16; 1]; 3], [[Q16; 1]; 3], QNet, StepError);
+        let cases: [Case; 6] = [
+            (
+                [[q(0.5)], [Q16::MAX], [q(2.0)]],
+                ys,
+                start,
+                StepError::NonFiniteInput { sample: 1 },
+            ),
+            (
+                [[q(0.5)], [q(1.0)], [Q16::MIN]],
+                ys,
+                start,
+                StepError::NonFiniteInput { sample: 2 },
+            ),
+            (
+                [[Q16::from_bits(i32::MIN)], [q(1.0)], [q(1.0)]],
+                ys,
+                start,
+                StepError::NonFiniteInput { sample: 0 },
+            ),
+            (
+                xs,
+                [[q(0.0)], [q(0.0)], [Q16::MAX]],
+                start,
+                StepError::InvalidTarget { sample: 2 },
+            ),
+            (xs, ys, loud, StepError::NonFiniteLoss),
+            (
+                [[q(0.5)], [q(-1.0)], [q(2.0)]],
+                [[Q16::MIN]; 3],
+                start,
+                StepError::InvalidTarget { sample: 0 },
+            ),
+        ];
+        for (xs, ys, model, err) in cases {
+            for clip in [false, true] {
+                let (mut m, mut buffers) = (model, Buffers::ZERO);
+                let opt = SgdMomentum::new(0.01, 0.9)?;
+                let got = if clip {
+                    Trainer::new(&mut m, &mut buffers, opt, Mse)
+                        .with_max_grad_norm(1.0)?
+                        .step(&xs, &ys)
+                } else {
+                    Trainer::new(&mut m, &mut buffers, opt, Mse).step(&xs, &ys)
+                };
+                assert_eq!(got, Err(err), "clip {clip}");
+                assert_eq!(m, model, "model changed on {err}");
+                assert_eq!(*buffers.grads(), QNet::ZERO, "gradients left on {err}");
+            }
+        }
+        // The same batch with the ordinary head steps, and its loss is finite.
+        let (mut m, mut buffers) = (start, Buffers::ZERO);
+        let mut t = Trainer::new(&mut m, &mut buffers, Sgd::new(0.01)?, Mse);
+        assert!(t
+            .step(&xs, &ys)
+            .is_ok_and(|l| l.is_finite() && l > Q16::ZERO));
+        // Every gradient finite but their norm a rail: the loss is 180^2 (finite), the
+        // output gradient 360, and the first layer's weight gradients 360 x 0.75 x 0.99 x 110
+        // and 360 x -0.5 x 110 (29,400 and -19,800; the norm is 35,450). Clipping refuses
+        // the step; without clipping it is an ordinary one.
+        let mut huge = start;
+        huge.0.weight = [[q(0.0)], [q(0.0)]];
+        huge.2.bias = [q(90.0)];
+        let (x, y) = ([[q(110.0)]], [[q(-90.0)]]);
+        let (mut m, mut buffers) = (huge, Buffers::ZERO);
+        let got = Trainer::new(&mut m, &mut buffers, Sgd::new(1e-4)?, Mse)
+            .with_max_grad_norm(1.0)?
+            .step(&x, &y);
+        assert_eq!(got, Err(StepError::NonFiniteGradient));
+        assert_eq!((m, *buffers.grads()), (huge, QNet::ZERO));
+        let got = Trainer::new(&mut m, &mut buffers, Sgd::new(1e-4)?, Mse).step(&x, &y);
+        assert!(got.is_ok_and(|l| l.is_finite()), "{got:?}");
         Ok(())
     }
 

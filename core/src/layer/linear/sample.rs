@@ -41,23 +41,44 @@ pub fn forward<T: Scalar, const IN: usize, const OUT: usize>(
     b: &[T; OUT],
     x: &[T; IN],
 ) -> [T; OUT] {
-    let mut y = [T::ZERO; OUT];
     if blocked(IN, OUT) {
-        let (w4, w_rest) = w.as_chunks::<ROWS>();
-        let (y4, y_rest) = y.as_chunks_mut::<ROWS>();
-        let (b4, b_rest) = b.as_chunks::<ROWS>();
-        for ((rows, ys), bs) in w4.iter().zip(y4).zip(b4) {
-            for ((y, acc), b) in ys.iter_mut().zip(dot_rows(rows, x)).zip(bs) {
-                *y = T::from_acc(acc) + *b;
-            }
+        return forward_blocked(w, b, x);
+    }
+    let mut y = [T::ZERO; OUT];
+    for ((y, w), b) in y.iter_mut().zip(w).zip(b) {
+        *y = T::from_acc(dot(w, x)) + *b;
+    }
+    y
+}
+
+/// [`forward`] of a blocked layer. Out of line, like every blocked kernel: inlined into a
+/// whole network's step, a layer's weights sit thousands of bytes from the model's start,
+/// beyond the reach of a Cortex-M's load offsets (1,020 bytes for `vldr`), and the compiler
+/// then computes and spills an address per weight (about twice the instructions per
+/// multiply-accumulate of the first layer); called, the weights are a pointer of their own.
+///
+/// Only where floats are in hardware (`eabihf`: the Cortex-M4F and M33). Without an FPU
+/// (the Cortex-M0, RV32IMAC) every product is a call into the float library, the loads'
+/// reach does not matter, and the call costs more than it saves: out of line, the Cortex-M0's
+/// digits adaptation step took 1,039,067 instructions, inlined 969,835 (same bits).
+#[cfg_attr(target_abi = "eabihf", inline(never))]
+#[cfg_attr(not(target_abi = "eabihf"), inline(always))]
+fn forward_blocked<T: Scalar, const IN: usize, const OUT: usize>(
+    w: &[[T; IN]; OUT],
+    b: &[T; OUT],
+    x: &[T; IN],
+) -> [T; OUT] {
+    let mut y = [T::ZERO; OUT];
+    let (w4, w_rest) = w.as_chunks::<ROWS>();
+    let (y4, y_rest) = y.as_chunks_mut::<ROWS>();
+    let (b4, b_rest) = b.as_chunks::<ROWS>();
+    for ((rows, ys), bs) in w4.iter().zip(y4).zip(b4) {
+        for ((y, acc), b) in ys.iter_mut().zip(dot_rows(rows, x)).zip(bs) {
+            *y = T::from_acc(acc) + *b;
         }
-        for ((y, w), b) in y_rest.iter_mut().zip(w_rest).zip(b_rest) {
-            *y = T::from_acc(dot(w, x)) + *b;
-        }
-    } else {
-        for ((y, w), b) in y.iter_mut().zip(w).zip(b) {
-            *y = T::from_acc(dot(w, x)) + *b;
-        }
+    }
+    for ((y, w), b) in y_rest.iter_mut().zip(w_rest).zip(b_rest) {
+        *y = T::from_acc(dot(w, x)) + *b;
     }
     y
 }
@@ -72,33 +93,48 @@ pub fn backward<T: Scalar, const IN: usize, const OUT: usize>(
     gw: &mut [[T; IN]; OUT],
     gb: &mut [T; OUT],
 ) -> [T; IN] {
-    let mut dx = [T::ACC_ZERO; IN];
     if blocked(IN, OUT) {
-        let (x8, x_rest) = x.as_chunks::<COLS>();
-        let (dx8, dx_rest) = dx.as_chunks_mut::<COLS>();
-        for (c, (xs, dxs)) in x8.iter().zip(dx8).enumerate() {
-            let mut acc = [T::ACC_ZERO; COLS];
-            for ((w, g), d) in w.iter().zip(gw.iter_mut()).zip(dy) {
-                let (Some(w), Some(g)) = (chunk(w, c), chunk_mut(g, c)) else {
-                    continue;
-                };
-                acc = outer_and_transpose_cols(*d, w, xs, g, acc);
-            }
-            *dxs = acc;
-        }
-        let head = IN - x_rest.len();
+        return backward_blocked(w, x, dy, gw, gb);
+    }
+    let mut dx = [T::ACC_ZERO; IN];
+    for (((w, g), gb), d) in w.iter().zip(gw.iter_mut()).zip(gb.iter_mut()).zip(dy) {
+        *gb += *d;
+        outer_and_transpose(*d, w, x, g, &mut dx);
+    }
+    dx.map(T::from_acc)
+}
+
+/// [`backward`] of a blocked layer, out of line where floats are in hardware (see
+/// [`forward_blocked`]).
+#[cfg_attr(target_abi = "eabihf", inline(never))]
+#[cfg_attr(not(target_abi = "eabihf"), inline(always))]
+fn backward_blocked<T: Scalar, const IN: usize, const OUT: usize>(
+    w: &[[T; IN]; OUT],
+    x: &[T; IN],
+    dy: &[T; OUT],
+    gw: &mut [[T; IN]; OUT],
+    gb: &mut [T; OUT],
+) -> [T; IN] {
+    let mut dx = [T::ACC_ZERO; IN];
+    let (x8, x_rest) = x.as_chunks::<COLS>();
+    let (dx8, dx_rest) = dx.as_chunks_mut::<COLS>();
+    for (c, (xs, dxs)) in x8.iter().zip(dx8).enumerate() {
+        let mut acc = [T::ACC_ZERO; COLS];
         for ((w, g), d) in w.iter().zip(gw.iter_mut()).zip(dy) {
-            if let (Some(w), Some(g)) = (w.get(head..), g.get_mut(head..)) {
-                outer_and_transpose(*d, w, x_rest, g, dx_rest);
-            }
+            let (Some(w), Some(g)) = (chunk(w, c), chunk_mut(g, c)) else {
+                continue;
+            };
+            acc = outer_and_transpose_cols(*d, w, xs, g, acc);
         }
-        add_bias_gradient(gb, dy);
-    } else {
-        for (((w, g), gb), d) in w.iter().zip(gw.iter_mut()).zip(gb.iter_mut()).zip(dy) {
-            *gb += *d;
-            outer_and_transpose(*d, w, x, g, &mut dx);
+        *dxs = acc;
+    }
+    let head = IN - x_rest.len();
+    for ((w, g), d) in w.iter().zip(gw.iter_mut()).zip(dy) {
+        if let (Some(w), Some(g)) = (w.get(head..), g.get_mut(head..)) {
+            outer_and_transpose(*d, w, x_rest, g, dx_rest);
         }
     }
+    add_bias_gradient(gb, dy);
     dx.map(T::from_acc)
 }
 
@@ -108,27 +144,38 @@ pub fn backward_input<T: Scalar, const IN: usize, const OUT: usize>(
     w: &[[T; IN]; OUT],
     dy: &[T; OUT],
 ) -> [T; IN] {
-    let mut dx = [T::ACC_ZERO; IN];
     if blocked(IN, OUT) {
-        let (dx8, dx_rest) = dx.as_chunks_mut::<COLS>();
-        for (c, dxs) in dx8.iter_mut().enumerate() {
-            let mut acc = [T::ACC_ZERO; COLS];
-            for (w, d) in w.iter().zip(dy) {
-                if let Some(w) = chunk(w, c) {
-                    acc = transpose_cols(*d, w, acc);
-                }
-            }
-            *dxs = acc;
-        }
-        let head = IN - dx_rest.len();
+        return backward_input_blocked(w, dy);
+    }
+    let mut dx = [T::ACC_ZERO; IN];
+    for (w, d) in w.iter().zip(dy) {
+        transpose(*d, w, &mut dx);
+    }
+    dx.map(T::from_acc)
+}
+
+/// [`backward_input`] of a blocked layer, out of line (see [`forward_blocked`]).
+#[cfg_attr(target_abi = "eabihf", inline(never))]
+#[cfg_attr(not(target_abi = "eabihf"), inline(always))]
+fn backward_input_blocked<T: Scalar, const IN: usize, const OUT: usize>(
+    w: &[[T; IN]; OUT],
+    dy: &[T; OUT],
+) -> [T; IN] {
+    let mut dx = [T::ACC_ZERO; IN];
+    let (dx8, dx_rest) = dx.as_chunks_mut::<COLS>();
+    for (c, dxs) in dx8.iter_mut().enumerate() {
+        let mut acc = [T::ACC_ZERO; COLS];
         for (w, d) in w.iter().zip(dy) {
-            if let Some(w) = w.get(head..) {
-                transpose(*d, w, dx_rest);
+            if let Some(w) = chunk(w, c) {
+                acc = transpose_cols(*d, w, acc);
             }
         }
-    } else {
-        for (w, d) in w.iter().zip(dy) {
-            transpose(*d, w, &mut dx);
+        *dxs = acc;
+    }
+    let head = IN - dx_rest.len();
+    for (w, d) in w.iter().zip(dy) {
+        if let Some(w) = w.get(head..) {
+            transpose(*d, w, dx_rest);
         }
     }
     dx.map(T::from_acc)
@@ -144,23 +191,35 @@ pub fn backward_params<T: Scalar, const IN: usize, const OUT: usize>(
     gb: &mut [T; OUT],
 ) {
     if blocked(IN, OUT) {
-        let (x8, x_rest) = x.as_chunks::<COLS>();
-        for (c, xs) in x8.iter().enumerate() {
-            for (g, d) in gw.iter_mut().zip(dy) {
-                if let Some(g) = chunk_mut(g, c) {
-                    outer_cols(*d, xs, g);
-                }
+        return backward_params_blocked(x, dy, gw, gb);
+    }
+    for (g, d) in gw.iter_mut().zip(dy) {
+        outer(*d, x, g);
+    }
+    add_bias_gradient(gb, dy);
+}
+
+/// [`backward_params`] of a blocked layer, out of line (see [`forward_blocked`]).
+#[cfg_attr(target_abi = "eabihf", inline(never))]
+#[cfg_attr(not(target_abi = "eabihf"), inline(always))]
+fn backward_params_blocked<T: Scalar, const IN: usize, const OUT: usize>(
+    x: &[T; IN],
+    dy: &[T; OUT],
+    gw: &mut [[T; IN]; OUT],
+    gb: &mut [T; OUT],
+) {
+    let (x8, x_rest) = x.as_chunks::<COLS>();
+    for (c, xs) in x8.iter().enumerate() {
+        for (g, d) in gw.iter_mut().zip(dy) {
+            if let Some(g) = chunk_mut(g, c) {
+                outer_cols(*d, xs, g);
             }
         }
-        let head = IN - x_rest.len();
-        for (g, d) in gw.iter_mut().zip(dy) {
-            if let Some(g) = g.get_mut(head..) {
-                outer(*d, x_rest, g);
-            }
-        }
-    } else {
-        for (g, d) in gw.iter_mut().zip(dy) {
-            outer(*d, x, g);
+    }
+    let head = IN - x_rest.len();
+    for (g, d) in gw.iter_mut().zip(dy) {
+        if let Some(g) = g.get_mut(head..) {
+            outer(*d, x_rest, g);
         }
     }
     add_bias_gradient(gb, dy);
@@ -424,36 +483,39 @@ mod tests {
         v.map(f32::to_bits)
     }
 
-    /// The blocked kernels (and the narrow ones, whichever a shape takes) give the narrow
-    /// kernels' bits for shapes with and without remainders after the blocks, twice in a row
-    /// (the second sample accumulates onto the first's gradients).
-    #[test]
-    fn every_shape_gives_the_narrow_kernels_bits() {
-        fn check<const IN: usize, const OUT: usize>() {
-            let w: [[f32; IN]; OUT] =
-                core::array::from_fn(|j| core::array::from_fn(|i| value(i * OUT + j, 0.7)));
-            let b: [f32; OUT] = core::array::from_fn(|j| value(j, 1.9));
-            let zero = ([[0.0; IN]; OUT], [0.0; OUT]);
-            let (mut want, mut got, mut params) = (zero, zero, zero);
-            for seed in [1.3f32, -2.1] {
-                let x: [f32; IN] = core::array::from_fn(|i| value(i, seed));
-                let dy: [f32; OUT] = core::array::from_fn(|j| value(j, seed * 3.1));
-                let (y, dx) = reference(&w, &b, &x, &dy, &mut want);
-                assert_eq!(bits(forward(&w, &b, &x)), bits(y), "{IN}x{OUT} forward");
-                let dx_got = backward(&w, &x, &dy, &mut got.0, &mut got.1);
-                assert_eq!(bits(dx_got), bits(dx), "{IN}x{OUT} backward");
-                assert_eq!(bits(backward_input(&w, &dy)), bits(dx), "{IN}x{OUT} input");
-                backward_params(&x, &dy, &mut params.0, &mut params.1);
-                for (name, g) in [("backward", &got), ("params", &params)] {
-                    assert_eq!(
-                        g.0.map(bits),
-                        want.0.map(bits),
-                        "{IN}x{OUT} {name}: weight gradient"
-                    );
-                    assert_eq!(bits(g.1), bits(want.1), "{IN}x{OUT} {name}: bias");
-                }
+    /// Runs the kernels of an `IN x OUT` layer (blocked or narrow, whichever the shape takes)
+    /// against [`reference`] on two samples in a row (the second accumulates onto the first's
+    /// gradients), every result compared bit for bit.
+    fn check<const IN: usize, const OUT: usize>() {
+        let w: [[f32; IN]; OUT] =
+            core::array::from_fn(|j| core::array::from_fn(|i| value(i * OUT + j, 0.7)));
+        let b: [f32; OUT] = core::array::from_fn(|j| value(j, 1.9));
+        let zero = ([[0.0; IN]; OUT], [0.0; OUT]);
+        let (mut want, mut got, mut params) = (zero, zero, zero);
+        for seed in [1.3f32, -2.1] {
+            let x: [f32; IN] = core::array::from_fn(|i| value(i, seed));
+            let dy: [f32; OUT] = core::array::from_fn(|j| value(j, seed * 3.1));
+            let (y, dx) = reference(&w, &b, &x, &dy, &mut want);
+            assert_eq!(bits(forward(&w, &b, &x)), bits(y), "{IN}x{OUT} forward");
+            let dx_got = backward(&w, &x, &dy, &mut got.0, &mut got.1);
+            assert_eq!(bits(dx_got), bits(dx), "{IN}x{OUT} backward");
+            assert_eq!(bits(backward_input(&w, &dy)), bits(dx), "{IN}x{OUT} input");
+            backward_params(&x, &dy, &mut params.0, &mut params.1);
+            for (name, g) in [("backward", &got), ("params", &params)] {
+                assert_eq!(
+                    g.0.map(bits),
+                    want.0.map(bits),
+                    "{IN}x{OUT} {name}: weight gradient"
+                );
+                assert_eq!(bits(g.1), bits(want.1), "{IN}x{OUT} {name}: bias");
             }
         }
+    }
+
+    /// The blocked kernels (and the narrow ones, whichever a shape takes) give the narrow
+    /// kernels' bits for shapes with and without remainders after the blocks.
+    #[test]
+    fn every_shape_gives_the_narrow_kernels_bits() {
         check::<3, 3>();
         check::<3, 1>();
         check::<7, 9>();
@@ -465,5 +527,17 @@ mod tests {
         check::<32, 10>();
         check::<64, 32>();
         assert!(blocked(64, 32) && blocked(8, 4) && !blocked(7, 9) && !blocked(8, 3));
+    }
+
+    /// Every width from 1 to 9 on either side, and widths around two and three blocks (every
+    /// remainder of [`ROWS`] and [`COLS`] after one or more blocks), bit for bit.
+    #[test]
+    fn odd_widths_and_every_remainder_give_the_narrow_kernels_bits() {
+        macro_rules! grid {
+            ($($i:literal)*; $o:tt) => { $( grid!(@row $i; $o); )* };
+            (@row $i:literal; [$($o:literal)*]) => { $( check::<$i, $o>(); )* };
+        }
+        grid!(1 2 3 4 5 6 7 8 9; [1 2 3 4 5 6 7 8 9]);
+        grid!(15 16 17 18 19 20 21 22 23 24 25; [1 4 5 6 7 8 9 11 12 13]);
     }
 }

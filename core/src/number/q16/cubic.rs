@@ -69,4 +69,60 @@ mod tests {
             assert_eq!(table.eval(covered), None);
         }
     }
+
+    const C: f64 = 0.797_884_560_802_865_4; // sqrt(2 / pi)
+    const A: f64 = 0.044715;
+
+    fn gelu(x: f64) -> f64 {
+        0.5 * x * (1.0 + libm::tanh(C * (x + A * x * x * x)))
+    }
+
+    fn gelu_derivative(x: f64) -> f64 {
+        let t = libm::tanh(C * (x + A * x * x * x));
+        0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * C * (1.0 + 3.0 * A * x * x)
+    }
+
+    fn sigmoid(x: f64) -> f64 {
+        1.0 / (1.0 + libm::exp(-x))
+    }
+
+    /// Every input of every table, against the formula `tools/q16_tables.py` fitted: the
+    /// worst error is the one the generator measured and wrote in the table's doc comment
+    /// (to its four decimals), and the FNV-1a hash of every output pins the bits that
+    /// `skipgrad exhaustive-q16` checked. A changed coefficient changes one or the other;
+    /// after running the generator again, update both from this test's message.
+    #[test]
+    fn every_input_of_every_table() {
+        // (name, table, formula, worst error in units of 2^-16, hash of the outputs)
+        type Case = (&'static str, super::Table, fn(f64) -> f64, f64, u32);
+        let cases: [Case; 4] = [
+            ("GELU", GELU, gelu, 0.8292, 0x8952_4eed),
+            (
+                "GELU_DERIVATIVE",
+                GELU_DERIVATIVE,
+                gelu_derivative,
+                0.8272,
+                0xbaec_a24d,
+            ),
+            ("TANH", TANH, libm::tanh, 0.9340, 0x82c9_c4e3),
+            ("SIGMOID", SIGMOID, sigmoid, 0.8841, 0x1f27_9a8a),
+        ];
+        for (name, table, f, stated, hash) in cases {
+            let covered = (table.segments.len() as i32) << table.shift;
+            let (mut worst, mut h) = (0.0f64, 0x811c_9dc5u32);
+            for a in 0..covered {
+                // None would be an error of 2^31 units.
+                let v = table.eval(a).unwrap_or(i32::MIN);
+                let want = f(f64::from(a) / 65536.0) * 65536.0;
+                worst = worst.max((f64::from(v) - want).abs());
+                for byte in v.to_le_bytes() {
+                    h = (h ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+                }
+            }
+            assert!(
+                (worst - stated).abs() <= 0.5e-4 && h == hash,
+                "{name}: worst error {worst:.6} units (stated {stated}), hash {h:#010x}"
+            );
+        }
+    }
 }
