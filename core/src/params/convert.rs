@@ -269,29 +269,55 @@ fn tensor_count<M: Params<T>, T: Scalar>() -> usize {
 
 /// The converted values of a source model, tensor by tensor in registration order: what the
 /// walk that writes the target loads from (the one load of [`Params::load_flat`] and of an
-/// image).
+/// image). A tensor of the target is filled from the source's tensor that starts at the same
+/// value and has as many values (the same tensor, since the two models declare the same
+/// tensors); the values of a borrowed layer of the target are stepped over.
 struct Converting<'a, MA, A> {
     from: &'a MA,
     /// Where the next tensor starts, counting every value of the source.
     offset: usize,
+    /// False for the dry run, which writes nothing and only finds every tensor's source.
+    write: bool,
+    /// The first target tensor without a source tensor at its place: the number of the
+    /// source's tensor there.
+    unmatched: Option<usize>,
     _number: core::marker::PhantomData<A>,
+}
+
+impl<'a, MA, A> Converting<'a, MA, A> {
+    const fn new(from: &'a MA, write: bool) -> Self {
+        Self {
+            from,
+            offset: 0,
+            write,
+            unmatched: None,
+            _number: core::marker::PhantomData,
+        }
+    }
 }
 
 impl<A: Scalar, B: Scalar, MA: Params<A>> Source<B> for Converting<'_, MA, A> {
     fn fill(&mut self, out: &mut [B]) {
-        let (start, mut at, mut done) = (self.offset, 0, false);
+        let (start, write) = (self.offset, self.write);
+        let (mut at, mut before, mut found) = (0, 0, false);
         zip::<Ref, MA, A, _>(self.from, |_, values| {
-            if !done && at == start && values.len() == out.len() {
-                for (d, s) in out.iter_mut().zip(values) {
-                    // Measured first: a value that does not convert refused the conversion.
-                    if let Nearest::Value(y) | Nearest::Saturated(y) = nearest::<A, B>(*s) {
-                        *d = y;
+            if !found && at == start && values.len() == out.len() {
+                if write {
+                    for (d, s) in out.iter_mut().zip(values) {
+                        // Measured first: a value that does not convert refused the conversion.
+                        if let Nearest::Value(y) | Nearest::Saturated(y) = nearest::<A, B>(*s) {
+                            *d = y;
+                        }
                     }
                 }
-                done = true;
+                found = true;
             }
             at += values.len();
+            before += usize::from(at <= start);
         });
+        if !found {
+            self.unmatched.get_or_insert(before);
+        }
         self.offset += out.len();
     }
 
@@ -403,14 +429,14 @@ where
             count: refusals.saturated_count,
         });
     }
-    load_from(
-        to,
-        &mut Converting {
-            from,
-            offset: 0,
-            _number: core::marker::PhantomData,
-        },
-    );
+    // Every tensor of the target finds its source before anything is written (the checks
+    // above make this certain; the dry run keeps the transaction if they ever did not).
+    let mut dry = Converting::new(from, false);
+    load_from(to, &mut dry);
+    if let Some(tensor) = dry.unmatched {
+        return Err(ConvertError::Mismatch { tensor });
+    }
+    load_from(to, &mut Converting::new(from, true));
     Ok(summary)
 }
 
@@ -673,6 +699,128 @@ mod tests {
             to.0[0].0 .0.weight[1][2],
             Q16::from_f32(from.0[0].0 .0.weight[1][2])
         );
+    }
+
+    /// A borrowed layer of the target (a `static`, in flash on a device) is measured and
+    /// reported but not written: its values are stepped over, and the tensors after it get
+    /// their own values, bit for bit. A frozen layer converts like any other, in the source or
+    /// in the target.
+    #[test]
+    fn borrowed_and_frozen_layers_table() {
+        type Front<T> = Linear<T, 2, 1>;
+        type Head<T> = Linear<T, 1, 2>;
+        static LENT: Front<Q16> = Linear::new([[Q16::ONE, Q16::ONE]], [Q16::ONE]);
+        // Both weights hold two values: a target that did not step over the borrowed ones
+        // would take the head's weight from the front's.
+        let front = Front::<f32>::new([[0.25, -0.5]], [0.75]);
+        let head = Head::<f32>::new([[1.5], [-2.0]], [0.1, -3.0]);
+        let front_bits = ([16384, -32768], 49152);
+        let head_bits = ([98304, -131072], [6554, -196608]);
+        let bits = |l: &Linear<Q16, 2, 1>| (l.weight[0].map(Q16::to_bits), l.bias[0].to_bits());
+        let head_of = |l: &Linear<Q16, 1, 2>| {
+            (
+                [l.weight[0][0].to_bits(), l.weight[1][0].to_bits()],
+                l.bias.map(Q16::to_bits),
+            )
+        };
+        let ok = |s: Result<Summary, ConvertError>| s.map(|s| (s.tensors, s.values));
+
+        // (plain source, frozen source): into a target with a borrowed front.
+        let plain = (front, head);
+        let frozen = (crate::Frozen(front), head);
+        for ((summary, to, names), lent) in [
+            (convert_with_lent(&plain), "plain"),
+            (convert_with_lent(&frozen), "frozen"),
+        ] {
+            assert_eq!(ok(summary), Ok((4, 7)), "{lent}");
+            assert!(core::ptr::eq(to.0, &LENT), "{lent}");
+            assert_eq!(bits(&LENT), ([65536, 65536], 65536), "{lent}");
+            assert_eq!(head_of(&to.1), head_bits, "{lent}");
+            assert_eq!(
+                names,
+                ["0.weight", "0.bias", "1.weight", "1.bias"],
+                "{lent}"
+            );
+        }
+
+        // A frozen layer of the target is written.
+        let mut to = (crate::Frozen(Front::<Q16>::ZERO), Head::<Q16>::ZERO);
+        let s = convert::<f32, Q16, _, _>(&frozen, &mut to, Saturation::Refuse, |_, _| {});
+        assert_eq!(ok(s), Ok((4, 7)));
+        assert_eq!((bits(&to.0 .0), head_of(&to.1)), (front_bits, head_bits));
+
+        /// Converts `from` into a target whose front is [`LENT`]: the summary, the target and
+        /// the names reported.
+        #[allow(clippy::type_complexity)]
+        fn convert_with_lent<M: Params<f32>>(
+            from: &M,
+        ) -> (
+            Result<Summary, ConvertError>,
+            (&'static Front<Q16>, Head<Q16>),
+            heapless::Vec<&'static str, 4>,
+        ) {
+            let mut to = (&LENT, Head::<Q16>::ZERO);
+            let mut names = heapless::Vec::new();
+            let s = convert::<f32, Q16, _, _>(from, &mut to, Saturation::Refuse, |n, _| {
+                let name = ["0.weight", "0.bias", "1.weight", "1.bias"]
+                    .into_iter()
+                    .find(|k| *k == n.as_str());
+                let _ = names.push(name.unwrap_or("?"));
+            });
+            (s, to, names)
+        }
+    }
+
+    /// A tensor of the target is filled only from the source's tensor at its place, of its
+    /// length; one without is reported (never left silently unwritten), and the dry run writes
+    /// nothing.
+    #[test]
+    fn an_unmatched_fill_is_reported() {
+        // Tensors of 2, 1, 2 and 2 values, starting at 0, 2, 3 and 5.
+        let from = (
+            Linear::<f32, 2, 1>::new([[0.5, 0.25]], [1.0]),
+            Linear::<f32, 1, 2>::new([[2.0], [3.0]], [4.0, 5.0]),
+        );
+        let sentinel = Q16::from_bits(7);
+        // (steps: (true, n) fills n values, (false, n) skips n; the unmatched tensor)
+        type Step = (bool, usize);
+        let cases: [(&[Step], Option<usize>); 5] = [
+            (&[(true, 2), (true, 1), (true, 2), (true, 2)], None),
+            (&[(false, 3), (true, 2), (false, 2)], None),
+            // Three values at 3: the tensor there holds two.
+            (&[(true, 2), (false, 1), (true, 3)], Some(2)),
+            // One value at 1: inside the first tensor.
+            (&[(false, 1), (true, 1)], Some(0)),
+            // Beyond the last tensor.
+            (&[(false, 7), (true, 1)], Some(4)),
+        ];
+        for (steps, unmatched) in cases {
+            for write in [false, true] {
+                let mut c = Converting::<_, f32>::new(&from, write);
+                let mut out = [sentinel; 3];
+                let mut filled = heapless::Vec::<Q16, 8>::new();
+                for &(fill, n) in steps {
+                    if fill {
+                        let part = out.get_mut(..n).unwrap_or_default();
+                        part.fill(sentinel);
+                        Source::<Q16>::fill(&mut c, part);
+                        let _ = filled.extend_from_slice(part);
+                    } else {
+                        Source::<Q16>::skip(&mut c, n);
+                    }
+                }
+                assert_eq!(c.unmatched, unmatched, "{steps:?}");
+                if !write {
+                    assert!(filled.iter().all(|v| *v == sentinel), "{steps:?}");
+                }
+            }
+        }
+        // The real run of the second case: the values at 3 are the head's weight.
+        let mut c = Converting::<_, f32>::new(&from, true);
+        let mut out = [sentinel; 2];
+        Source::<Q16>::skip(&mut c, 3);
+        Source::<Q16>::fill(&mut c, &mut out);
+        assert_eq!(out, [Q16::from_f64(2.0), Q16::from_f64(3.0)]);
     }
 
     /// Models that do not name or shape their tensors alike are refused, as are NaNs, before
