@@ -618,6 +618,86 @@ mod tests {
         assert_eq!(to.bias, [0.1f32]);
     }
 
+    /// The exact boundaries of `f64` into `f32`: a quarter ulp above `f32::MAX` rounds down to
+    /// it; `2^128 - 2^103`, half-way between `f32::MAX` (odd) and `2^128`, rounds to even,
+    /// beyond the range: saturated; `2^-150`, half-way between 0 and the smallest subnormal,
+    /// rounds to even: zero, counted as flushed; a little above it rounds up to `2^-149`.
+    #[test]
+    fn boundaries_into_f32_table() {
+        let max = f64::from(f32::MAX);
+        let tiny = f64::from(f32::from_bits(1)); // 2^-149
+        assert_eq!(tiny, 2f64.powi(-149));
+        // (value, result or refusal with Refuse, result with Clamp, saturated, flushed, error)
+        type Case = (f64, Result<f32, ConvertError>, f32, usize, usize, f64);
+        let refused = |value| {
+            Err(ConvertError::Saturated {
+                tensor: 0,
+                element: 0,
+                value,
+                count: 1,
+            })
+        };
+        let tie_up = 2f64.powi(128) - 2f64.powi(103);
+        let cases: [Case; 8] = [
+            (max, Ok(f32::MAX), f32::MAX, 0, 0, 0.0),
+            (
+                max + 2f64.powi(102),
+                Ok(f32::MAX),
+                f32::MAX,
+                0,
+                0,
+                2f64.powi(102),
+            ),
+            (
+                -max - 2f64.powi(102),
+                Ok(-f32::MAX),
+                -f32::MAX,
+                0,
+                0,
+                2f64.powi(102),
+            ),
+            (tie_up, refused(tie_up), f32::MAX, 1, 0, 0.0),
+            (-tie_up, refused(-tie_up), -f32::MAX, 1, 0, 0.0),
+            (tiny / 2.0, Ok(0.0), 0.0, 0, 1, tiny / 2.0),
+            (
+                tiny / 2.0 * 1.0001,
+                Ok(f32::from_bits(1)),
+                f32::from_bits(1),
+                0,
+                0,
+                tiny - tiny / 2.0 * 1.0001,
+            ),
+            (
+                tiny * 1.5,
+                Ok(f32::from_bits(2)),
+                f32::from_bits(2),
+                0,
+                0,
+                tiny / 2.0,
+            ),
+        ];
+        for (v, refuse, clamp, saturated, flushed, error) in cases {
+            for saturation in [Saturation::Refuse, Saturation::Clamp] {
+                let from = Linear::<f64, 1, 1>::new([[v]], [0.0]);
+                let mut to = Linear::<f32, 1, 1>::ZERO;
+                let mut r = TensorReport::default();
+                let got = convert::<f64, f32, _, _>(&from, &mut to, saturation, |_, t| {
+                    if t.index == 0 {
+                        r = *t;
+                    }
+                })
+                .map(|_| to.weight[0][0]);
+                let want = match saturation {
+                    Saturation::Refuse => refuse,
+                    Saturation::Clamp => Ok(clamp),
+                };
+                assert_eq!(got.map(f32::to_bits), want.map(f32::to_bits), "{v:e}");
+                assert_eq!((r.saturated, r.flushed), (saturated, flushed), "{v:e}");
+                assert_eq!((r.max_error, r.max_abs), (error, v.abs()), "{v:e}");
+            }
+        }
+    }
+
     /// `f32 -> Q16 -> f32` moves no value in range by more than half a unit, and none from
     /// 128 up: every 65,537th `f32` below 32768 in magnitude, and every `f32` from 1 to
     /// 1 + 2^-10 and around 128.
