@@ -22,8 +22,11 @@
 //!
 //! # Saturation, underflow and non-finite values
 //!
-//! - A finite value beyond the target's range (`|x| > 32767.99997` in `Q16`, more precisely
-//!   one that rounds to a rail; `|x|` beyond `f32::MAX` in `f32`) *saturates*. With
+//! - A finite value beyond the target's range *saturates*: in `Q16`, `|x| > 32768 - 3 * 2^-17`
+//!   (32767.99997711..., half-way between [`Q16::LARGEST`](crate::Q16::LARGEST), `32768 -
+//!   2^-15`, and the rail; the half-way value itself is a tie, rounds to even and stays in
+//!   range); in `f32`, `|x| >= 2^128 - 2^103` (half-way between `f32::MAX` and `2^128`, a tie
+//!   that rounds to even: `2^128`). With
 //!   [`Saturation::Refuse`] the conversion is refused ([`ConvertError::Saturated`]); with
 //!   [`Saturation::Clamp`] it becomes the largest finite value of its sign
 //!   ([`Scalar::LARGEST`]). Either way every such value is counted in its tensor's report.
@@ -56,6 +59,40 @@ pub enum Saturation {
     Clamp,
 }
 
+impl Saturation {
+    /// The policy's name: `refuse` or `clamp`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Saturation::Refuse => "refuse",
+            Saturation::Clamp => "clamp",
+        }
+    }
+}
+
+/// A value as a conversion's messages print it: in full below `1e7` in magnitude (`40000`,
+/// `32767.999969482422`), in scientific notation from there (`f32::MAX` as
+/// `3.4028234663852886e38`, not 39 digits). Width and precision are passed on.
+///
+/// ```
+/// use skipgrad::params::Shown;
+///
+/// assert_eq!(Shown(-40000.0).to_string(), "-40000");
+/// assert_eq!(Shown(f64::from(f32::MAX)).to_string(), "3.4028234663852886e38");
+/// assert_eq!(format!("{:>10.2}", Shown(1e300)), "  1.00e300");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Shown(pub f64);
+
+impl fmt::Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.abs() >= 1e7 {
+            fmt::LowerExp::fmt(&self.0, f)
+        } else {
+            fmt::Display::fmt(&self.0, f)
+        }
+    }
+}
+
 /// How one tensor converted, handed to [`convert`]'s callback with the tensor's name before
 /// anything is written.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -69,7 +106,7 @@ pub struct TensorReport {
     pub saturated: usize,
     /// Nonzero values that became zero.
     pub flushed: usize,
-    /// NaN, infinite or saturated values of the source, which refuse the conversion.
+    /// NaN, infinite values or a `Q16` rail in the source, which refuse the conversion.
     pub non_finite: usize,
     /// The largest `|converted - value|` over the values in range (computed in `f64`; exact
     /// between `f32` and `Q16`). At most half a step of the target (see the module docs).
@@ -166,8 +203,9 @@ impl fmt::Display for ConvertError {
                 count,
             } => write!(
                 f,
-                "tensor {tensor}: element {element} is {value}, beyond the target's range \
-                 ({count} value(s) in all)"
+                "tensor {tensor}: element {element} is {}, beyond the target's range \
+                 ({count} value(s) in all)",
+                Shown(value)
             ),
         }
     }
@@ -947,5 +985,40 @@ mod tests {
             s.as_str(),
             "tensor 2: element 6 is 40000, beyond the target's range (3 value(s) in all)"
         );
+        s.clear();
+        let e = ConvertError::Saturated {
+            tensor: 0,
+            element: 1,
+            value: -1e300,
+            count: 1,
+        };
+        assert!(write!(s, "{e}").is_ok());
+        assert_eq!(
+            s.as_str(),
+            "tensor 0: element 1 is -1e300, beyond the target's range (1 value(s) in all)"
+        );
+    }
+
+    /// Full decimals below `1e7`, scientific notation from there; NaN and infinities as Rust
+    /// prints them.
+    #[test]
+    fn shown_values_table() {
+        use core::fmt::Write as _;
+        let cases: [(f64, &str); 9] = [
+            (0.0, "0"),
+            (-40000.0, "-40000"),
+            (32767.999969482422, "32767.999969482422"),
+            (9999999.5, "9999999.5"),
+            (1e7, "1e7"),
+            (-12345678.0, "-1.2345678e7"),
+            (f64::from(f32::MAX), "3.4028234663852886e38"),
+            (f64::INFINITY, "inf"),
+            (f64::NAN, "NaN"),
+        ];
+        for (v, want) in cases {
+            let mut s = heapless::String::<32>::new();
+            assert!(write!(s, "{}", Shown(v)).is_ok());
+            assert_eq!(s.as_str(), want);
+        }
     }
 }

@@ -30,7 +30,7 @@ mod view;
 mod walk;
 
 pub use child::{Child, No, Part, PartMut, Reach};
-pub use convert::{convert, ConvertError, Saturation, Summary, TensorReport};
+pub use convert::{convert, ConvertError, Saturation, Shown, Summary, TensorReport};
 #[doc(hidden)]
 pub use declare::{array_len, array_trainable, child_len, child_trainable, tensor_len, Array};
 pub use flat::LengthMismatch;
