@@ -135,6 +135,8 @@ pub fn run(out: &mut dyn Write, meter: &mut dyn Meter) -> Result<bool, fmt::Erro
     report.value("output_before", net.infer(&INPUT_Q16)[0])?;
 
     let Some(opt) = optimizer() else {
+        report.line(format_args!("optimizer false"))?;
+        report.end()?;
         return Ok(false);
     };
     let mut buffers = Buffers::<Model, [Q16; 3]>::ZERO;
