@@ -374,10 +374,11 @@ impl<A: Scalar, B: Scalar, MA: Params<A>> Source<B> for Converting<'_, MA, A> {
 /// whether or not the conversion is then refused.
 ///
 /// Refused, leaving `to` unchanged: tensors named or shaped differently
-/// ([`ConvertError::Mismatch`]; a different parameter count does not compile), a NaN,
-/// infinite or saturated value in `from` ([`ConvertError::NonFinite`]), and with
+/// ([`ConvertError::Mismatch`]; a different parameter count does not compile), a NaN, an
+/// infinity or a `Q16` rail in `from` ([`ConvertError::NonFinite`]), and with
 /// [`Saturation::Refuse`] a value beyond `B`'s range ([`ConvertError::Saturated`]). The
-/// values of a borrowed layer of `to` are not written (it cannot be).
+/// values of a borrowed layer of `to` are not written (it cannot be): they are reported, and
+/// stepped over.
 ///
 /// No allocation: the walks are the model's own, and each tensor's report is a few words.
 ///
