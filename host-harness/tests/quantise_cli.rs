@@ -171,7 +171,11 @@ fn train_refuses_saturating_weights_and_writes_nothing() {
     let train = |extra: &[&str]| {
         let mut net: skipgrad_harness::model::network::BlockNet<f32, 1, 8, 2, 1> =
             Params::torch_init(&mut skipgrad::TorchInit::new(0));
-        net.2.bias[0] = 50000.0;
+        // Beyond the range, clamped with --saturate to -LARGEST: a first-layer unit (its
+        // weight 0, so its input stays -LARGEST) that GELU turns off. A clamped head bias
+        // would saturate the loss, which the trainer refuses.
+        net.0 .0.weight[0][0] = 0.0;
+        net.0 .0.bias[0] = -50000.0;
         std::fs::write(&big, safetensors::write(&net, "", &[])).expect("written");
         let mut args = vec![
             "train",
@@ -196,7 +200,7 @@ fn train_refuses_saturating_weights_and_writes_nothing() {
     fails(
         &args,
         1,
-        "tensor `2.bias`: element 0 is 50000, beyond the range of q16.16",
+        "tensor `0.0.bias`: element 0 is -50000, beyond the range of q16.16",
     );
     assert!(!saved.exists());
     let args = train(&["--saturate", "--json"]);
