@@ -9,14 +9,16 @@
 //! reported ([`Report`]: values saturated, nonzero values flushed to zero, the largest error
 //! and the largest magnitude), as text ([`Report::text`]) and JSON.
 //!
-//! A value beyond the type's range (beyond ±32767.99998 in `q16.16`, beyond `f32::MAX` from
-//! an `F64` file in `f32`) refuses the file, naming the first such value and every tensor
+//! A value beyond the type's range (in `q16.16` one beyond `32768 - 3 * 2^-17` in magnitude,
+//! half-way between the largest value and the rail: the half-way value itself rounds to even
+//! and stays in range; in `f32` one from `2^128 - 2^103` in magnitude, from an `F64` file)
+//! refuses the file, naming the first such value and every tensor
 //! that has one, unless [`Saturation::Clamp`] (`--saturate`) loads each as the largest value
 //! of its sign; either way the report counts them. Nothing is loaded unless all of it passed.
 
 use std::fmt::Write as _;
 
-use skipgrad::params::{self, ConvertError, Params, Saturation};
+use skipgrad::params::{self, ConvertError, Params, Saturation, Shown};
 use skipgrad::{Scalar, Zeroed};
 
 use crate::escape::escaped;
@@ -63,11 +65,13 @@ pub struct Report {
     pub tensors: Vec<TensorLine>,
 }
 
-/// The name of a saturation policy.
-pub fn saturation_name(s: Saturation) -> &'static str {
-    match s {
-        Saturation::Clamp => "clamp",
-        _ => "refuse",
+/// The saturation policy of a command's `--saturate` flag: clamp when given, refuse
+/// otherwise.
+pub fn saturation(saturate: bool) -> Saturation {
+    if saturate {
+        Saturation::Clamp
+    } else {
+        Saturation::Refuse
     }
 }
 
@@ -122,7 +126,7 @@ impl Report {
                 t.saturated,
                 t.flushed,
                 t.max_error,
-                t.max_abs
+                Shown(t.max_abs)
             );
         }
         out
@@ -151,11 +155,12 @@ fn describe<T: Scalar>(e: &ConvertError, lines: &[TensorLine]) -> String {
                 .map(|l| format!("`{}` {}", escaped(&l.name), l.saturated))
                 .collect();
             format!(
-                "tensor {}: element {element} is {value}, beyond the range of {number} \
+                "tensor {}: element {element} is {}, beyond the range of {number} \
                  (largest {}); {count} value(s) are, in {} tensor(s): {}. --saturate loads \
                  each as the largest value of its sign",
                 name(tensor),
-                T::LARGEST,
+                Shown(value),
+                Shown(T::LARGEST.to_f64()),
                 tensors.len(),
                 tensors.join(", ")
             )
@@ -165,7 +170,8 @@ fn describe<T: Scalar>(e: &ConvertError, lines: &[TensorLine]) -> String {
         }
         ConvertError::Mismatch { tensor } => {
             format!(
-                "tensor {}: the network's tensors differ by number type",
+                "tensor {}: an internal disagreement between the f64 and {number} networks \
+                 (the tensor is named or shaped differently in the two)",
                 name(tensor)
             )
         }
@@ -204,7 +210,7 @@ where
     Ok(Report {
         number: T::FORMAT.name(),
         rounding: ROUNDING,
-        saturation: saturation_name(saturation),
+        saturation: saturation.name(),
         values: summary.values,
         saturated: summary.saturated,
         flushed: summary.flushed,
@@ -270,5 +276,28 @@ mod tests {
         assert_eq!(f.0.weight[2][1], -1e6);
         assert_eq!(f.0.bias[2], 1e-7);
         assert_eq!(r.text("w"), "w: 13 values into f32, each exactly\n");
+    }
+
+    /// Huge values print in scientific notation: in the refusal, and in the table.
+    #[test]
+    fn huge_values_print_in_scientific_notation() {
+        let mut wide: Net<f64> = Net::ZERO;
+        wide.0.weight[1][1] = -1e300;
+        let bytes = crate::safetensors::write(&wide, "m", &[]);
+        let mut f = Net::<f32>::ZERO;
+        let e = load::<Net<f64>, f32, _>(&mut f, &bytes, "m", Saturation::Refuse)
+            .expect_err("saturates")
+            .to_string();
+        assert_eq!(
+            e,
+            "tensor `m.0.weight`: element 3 is -1e300, beyond the range of f32 (largest \
+             3.4028234663852886e38); 1 value(s) are, in 1 tensor(s): `m.0.weight` 1. \
+             --saturate loads each as the largest value of its sign"
+        );
+        let r = load::<Net<f64>, f32, _>(&mut f, &bytes, "m", saturation(true)).expect("loads");
+        assert_eq!(f.0.weight[1][1], -f32::MAX);
+        assert_eq!(r.saturation, "clamp");
+        let text = r.text("w");
+        assert!(text.contains(" 1.0000e300\n"), "{text}");
     }
 }

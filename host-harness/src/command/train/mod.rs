@@ -118,11 +118,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         Data::Generated => 0,
     };
     let steps = cfg.steps(samples)?;
-    let saturation = if args.saturate {
-        skipgrad::params::Saturation::Clamp
-    } else {
-        skipgrad::params::Saturation::Refuse
-    };
+    let saturation = crate::conversion::saturation(args.saturate);
     let weights = Weights::new(args.load.as_deref(), args.save.is_some(), saturation)?;
     let other = cfg.with_shortcut(!cfg.model().shortcut());
     // The generated tasks' plot compares both variants; the digits' shows the run.
