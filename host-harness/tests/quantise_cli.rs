@@ -1,6 +1,7 @@
 //! Float weights into `q16.16` as a user runs it: `convert --number q16.16` and `train
 //! --number q16.16 --load`, their per-tensor reports (text and JSON), the refusal of a value
-//! beyond the range (exit 1, nothing written) and `--saturate`.
+//! beyond the range (exit 1, nothing written), `--saturate` (a usage error with a device
+//! image), and an image of another number type.
 
 mod common;
 
@@ -133,6 +134,54 @@ fn saturation_is_refused_unless_asked_for() {
         "notebook",
     ]));
     assert!(text.contains("52 values into f32, each exactly"), "{text}");
+}
+
+/// A device image converts back bit for bit: `--saturate` with one is a usage error, not
+/// ignored, and an image of another number type says which `--number` to pass.
+#[test]
+fn image_inputs_refuse_saturate_and_name_their_number() {
+    let dir = scratch("quantise-image-in");
+    let image = dir.join("nb-q16.skgi");
+    let back = dir.join("back.safetensors");
+    let q16 = ["--network", "notebook", "--number", "q16.16"];
+    let st = fixture("notebook.safetensors");
+    ok(&[&["convert", arg(&st), arg(&image)][..], &q16[..]].concat());
+    let out = fails(
+        &[
+            &["convert", arg(&image), arg(&back)][..],
+            &q16[..],
+            &["--saturate"],
+        ]
+        .concat(),
+        2,
+        "--saturate applies to a safetensors input; IN is a device image (SKGI)",
+    );
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(!back.exists());
+    // Without --number the notebook's network is f32: the message names the image's type.
+    fails(
+        &["convert", arg(&image), arg(&back), "--network", "notebook"],
+        1,
+        "image of q16.16 values, the model is f32 (pass --number q16.16)",
+    );
+    // With a --number that is not the image's, no hint: the flag was given.
+    let out = fails(
+        &[
+            "convert",
+            arg(&image),
+            arg(&back),
+            "--network",
+            "notebook",
+            "--number",
+            "f64",
+        ],
+        1,
+        "image of q16.16 values, the model is f64",
+    );
+    assert!(!stderr(&out).contains("pass --number"), "{}", stderr(&out));
+    assert!(!back.exists());
+    ok(&[&["convert", arg(&image), arg(&back)][..], &q16[..]].concat());
+    assert!(back.exists());
 }
 
 #[test]

@@ -20,7 +20,10 @@
 //! ([`skipgrad::params::image`]). The conversion's report goes to standard error: one line
 //! when every value was kept exactly, and one line per tensor otherwise (values saturated,
 //! flushed to zero, the largest error). A value beyond the number type's range refuses the
-//! file, naming every tensor that has one, unless `--saturate` clamps it.
+//! file, naming every tensor that has one, unless `--saturate` clamps it; `--saturate` with a
+//! device image, which converts back bit for bit, is a usage error rather than ignored. An
+//! image of another number type than the network's is refused, and when `--number` was not
+//! given the message says which to pass.
 //!
 //! Before anything is read, the output is checked ([`crate::plan`]): `convert A A`, or an
 //! output in a directory that does not exist, is a usage error. The input is read with the
@@ -34,6 +37,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use skipgrad::params::image::{self, Image, ImageError, MAGIC};
 use skipgrad::params::{self, Params, Saturation};
+use skipgrad::Format;
 use skipgrad::{Scalar, Zeroed};
 
 use crate::conversion::{self, Report};
@@ -59,7 +63,8 @@ pub struct ConvertArgs {
     #[command(flatten)]
     pub network: NetworkArgs,
     /// From safetensors: convert a value beyond --number's range to the largest value of its
-    /// sign (counted in the report) instead of refusing the file.
+    /// sign (counted in the report) instead of refusing the file. A usage error with a device
+    /// image, which converts back bit for bit.
     #[arg(long)]
     pub saturate: bool,
     /// Print the summary and the conversion's report as one JSON object (on standard error,
@@ -83,11 +88,13 @@ pub struct Converted {
 
 /// An image error with the tensor it is about named, for the model `M` in `T`, where a
 /// length error is about a file of `size` bytes (or of more than the image's size, when
-/// `size` is `None` and the bytes were read up to one past it).
+/// `size` is `None` and the bytes were read up to one past it). An image of another number
+/// type says which `--number` to pass, unless `number_given` (the flag was given).
 pub fn describe_image_error<T: Scalar, M: Params<T>>(
     e: &ImageError,
     prefix: &str,
     size: Option<u64>,
+    number_given: bool,
 ) -> String {
     if let ImageError::Length { expected, found } = *e {
         if found > expected {
@@ -106,28 +113,40 @@ pub fn describe_image_error<T: Scalar, M: Params<T>>(
         ImageError::NonFinite { tensor, element } => {
             format!("tensor `{}`: element {element} is not finite", name(tensor))
         }
+        ImageError::Format { found, .. } if !number_given => match Format::from_code(found) {
+            Some(format) => format!("{e} (pass --number {format})"),
+            None => e.to_string(),
+        },
         _ => e.to_string(),
     }
 }
 
 /// Converts `bytes` for the model `M` in `T`, whose tensors are named under `prefix`, with
-/// `W`, the same model in `f64`, to read safetensors through; `size` is the input file's
-/// size, where known.
-fn convert_as<W, T, M>(
-    bytes: &[u8],
-    prefix: &str,
-    size: Option<u64>,
-    saturation: Saturation,
-) -> anyhow::Result<Converted>
+/// `W`, the same model in `f64`, to read safetensors through.
+fn convert_as<W, T, M>(c: Convert<'_>, prefix: &str) -> anyhow::Result<Converted>
 where
     W: Params<f64> + Zeroed,
     T: Scalar,
     M: Params<T> + Zeroed,
 {
+    let Convert {
+        bytes,
+        size,
+        saturation,
+        number_given,
+    } = c;
     let mut model = Box::new(M::ZERO);
     if bytes.starts_with(&MAGIC) {
+        if saturation == Saturation::Clamp {
+            crate::usage_bail!(
+                "--saturate applies to a safetensors input; IN is a device image (SKGI), \
+                 converted back bit for bit"
+            );
+        }
         image::load(&mut *model, bytes)
-            .map_err(|e| anyhow::anyhow!(describe_image_error::<T, M>(&e, prefix, size)))
+            .map_err(|e| {
+                anyhow::anyhow!(describe_image_error::<T, M>(&e, prefix, size, number_given))
+            })
             .context("reading the device image")?;
         Ok(Converted {
             bytes: crate::safetensors::write(&*model, prefix, &[]),
@@ -156,6 +175,8 @@ struct Convert<'a> {
     /// The input file's size, where known.
     size: Option<u64>,
     saturation: Saturation,
+    /// Whether `--number` was given.
+    number_given: bool,
 }
 
 impl Visit for Convert<'_> {
@@ -169,7 +190,7 @@ impl Visit for Convert<'_> {
         D: TaskData<I, O>,
         F: Family<I, O>,
     {
-        convert_as::<F::Net<f64>, T, M>(self.bytes, "", self.size, self.saturation)
+        convert_as::<F::Net<f64>, T, M>(self, "")
     }
 }
 
@@ -177,12 +198,7 @@ impl VisitNumber for Convert<'_> {
     type Output = anyhow::Result<Converted>;
 
     fn visit<T: TrainNumber>(self) -> Self::Output {
-        convert_as::<WithShortcut<f64>, T, WithShortcut<T>>(
-            self.bytes,
-            PREFIX,
-            self.size,
-            self.saturation,
-        )
+        convert_as::<WithShortcut<f64>, T, WithShortcut<T>>(self, PREFIX)
     }
 }
 
@@ -196,7 +212,7 @@ impl Convert<'_> {
 }
 
 /// Converts `bytes` for the network `args` names, refusing a value beyond its number type's
-/// range ([`Saturation::Refuse`]) or clamping it.
+/// range ([`Saturation::Refuse`]) or clamping it (a usage error for a device image).
 pub fn convert(
     bytes: &[u8],
     args: &NetworkArgs,
@@ -206,6 +222,7 @@ pub fn convert(
         bytes,
         size: None,
         saturation,
+        number_given: args.model.number.is_some(),
     }
     .run(&args.network()?)
 }
@@ -257,15 +274,11 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<()> {
         crate::input::Weights::Safetensors(bytes) => (bytes, None),
         crate::input::Weights::Image { bytes, size } => (bytes, *size),
     };
-    let saturation = if args.saturate {
-        Saturation::Clamp
-    } else {
-        Saturation::Refuse
-    };
     let c = Convert {
         bytes,
         size,
-        saturation,
+        saturation: conversion::saturation(args.saturate),
+        number_given: args.network.model.number.is_some(),
     }
     .run(&network)
     .with_context(|| format!("converting {}", args.input.display()))?;
