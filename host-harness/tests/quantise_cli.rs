@@ -184,6 +184,29 @@ fn image_inputs_refuse_saturate_and_name_their_number() {
     assert!(back.exists());
 }
 
+/// `import` reads the notebook's file through the same conversion as `convert`: an `F64`
+/// value beyond `f32`'s range gets the same message from both.
+#[test]
+fn import_refuses_a_value_beyond_f32_as_convert_does() {
+    let dir = scratch("quantise-import-big");
+    let bytes = std::fs::read(fixture("notebook-f64.safetensors")).expect("the fixture");
+    let mut net = WithShortcut::<f64>::ZERO;
+    safetensors::load(&mut net, &bytes, PREFIX).expect("loads");
+    net.2 .0 .0.bias[1] = 1e300;
+    let big = dir.join("big-f64.safetensors");
+    std::fs::write(&big, safetensors::write(&net, PREFIX, &[])).expect("written");
+    let message = "tensor `layers.2.0.bias`: element 1 is 1e300, beyond the range of f32 \
+                   (largest 3.4028234663852886e38); 1 value(s) are, in 1 tensor(s): \
+                   `layers.2.0.bias` 1.";
+    fails(&["import", arg(&big)], 1, message);
+    fails(
+        &["convert", arg(&big), arg(&dir.join("big.skgi"))],
+        1,
+        message,
+    );
+    assert!(!dir.join("big.skgi").exists());
+}
+
 #[test]
 fn train_loads_float_weights_into_q16_with_a_report() {
     let dir = scratch("quantise-train");
