@@ -4,7 +4,8 @@
 //! - before building: the weights the scenario starts from ([`QUANTISED`], the build script's
 //!   conversion) are what `skipgrad convert --network notebook --number q16.16` makes of
 //!   PyTorch's file (`tests/fixtures/weights/notebook.safetensors`), byte for byte as device
-//!   images, with nothing saturated;
+//!   images, with nothing saturated, and the bits numpy's rounding gives
+//!   (`tests/fixtures/weights/notebook-q16.json`, written by `tools/q16_weights_fixture.py`);
 //! - after each run: the image the device printed (the fine-tuned fixed-point network and its
 //!   optimizer's state, in hex) loads with the core's checks, is converted back to `f32` by
 //!   the core's conversion ([`skipgrad::params::convert`]: nothing saturates, each value at
@@ -28,8 +29,9 @@ use skipgrad_notebook::network::{INPUT, PREFIX, TARGET};
 use skipgrad_scenarios::roundtrip_q16::{self, Model, QUANTISED};
 
 /// `skipgrad convert --network notebook --number q16.16` of PyTorch's file is the image of
-/// the weights the scenario starts from.
+/// the weights the scenario starts from, and they are numpy's rounding of PyTorch's values.
 pub fn check_quantised(root: &Path) -> anyhow::Result<()> {
+    check_numpy(root)?;
     let path = root.join("tests/fixtures/weights/notebook.safetensors");
     let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
     let args = NetworkArgs {
@@ -48,6 +50,37 @@ pub fn check_quantised(root: &Path) -> anyhow::Result<()> {
         "the weights roundtrip-q16 starts from are not `skipgrad convert --network notebook \
          --number q16.16` of {}",
         path.display()
+    );
+    Ok(())
+}
+
+/// [`QUANTISED`]'s bits are those of `tests/fixtures/weights/notebook-q16.json`: numpy's
+/// `np.rint(x * 65536)` of PyTorch's `F32` values, tensor by tensor.
+fn check_numpy(root: &Path) -> anyhow::Result<()> {
+    let path = root.join("tests/fixtures/weights/notebook-q16.json");
+    let text = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let fixture: serde_json::Value =
+        serde_json::from_slice(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let want = &fixture["files"]["notebook.safetensors"]["bits"];
+    let mut tensors = 0;
+    let mut differ = Vec::new();
+    skipgrad::params::visit_named(&QUANTISED, |name, _, values: &[skipgrad::Q16]| {
+        let full = format!("{PREFIX}.{}", name.as_str());
+        let got: Vec<i64> = values.iter().map(|q| i64::from(q.to_bits())).collect();
+        let expected: Option<Vec<i64>> = want[&full]
+            .as_array()
+            .map(|a| a.iter().filter_map(serde_json::Value::as_i64).collect());
+        if expected.as_ref() != Some(&got) {
+            differ.push(full);
+        }
+        tensors += 1;
+    });
+    let listed = want.as_object().map_or(0, serde_json::Map::len);
+    anyhow::ensure!(
+        differ.is_empty() && tensors == listed,
+        "the weights roundtrip-q16 starts from are not numpy's rounding ({}): {}",
+        path.display(),
+        differ.join(", ")
     );
     Ok(())
 }
