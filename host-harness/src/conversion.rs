@@ -114,14 +114,15 @@ impl Report {
             .max("tensor".len());
         let _ = writeln!(
             out,
-            "  {:<width$} {:>7} {:>9} {:>7} {:>11} {:>11}",
+            "  {:<width$} {:>7} {:>9} {:>7} {:>11} {:>12}",
             "tensor", "values", "saturated", "flushed", "max |error|", "max |value|"
         );
         for t in &self.tensors {
             let _ = writeln!(
                 out,
-                "  {:<width$} {:>7} {:>9} {:>7} {:>11.3e} {:>11.4}",
-                escaped(&t.name),
+                "  {:<width$} {:>7} {:>9} {:>7} {:>11.3e} {:>12.4}",
+                // A string: `Escaped` writes its characters and ignores the width.
+                escaped(&t.name).to_string(),
                 t.values,
                 t.saturated,
                 t.flushed,
@@ -265,6 +266,9 @@ mod tests {
             "{text}"
         );
         assert_eq!(text.lines().count(), 6, "{text}");
+        // The table's columns line up: every line as wide as its header.
+        let widths: Vec<usize> = text.lines().skip(1).map(|l| l.chars().count()).collect();
+        assert!(widths.iter().all(|w| *w == widths[0]), "{text}");
     }
 
     #[test]
