@@ -6,6 +6,10 @@
 //! shortest round-trip form), so the flashed weights are the image's bit for bit; the image
 //! itself is included too, for the scenario to load at run time.
 //!
+//! The same weights quantised to Q16.16 by the core's conversion
+//! ([`skipgrad::params::convert`], rounding to nearest, ties to even; a saturated value fails
+//! the build) become the `static` `QUANTISED` of the `roundtrip-q16` scenario.
+//!
 //! Likewise for `digits-adapt`: the committed device image of the host-trained digits
 //! network (`digits/data/trained.skgi`, `skipgrad_digits::train::defaults::run`'s result)
 //! becomes the `static` [`TRAINED`], whose front stays in flash while the device fine-tunes a
@@ -41,7 +45,24 @@ fn main() {
     );
     let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set"));
     std::fs::write(out.join("imported.rs"), src).expect("writing imported.rs");
+    quantised(&net, &out);
     digits(&manifest, &out);
+}
+
+/// `quantised.rs`: the imported weights in Q16.16, as the core converts them.
+fn quantised(net: &network::WithShortcut<f32>, out: &std::path::Path) {
+    use skipgrad::params::{convert, Saturation};
+    let mut q = network::WithShortcut::<skipgrad::Q16>::ZERO;
+    if let Err(e) = convert::<f32, skipgrad::Q16, _, _>(net, &mut q, Saturation::Refuse, |_, _| {})
+    {
+        panic!("quantising the notebook's weights: {e}");
+    }
+    let src = format!(
+        "/// The weights of `tests/fixtures/weights/notebook.skgi` quantised to Q16.16 by \
+         `skipgrad::params::convert`, as `build.rs` converted them.\n\
+         pub static QUANTISED: WithShortcut<Q16> = {q:?};\n"
+    );
+    std::fs::write(out.join("quantised.rs"), src).expect("writing quantised.rs");
 }
 
 /// `trained.rs`: the host-trained digits network as a `static`.

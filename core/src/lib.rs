@@ -43,5 +43,9 @@ const _: () = {
     format::<params::image::WriteError<()>>();
     format::<params::image::StateKind>();
     format::<params::LengthMismatch>();
+    format::<params::ConvertError>();
+    format::<params::Saturation>();
+    format::<params::TensorReport>();
+    format::<params::Summary>();
     format::<Format>();
 };

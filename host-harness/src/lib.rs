@@ -5,7 +5,8 @@
 //!   running the binary.
 //! - [`model`]: the model spec (task, shape, parts, number type, optimizer), the tables that
 //!   declare each part once, and the one dispatch from a spec to its compiled network.
-//! - Reading and writing: [`safetensors`], [`input`] (bounded reads), [`plan`] (outputs
+//! - Reading and writing: [`safetensors`], [`conversion`] (a file's weights into any number
+//!   type, reported per tensor), [`input`] (bounded reads), [`plan`] (outputs
 //!   checked before the work), [`atomic`] (outputs written atomically), [`output`]
 //!   (standard output that reports its failures), [`escape`], [`usage`] (exit statuses),
 //!   [`flags`] (numeric flags).
@@ -17,6 +18,7 @@
 pub mod atomic;
 pub mod baseline;
 pub mod command;
+pub mod conversion;
 pub mod escape;
 pub mod exhaustive;
 pub mod exhaustive_q16;

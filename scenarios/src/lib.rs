@@ -20,6 +20,7 @@ pub mod losses;
 pub mod meter;
 pub mod report;
 pub mod roundtrip;
+pub mod roundtrip_q16;
 pub mod scenario;
 
 pub use meter::{Meter, NoMeter};
@@ -32,6 +33,7 @@ pub const ALL: &[Scenario] = &[
     activations::SCENARIO,
     losses::SCENARIO,
     roundtrip::SCENARIO,
+    roundtrip_q16::SCENARIO,
     digits_adapt::SCENARIO,
     digits_adapt::FULL,
 ];

@@ -135,7 +135,13 @@ pub(crate) fn write_hex(report: &mut Report<'_>, offset: usize, bytes: &[u8]) ->
 pub fn image_from_lines<'l>(
     lines: impl IntoIterator<Item = &'l str>,
 ) -> Option<[u8; Returned::SIZE]> {
-    let mut out = [0u8; Returned::SIZE];
+    hex_image(lines)
+}
+
+/// The `N` bytes of a report's `image` lines, in order (`None` if a line is malformed or out
+/// of order, or the lines hold another number of bytes).
+pub fn hex_image<'l, const N: usize>(lines: impl IntoIterator<Item = &'l str>) -> Option<[u8; N]> {
+    let mut out = [0u8; N];
     let mut at = 0;
     for line in lines {
         let Some(rest) = line.strip_prefix("image ") else {
@@ -151,5 +157,5 @@ pub fn image_from_lines<'l>(
             at += 1;
         }
     }
-    (at == Returned::SIZE).then_some(out)
+    (at == N).then_some(out)
 }

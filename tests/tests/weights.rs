@@ -1,11 +1,15 @@
 //! PyTorch's weights in skipgrad: the fixtures of `tools/weights_fixture.py` (PyTorch 2.15)
 //! loaded by name, and the output, loss and every gradient PyTorch computed with them matched
 //! to [`BOUND`] relative (gradients normwise per tensor); F64, F16 and BF16 files converted as
-//! `load_state_dict` converts them; and the committed device image equal to `skipgrad convert`'s.
+//! `load_state_dict` converts them; the committed device image equal to `skipgrad convert`'s;
+//! and the weights quantised to Q16.16 equal to numpy's rounding
+//! (`tools/q16_weights_fixture.py`).
 
 use serde_json::Value;
-use skipgrad::{Gelu, LayerNorm, Linear, Loss, Module, Mse, Params, Residual, Silu, Zeroed};
+use skipgrad::params::Saturation;
+use skipgrad::{Gelu, LayerNorm, Linear, Loss, Module, Mse, Params, Residual, Silu, Zeroed, Q16};
 use skipgrad_harness::command::{convert, import};
+use skipgrad_harness::conversion;
 use skipgrad_harness::model::{NetworkArgs, NetworkName};
 use skipgrad_harness::notebook::{Plain, WithShortcut, PREFIX};
 use skipgrad_harness::safetensors;
@@ -244,7 +248,8 @@ fn committed_image_is_the_converted_file() {
         network: NetworkName::Notebook,
         ..NetworkArgs::default()
     };
-    let c = convert::convert(&file("notebook.safetensors"), &args).expect("converts");
+    let c = convert::convert(&file("notebook.safetensors"), &args, Saturation::Refuse)
+        .expect("converts");
     assert!(c.to_image);
     assert_eq!(
         c.bytes,
@@ -255,10 +260,72 @@ fn committed_image_is_the_converted_file() {
         c.bytes.len(),
         skipgrad::Image::<WithShortcut<f32>, f32>::SIZE
     );
-    let back = convert::convert(&c.bytes, &args).expect("converts back");
+    let back = convert::convert(&c.bytes, &args, Saturation::Refuse).expect("converts back");
     assert!(!back.to_image);
     let (mut a, mut b) = (WithShortcut::<f32>::ZERO, WithShortcut::<f32>::ZERO);
     safetensors::load(&mut a, &back.bytes, PREFIX).expect("loads");
     safetensors::load(&mut b, &file("notebook.safetensors"), PREFIX).expect("loads");
     assert_eq!(a, b);
+}
+
+/// A tensor's name and its Q16.16 bits, for every tensor of a model in registration order.
+fn q16_bits(m: &WithShortcut<Q16>) -> Vec<(String, Vec<i64>)> {
+    let mut out = Vec::new();
+    skipgrad::params::visit_named(m, |name, _, v: &[Q16]| {
+        let bits = v.iter().map(|q| i64::from(q.to_bits())).collect();
+        out.push((safetensors::full_name(PREFIX, name.as_str()), bits));
+    });
+    out
+}
+
+/// PyTorch's notebook weights in Q16.16 are the bits numpy computes, independently of
+/// skipgrad (`tools/q16_weights_fixture.py`: `np.rint(x.astype(np.float64) * 65536)`,
+/// nearest, ties to even): `params::convert` from the `f32` network, and the harness's loader
+/// (the file read in `f64`, then converted) from the F32 and the F64 file; the largest error
+/// is numpy's too.
+#[test]
+fn quantised_weights_are_numpys_rounding() {
+    let fx = json("notebook-q16.json");
+    let want = |file: &str| -> Vec<(String, Vec<i64>)> {
+        let bits = fx["files"][file]["bits"].as_object().expect("an object");
+        let mut v: Vec<(String, Vec<i64>)> = bits
+            .iter()
+            .map(|(name, b)| {
+                let b = b.as_array().expect("an array");
+                (
+                    name.clone(),
+                    b.iter().map(|x| x.as_i64().expect("an integer")).collect(),
+                )
+            })
+            .collect();
+        // The model's order: the fixture's is sorted by name.
+        let order = safetensors::declared::<WithShortcut<Q16>, Q16>(PREFIX);
+        v.sort_by_key(|(name, _)| order.iter().position(|(n, _)| n == name));
+        v
+    };
+    let max_error = |file: &str| fx["files"][file]["max_error"].as_f64().expect("a number");
+
+    let mut float = WithShortcut::<f32>::ZERO;
+    safetensors::load(&mut float, &file("notebook.safetensors"), PREFIX).expect("F32");
+    let mut q = WithShortcut::<Q16>::ZERO;
+    let s =
+        skipgrad::params::convert::<f32, Q16, _, _>(&float, &mut q, Saturation::Refuse, |_, _| {})
+            .expect("in range");
+    assert_eq!(q16_bits(&q), want("notebook.safetensors"));
+    assert_eq!((s.values, s.saturated, s.flushed), (52, 0, 0));
+    assert_eq!(s.max_error, max_error("notebook.safetensors"));
+
+    for name in ["notebook.safetensors", "notebook-f64.safetensors"] {
+        let mut q = WithShortcut::<Q16>::ZERO;
+        let r = conversion::load::<WithShortcut<f64>, Q16, _>(
+            &mut q,
+            &file(name),
+            PREFIX,
+            Saturation::Refuse,
+        )
+        .expect(name);
+        assert_eq!(q16_bits(&q), want(name), "{name}");
+        assert_eq!((r.values, r.saturated, r.flushed), (52, 0, 0), "{name}");
+        assert_eq!(r.max_error, max_error(name), "{name}");
+    }
 }

@@ -28,6 +28,7 @@ mod mutants;
 mod qemu;
 mod report;
 mod roundtrip;
+mod roundtrip_q16;
 mod scenarios;
 mod table;
 mod targets;

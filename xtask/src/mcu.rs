@@ -19,6 +19,7 @@ use crate::goals;
 use crate::qemu;
 use crate::report;
 use crate::roundtrip;
+use crate::roundtrip_q16;
 use crate::scenarios;
 use crate::table::{self, Row};
 use crate::targets::{Target, TARGETS};
@@ -53,6 +54,11 @@ pub fn run(json: bool) -> anyhow::Result<()> {
     let expected_scenarios = scenarios::host_reports()?;
     roundtrip::check_import(&root)?;
     eprintln!("== PyTorch's notebook weights, imported, are the image the firmware flashes");
+    roundtrip_q16::check_quantised(&root)?;
+    eprintln!(
+        "== PyTorch's notebook weights, quantised by skipgrad convert --number q16.16, are \
+         those roundtrip-q16 starts from"
+    );
     let installed = toolchain::rustup_targets();
 
     let plan = TARGETS
@@ -132,6 +138,11 @@ pub fn run(json: bool) -> anyhow::Result<()> {
             if scenario.name == skipgrad_scenarios::roundtrip::SCENARIO.name {
                 let path = roundtrip::returned(t.triple, &lines, &root.join("target/roundtrip"))?;
                 eprintln!("   the returned weights: {}", path.display());
+            }
+            if scenario.name == skipgrad_scenarios::roundtrip_q16::SCENARIO.name {
+                let dir = root.join("target/roundtrip-q16");
+                let path = roundtrip_q16::returned(t.triple, &lines, &dir)?;
+                eprintln!("   the returned weights, in f32: {}", path.display());
             }
             if digits::is_digits(scenario.name) {
                 digits::check_recovery(scenario.name, t.triple, &row.metrics)?;

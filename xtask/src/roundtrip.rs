@@ -30,7 +30,7 @@ pub fn check_import(root: &Path) -> anyhow::Result<()> {
         network: NetworkName::Notebook,
         ..NetworkArgs::default()
     };
-    let converted = convert::convert(&bytes, &args)?;
+    let converted = convert::convert(&bytes, &args, skipgrad::params::Saturation::Refuse)?;
     anyhow::ensure!(
         converted.to_image && converted.bytes == IMAGE,
         "the firmware's image (tests/fixtures/weights/notebook.skgi) is not `skipgrad convert` \

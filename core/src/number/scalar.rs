@@ -38,6 +38,10 @@ pub trait Scalar:
 {
     /// 1.
     const ONE: Self;
+    /// The largest finite value (`f32::MAX`, `f64::MAX`, [`Q16::LARGEST`](crate::Q16::LARGEST));
+    /// its negation is the most negative one. A conversion that clamps instead of saturating
+    /// ([`params::convert`](crate::params::convert)) gives it.
+    const LARGEST: Self;
     /// The number format, as saved in a parameter image.
     const FORMAT: Format;
     /// The accumulator of dot products: `Self` for floats (each product and sum rounded in
@@ -232,6 +236,7 @@ macro_rules! impl_float_scalar {
     ($t:ty, $format:expr, $sqrt:path, $bits:ty) => {
         impl Scalar for $t {
             const ONE: Self = 1.0;
+            const LARGEST: Self = <$t>::MAX;
             const FORMAT: Format = $format;
             type Acc = $t;
             const ACC_ZERO: Self = 0.0;

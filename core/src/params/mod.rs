@@ -11,11 +11,14 @@
 //! - `name`: PyTorch's parameter names ([`ParamName`], [`Segment`]);
 //! - `init`: PyTorch's initialisation ([`TorchInit`], [`Init`]);
 //! - `flat`: parameters as one run of values ([`LengthMismatch`]);
+//! - `convert`: a model in one number type to the same model in another ([`convert`]), with a
+//!   report of every tensor ([`TensorReport`]: saturated, flushed, the largest error);
 //! - `hash`: FNV-1a, the hash of weights and shapes ([`Fnv1a`]);
 //! - [`image`]: a model's parameters and optimizer state as a checked byte image.
 
 mod checksum;
 mod child;
+mod convert;
 mod declare;
 mod flat;
 mod hash;
@@ -27,6 +30,7 @@ mod view;
 mod walk;
 
 pub use child::{Child, No, Part, PartMut, Reach};
+pub use convert::{convert, ConvertError, Saturation, Shown, Summary, TensorReport};
 #[doc(hidden)]
 pub use declare::{array_len, array_trainable, child_len, child_trainable, tensor_len, Array};
 pub use flat::LengthMismatch;

@@ -6,15 +6,24 @@
 //! `--task`, `--depth`, `--width`, `--activation`, `--loss`, `--norm`, `--no-shortcut`,
 //! `--number`): a visitor of the model dispatch. Activation and shortcuts do not change a
 //! network's tensors; the task, the shape, the normalisation, the loss (one logit per
-//! class, or one output) and the number type do. In `f64` and `q16.16` the image holds
-//! that type's values: safetensors values are rounded to it (one beyond its range is
-//! refused, with the tensor named), and written back as `F64`, exactly.
+//! class, or one output) and the number type do. The notebook's network takes `--number`
+//! too. In `f64` and `q16.16` the image holds that type's values, written back to
+//! safetensors as `F64`, exactly.
 //!
 //! The direction follows the input: a file starting with the image's magic (`SKGI`) is a
-//! device image and becomes safetensors (PyTorch's names, `F32`); anything else is read as
-//! safetensors (checked as [`crate::safetensors`] describes) and becomes a device image
-//! ([`skipgrad::params::image`]). Either way every value is kept bit for bit (`F16`, `BF16` and `F64`
-//! inputs are converted as `load_state_dict` would convert them to `float32`).
+//! device image and becomes safetensors (PyTorch's names; `F32` from `f32`, `F64`
+//! otherwise), every value kept bit for bit; anything else is read as safetensors (checked
+//! as [`crate::safetensors`] describes), converted into the number type by
+//! [`crate::conversion`] (each value rounded to the nearest, ties to even: an `F32` file
+//! into `f32` is kept bit for bit, `F16`, `BF16` and `F64` are converted as
+//! `load_state_dict` would convert them to `float32`) and becomes a device image
+//! ([`skipgrad::params::image`]). The conversion's report goes to standard error: one line
+//! when every value was kept exactly, and one line per tensor otherwise (values saturated,
+//! flushed to zero, the largest error). A value beyond the number type's range refuses the
+//! file, naming every tensor that has one, unless `--saturate` clamps it; `--saturate` with a
+//! device image, which converts back bit for bit, is a usage error rather than ignored. An
+//! image of another number type than the network's is refused, and when `--number` was not
+//! given the message says which to pass.
 //!
 //! Before anything is read, the output is checked ([`crate::plan`]): `convert A A`, or an
 //! output in a directory that does not exist, is a usage error. The input is read with the
@@ -27,14 +36,18 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use skipgrad::params::image::{self, Image, ImageError, MAGIC};
-use skipgrad::params::{self, Params};
+use skipgrad::params::{self, Params, Saturation};
+use skipgrad::Format;
 use skipgrad::{Scalar, Zeroed};
+
+use crate::conversion::{self, Report};
+use crate::model::number::VisitNumber;
 
 use crate::model::flags::Which;
 use crate::model::loss::TaskLoss;
 use crate::model::network::Network;
 use crate::model::task::TaskData;
-use crate::model::{Model, NetworkArgs, TrainNumber, Visit};
+use crate::model::{Family, Model, NetworkArgs, TrainNumber, Visit};
 use crate::notebook::{WithShortcut, PREFIX};
 
 /// Flags of `skipgrad convert`.
@@ -49,10 +62,19 @@ pub struct ConvertArgs {
     /// The network the weights belong to.
     #[command(flatten)]
     pub network: NetworkArgs,
+    /// From safetensors: convert a value beyond --number's range to the largest value of its
+    /// sign (counted in the report) instead of refusing the file. A usage error with a device
+    /// image, which converts back bit for bit.
+    #[arg(long)]
+    pub saturate: bool,
+    /// Print the summary and the conversion's report as one JSON object (on standard error,
+    /// as the text, so that OUT may be standard output).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// What a conversion made.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Converted {
     /// The output file's bytes.
     pub bytes: Vec<u8>,
@@ -60,15 +82,19 @@ pub struct Converted {
     pub to_image: bool,
     /// The model's parameter count.
     pub parameters: usize,
+    /// From safetensors: how the values converted into the number type.
+    pub report: Option<Report>,
 }
 
 /// An image error with the tensor it is about named, for the model `M` in `T`, where a
 /// length error is about a file of `size` bytes (or of more than the image's size, when
-/// `size` is `None` and the bytes were read up to one past it).
+/// `size` is `None` and the bytes were read up to one past it). An image of another number
+/// type says which `--number` to pass, unless `number_given` (the flag was given).
 pub fn describe_image_error<T: Scalar, M: Params<T>>(
     e: &ImageError,
     prefix: &str,
     size: Option<u64>,
+    number_given: bool,
 ) -> String {
     if let ImageError::Length { expected, found } = *e {
         if found > expected {
@@ -87,29 +113,49 @@ pub fn describe_image_error<T: Scalar, M: Params<T>>(
         ImageError::NonFinite { tensor, element } => {
             format!("tensor `{}`: element {element} is not finite", name(tensor))
         }
+        ImageError::Format { found, .. } if !number_given => match Format::from_code(found) {
+            Some(format) => format!("{e} (pass --number {format})"),
+            None => e.to_string(),
+        },
         _ => e.to_string(),
     }
 }
 
-/// Converts `bytes` for the model `M` in `T`, whose tensors are named under `prefix`; `size`
-/// is the input file's size, where known.
-fn convert_as<T: Scalar, M: Params<T> + Zeroed>(
-    bytes: &[u8],
-    prefix: &str,
-    size: Option<u64>,
-) -> anyhow::Result<Converted> {
+/// Converts `bytes` for the model `M` in `T`, whose tensors are named under `prefix`, with
+/// `W`, the same model in `f64`, to read safetensors through.
+fn convert_as<W, T, M>(c: Convert<'_>, prefix: &str) -> anyhow::Result<Converted>
+where
+    W: Params<f64> + Zeroed,
+    T: Scalar,
+    M: Params<T> + Zeroed,
+{
+    let Convert {
+        bytes,
+        size,
+        saturation,
+        number_given,
+    } = c;
     let mut model = Box::new(M::ZERO);
     if bytes.starts_with(&MAGIC) {
+        if saturation == Saturation::Clamp {
+            crate::usage_bail!(
+                "--saturate applies to a safetensors input; IN is a device image (SKGI), \
+                 converted back bit for bit"
+            );
+        }
         image::load(&mut *model, bytes)
-            .map_err(|e| anyhow::anyhow!(describe_image_error::<T, M>(&e, prefix, size)))
+            .map_err(|e| {
+                anyhow::anyhow!(describe_image_error::<T, M>(&e, prefix, size, number_given))
+            })
             .context("reading the device image")?;
         Ok(Converted {
             bytes: crate::safetensors::write(&*model, prefix, &[]),
             to_image: false,
             parameters: M::LEN,
+            report: None,
         })
     } else {
-        crate::safetensors::load(&mut *model, bytes, prefix)
+        let report = conversion::load::<W, T, M>(&mut model, bytes, prefix, saturation)
             .context("reading the safetensors file")?;
         let mut out = vec![0u8; Image::<M, T>::SIZE];
         image::save(&*model, &mut out)?;
@@ -117,43 +163,68 @@ fn convert_as<T: Scalar, M: Params<T> + Zeroed>(
             bytes: out,
             to_image: true,
             parameters: M::LEN,
+            report: Some(report),
         })
     }
 }
 
-/// The conversion, as a visitor of the model dispatch.
+/// The conversion, as a visitor of the model dispatch (and, for the notebook's network, of
+/// the number types).
 struct Convert<'a> {
     bytes: &'a [u8],
     /// The input file's size, where known.
     size: Option<u64>,
+    saturation: Saturation,
+    /// Whether `--number` was given.
+    number_given: bool,
 }
 
 impl Visit for Convert<'_> {
     type Output = anyhow::Result<Converted>;
 
-    fn visit<T, M, L, D, const I: usize, const O: usize>(self, _: &Model) -> Self::Output
+    fn visit<T, M, L, D, F, const I: usize, const O: usize>(self, _: &Model) -> Self::Output
     where
         T: TrainNumber,
         M: Network<T, I, O>,
         L: TaskLoss<T, O>,
         D: TaskData<I, O>,
+        F: Family<I, O>,
     {
-        convert_as::<T, M>(self.bytes, "", self.size)
+        convert_as::<F::Net<f64>, T, M>(self, "")
+    }
+}
+
+impl VisitNumber for Convert<'_> {
+    type Output = anyhow::Result<Converted>;
+
+    fn visit<T: TrainNumber>(self) -> Self::Output {
+        convert_as::<WithShortcut<f64>, T, WithShortcut<T>>(self, PREFIX)
     }
 }
 
 impl Convert<'_> {
     fn run(self, network: &Which) -> anyhow::Result<Converted> {
         match network {
-            Which::Notebook => convert_as::<f32, WithShortcut<f32>>(self.bytes, PREFIX, self.size),
+            Which::Notebook(number) => number.visit(self),
             Which::Model(model) => model.dispatch(self),
         }
     }
 }
 
-/// Converts `bytes` for the network `args` names.
-pub fn convert(bytes: &[u8], args: &NetworkArgs) -> anyhow::Result<Converted> {
-    Convert { bytes, size: None }.run(&args.network()?)
+/// Converts `bytes` for the network `args` names, refusing a value beyond its number type's
+/// range ([`Saturation::Refuse`]) or clamping it (a usage error for a device image).
+pub fn convert(
+    bytes: &[u8],
+    args: &NetworkArgs,
+    saturation: Saturation,
+) -> anyhow::Result<Converted> {
+    Convert {
+        bytes,
+        size: None,
+        saturation,
+        number_given: args.model.number.is_some(),
+    }
+    .run(&args.network()?)
 }
 
 /// The size of a network's device image.
@@ -162,21 +233,30 @@ struct ImageSize;
 impl Visit for ImageSize {
     type Output = usize;
 
-    fn visit<T, M, L, D, const I: usize, const O: usize>(self, _: &Model) -> usize
+    fn visit<T, M, L, D, F, const I: usize, const O: usize>(self, _: &Model) -> usize
     where
         T: TrainNumber,
         M: Network<T, I, O>,
         L: TaskLoss<T, O>,
         D: TaskData<I, O>,
+        F: Family<I, O>,
     {
         Image::<M, T>::SIZE
+    }
+}
+
+impl VisitNumber for ImageSize {
+    type Output = usize;
+
+    fn visit<T: TrainNumber>(self) -> usize {
+        Image::<WithShortcut<T>, T>::SIZE
     }
 }
 
 /// The size of `network`'s device image.
 pub fn image_size(network: &Which) -> usize {
     match network {
-        Which::Notebook => Image::<WithShortcut<f32>, f32>::SIZE,
+        Which::Notebook(number) => number.visit(ImageSize),
         Which::Model(model) => model.dispatch(ImageSize),
     }
 }
@@ -194,9 +274,14 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<()> {
         crate::input::Weights::Safetensors(bytes) => (bytes, None),
         crate::input::Weights::Image { bytes, size } => (bytes, *size),
     };
-    let c = Convert { bytes, size }
-        .run(&network)
-        .with_context(|| format!("converting {}", args.input.display()))?;
+    let c = Convert {
+        bytes,
+        size,
+        saturation: conversion::saturation(args.saturate),
+        number_given: args.network.model.number.is_some(),
+    }
+    .run(&network)
+    .with_context(|| format!("converting {}", args.input.display()))?;
     crate::atomic::write(&args.output, &c.bytes)
         .with_context(|| format!("writing {}", args.output.display()))?;
     let what = if c.to_image {
@@ -205,14 +290,46 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<()> {
         "safetensors file"
     };
     // On standard error: standard output may be the output itself.
-    let line = format!(
-        "{} -> {} ({what}, {} bytes): {} parameters of {}\n",
-        args.input.display(),
-        args.output.display(),
-        c.bytes.len(),
-        c.parameters,
-        network.describe()
-    );
-    std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes())
+    let text = if args.json {
+        let summary = Summary {
+            input: args.input.display().to_string(),
+            output: args.output.display().to_string(),
+            to: if c.to_image { "image" } else { "safetensors" },
+            bytes: c.bytes.len(),
+            parameters: c.parameters,
+            network: network.describe(),
+            conversion: c.report.as_ref(),
+        };
+        serde_json::to_string(&summary)? + "\n"
+    } else {
+        let mut text = format!(
+            "{} -> {} ({what}, {} bytes): {} parameters of {}\n",
+            args.input.display(),
+            args.output.display(),
+            c.bytes.len(),
+            c.parameters,
+            network.describe()
+        );
+        if let Some(r) = &c.report {
+            text += &r.text(&args.input.display().to_string());
+        }
+        text
+    };
+    std::io::Write::write_all(&mut std::io::stderr(), text.as_bytes())
         .context("writing to standard error")
+}
+
+/// `convert --json`'s object.
+#[derive(serde::Serialize)]
+struct Summary<'a> {
+    input: String,
+    output: String,
+    /// `image` or `safetensors`.
+    to: &'static str,
+    bytes: usize,
+    parameters: usize,
+    network: String,
+    /// From safetensors: the conversion into the number type, per tensor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conversion: Option<&'a Report>,
 }

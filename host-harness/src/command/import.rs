@@ -16,16 +16,17 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use skipgrad::params::{self, Ref};
+use skipgrad::params::{self, Ref, Saturation};
 use skipgrad::{Layer, Loss, Module, Mse, Params, Scalar, Zeroed};
 use skipgrad_notebook::table::{write_line, WITHOUT_CAPTION, WITH_CAPTION};
 
 use super::seed::parse_finite_f32;
+use crate::conversion;
 use crate::model::flags::Which;
 use crate::model::loss::TaskLoss;
 use crate::model::network::Network;
 use crate::model::task::{Data, Labels, TaskData, Truth};
-use crate::model::{Model, NetworkArgs, TrainNumber, Visit};
+use crate::model::{Family, Model, NetworkArgs, TrainNumber, Visit};
 use crate::notebook::{self, GradRow, Gradients, Plain, Tables, WithShortcut, PREFIX};
 
 /// The notebook's sample and target.
@@ -118,12 +119,14 @@ where
     (y[0], loss, grads)
 }
 
-/// Loads `bytes` into both notebook networks and runs the experiment on the sample.
+/// Loads `bytes` into both notebook networks and runs the experiment on the sample. The file
+/// is read as every file is ([`crate::conversion`]): exactly in `f64`, then rounded into
+/// `f32` (an `F32` file bit for bit), a value beyond `f32`'s range refused.
 pub fn experiment(bytes: &[u8], input: &[f32; 3], target: f32) -> anyhow::Result<Imported> {
     let mut plain = Plain::<f32>::ZERO;
-    crate::safetensors::load(&mut plain, bytes, PREFIX)?;
+    conversion::load::<Plain<f64>, f32, _>(&mut plain, bytes, PREFIX, Saturation::Refuse)?;
     let mut skip = WithShortcut::<f32>::ZERO;
-    crate::safetensors::load(&mut skip, bytes, PREFIX)?;
+    conversion::load::<WithShortcut<f64>, f32, _>(&mut skip, bytes, PREFIX, Saturation::Refuse)?;
     let (y0, l0, g0) = pass(&plain, input, target);
     let (y1, l1, g1) = pass(&skip, input, target);
     Ok(Imported {
@@ -248,12 +251,13 @@ impl Experiment<'_> {
 impl Visit for Experiment<'_> {
     type Output = anyhow::Result<ImportedModel>;
 
-    fn visit<T, M, L, D, const I: usize, const O: usize>(self, model: &Model) -> Self::Output
+    fn visit<T, M, L, D, F, const I: usize, const O: usize>(self, model: &Model) -> Self::Output
     where
         T: TrainNumber,
         M: Network<T, I, O>,
         L: TaskLoss<T, O>,
         D: TaskData<I, O>,
+        F: Family<I, O>,
     {
         let first = D::sample(&Data::Generated, 0)?;
         let (x, truth) = match self.input {
@@ -264,7 +268,8 @@ impl Visit for Experiment<'_> {
             },
         };
         let mut net = Box::new(M::ZERO);
-        crate::safetensors::load(&mut *net, self.bytes, "")?;
+        // Rounded into the number type; a value beyond its range is refused.
+        conversion::load::<F::Net<f64>, T, M>(&mut *net, self.bytes, "", Saturation::Refuse)?;
         let x: [T; I] = x.map(|v| T::from_f64(f64::from(v)));
         let loss = L::new(model.loss());
         let target = L::target(truth);
@@ -365,7 +370,11 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<()> {
         args.file.display()
     );
     let text = match network {
-        Which::Notebook => {
+        Which::Notebook(number) if number != crate::model::Number::F32 => crate::usage_bail!(
+            "import runs the notebook's experiment in f32; --number {number} is for --network \
+             train (convert takes the notebook's network in {number})"
+        ),
+        Which::Notebook(_) => {
             let (mut input, mut target) = NOTEBOOK_SAMPLE;
             if let Some(s) = &args.input {
                 input = sample::<3>(s)?;

@@ -3,6 +3,10 @@
 //! [row](super::task)), the shape (the task's [menu](super::shape)) and the normalisation
 //! (its [row](super::norm)), each a `match` generated from its table, and then the
 //! [`Visit`]or with every type. `train`, `convert` and `import` are visitors.
+//!
+//! A visitor also gets the network's [`Family`]: the same network in every number type, so
+//! that it can move weights between number types (a file's values, read exactly in `f64`,
+//! into a `q16.16` run, through the core's [`skipgrad::params::convert`]).
 
 use std::marker::PhantomData;
 
@@ -23,13 +27,33 @@ pub trait Visit {
     type Output;
 
     /// Runs with the model's network `M` in `T`, from `I` inputs to `O` outputs, its
-    /// run-time loss `L` and its task's data `D`.
-    fn visit<T, M, L, D, const I: usize, const O: usize>(self, model: &Model) -> Self::Output
+    /// run-time loss `L`, its task's data `D`, and the network in every number type `F`
+    /// (`F::Net<T>` is `M`).
+    fn visit<T, M, L, D, F, const I: usize, const O: usize>(self, model: &Model) -> Self::Output
     where
         T: TrainNumber,
         M: Network<T, I, O>,
         L: TaskLoss<T, O>,
-        D: TaskData<I, O>;
+        D: TaskData<I, O>,
+        F: Family<I, O>;
+}
+
+/// A network in every number type: the shape, the blocks and the outputs fixed, the number
+/// type free.
+pub trait Family<const I: usize, const O: usize>: 'static {
+    /// The network in `T`.
+    type Net<T: TrainNumber>: Network<T, I, O>;
+}
+
+/// The [`Family`] of the networks with `DEPTH` blocks of the normalisation `N` of width `W`.
+struct NetFamily<N, const I: usize, const W: usize, const DEPTH: usize, const O: usize>(
+    PhantomData<N>,
+);
+
+impl<N: Norm, const I: usize, const W: usize, const DEPTH: usize, const O: usize> Family<I, O>
+    for NetFamily<N, I, W, DEPTH, O>
+{
+    type Net<T: TrainNumber> = Net<T, I, W, DEPTH, N::Block<T, W>, O>;
 }
 
 impl Model {
@@ -116,7 +140,14 @@ where
     type Output = V::Output;
 
     fn visit<N: Norm>(self) -> V::Output {
-        self.v
-            .visit::<T, Net<T, I, W, DEPTH, N::Block<T, W>, O>, L, D, I, O>(self.model)
+        self.v.visit::<
+            T,
+            Net<T, I, W, DEPTH, N::Block<T, W>, O>,
+            L,
+            D,
+            NetFamily<N, I, W, DEPTH, O>,
+            I,
+            O,
+        >(self.model)
     }
 }

@@ -63,7 +63,7 @@ impl ModelArgs {
 /// The network types' names on the command line.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum NetworkName {
-    /// The notebook's network.
+    /// The notebook's network (in --number's type: f32 by default).
     #[default]
     Notebook,
     /// `train`'s network (with the model flags: --task, --depth, --width, --activation,
@@ -73,7 +73,7 @@ pub enum NetworkName {
 
 /// Flags naming a network: the notebook's, or one `train` builds. The model flags belong to
 /// `--network train`: given with the notebook's network, they are a usage error rather than
-/// ignored.
+/// ignored, but for `--number`, the type the notebook's network is held in.
 #[derive(Clone, Debug, Default, PartialEq, Eq, clap::Args)]
 pub struct NetworkArgs {
     /// The network type.
@@ -88,8 +88,9 @@ pub struct NetworkArgs {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Which {
     /// The notebook's 3-3-3-3-3-1 network (`model_with_shortcut` and
-    /// `model_without_shortcut`: the same tensors), in `f32`.
-    Notebook,
+    /// `model_without_shortcut`: the same tensors), in a number type (`f32` unless
+    /// `--number` says otherwise).
+    Notebook(Number),
     /// A network `train` builds and saves.
     Model(Model),
 }
@@ -100,7 +101,12 @@ impl NetworkArgs {
     pub fn network(&self) -> anyhow::Result<Which> {
         match self.network {
             NetworkName::Notebook => {
-                let given = self.model.given();
+                let given: Vec<&str> = self
+                    .model
+                    .given()
+                    .into_iter()
+                    .filter(|f| *f != "--number")
+                    .collect();
                 if !given.is_empty() {
                     crate::usage_bail!(
                         "{} describe --network train; the notebook's network has one shape \
@@ -108,7 +114,7 @@ impl NetworkArgs {
                         given.join(", ")
                     );
                 }
-                Ok(Which::Notebook)
+                Ok(Which::Notebook(self.model.number.unwrap_or_default()))
             }
             NetworkName::Train => Ok(Which::Model(self.model.model()?)),
         }
@@ -119,7 +125,8 @@ impl Which {
     /// A short description, e.g. `train's network (sin, 8 blocks of width 16, 1 output)`.
     pub fn describe(&self) -> String {
         match self {
-            Which::Notebook => "the notebook's network".into(),
+            Which::Notebook(Number::F32) => "the notebook's network".into(),
+            Which::Notebook(n) => format!("the notebook's network in {n}"),
             Which::Model(m) => m.describe(),
         }
     }

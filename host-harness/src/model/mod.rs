@@ -30,7 +30,7 @@ pub(crate) mod table;
 pub mod task;
 
 pub use activation::ActivationKind;
-pub use dispatch::Visit;
+pub use dispatch::{Family, Visit};
 pub use flags::{ModelArgs, NetworkArgs, NetworkName, Which};
 pub use loss::LossKind;
 pub use norm::NormKind;

@@ -328,6 +328,7 @@ assign_ops!(AddAssign add_assign +, SubAssign sub_assign -, MulAssign mul_assign
 
 impl Scalar for Q16 {
     const ONE: Self = Self(1 << 16);
+    const LARGEST: Self = Q16::LARGEST;
     const FORMAT: Format = Format::Q16_16;
     /// Exact products (32 fraction bits), summed with saturation.
     type Acc = i64;

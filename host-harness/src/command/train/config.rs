@@ -59,9 +59,15 @@ pub struct TrainArgs {
     #[arg(long)]
     pub json: bool,
     /// Start from the weights of this safetensors file (PyTorch's names) instead of
-    /// `torch.manual_seed`'s.
+    /// `torch.manual_seed`'s, each rounded to the nearest value of --number (ties to even),
+    /// with a report of every tensor. A value beyond the number type's range refuses the
+    /// file unless --saturate is given.
     #[arg(long, value_name = "FILE")]
     pub load: Option<PathBuf>,
+    /// With --load: load a value beyond --number's range as the largest value of its sign
+    /// (counted in the report) instead of refusing the file.
+    #[arg(long, requires = "load")]
+    pub saturate: bool,
     /// Write the trained weights to this safetensors file.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
@@ -85,6 +91,7 @@ impl Default for TrainArgs {
             plot: None,
             json: false,
             load: None,
+            saturate: false,
             save: None,
             data: None,
         }

@@ -11,11 +11,12 @@ use skipgrad::{Buffers, Scalar, StepError, TorchInit, Trainer, UniformFormula, Z
 use super::config::Config;
 use super::gradients::{FirstGradients, WeightGradient};
 use super::weights::Weights;
+use crate::conversion::Report;
 use crate::model::loss::TaskLoss;
 use crate::model::network::Network;
 use crate::model::optimizer::RunOptimizer;
 use crate::model::task::{Data, EpochAccuracy, Record, Refused, TaskData, Test};
-use crate::model::{Model, TrainNumber, Visit};
+use crate::model::{Family, Model, TrainNumber, Visit};
 
 /// The result of one training run.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -47,6 +48,8 @@ pub struct Trained {
     pub curve: Curve,
     /// The trained weights' safetensors bytes, if asked for.
     pub weights: Option<Vec<u8>>,
+    /// How `--load`'s file converted into the run's number type, if one was loaded.
+    pub loaded: Option<Report>,
 }
 
 /// Why step `n` was refused and what may help: a smaller rate only where the rate had a
@@ -118,17 +121,18 @@ pub struct Fit<'a> {
 impl Visit for Fit<'_> {
     type Output = anyhow::Result<Trained>;
 
-    fn visit<T, M, L, D, const I: usize, const O: usize>(self, model: &Model) -> Self::Output
+    fn visit<T, M, L, D, F, const I: usize, const O: usize>(self, model: &Model) -> Self::Output
     where
         T: TrainNumber,
         M: Network<T, I, O>,
         L: TaskLoss<T, O>,
         D: TaskData<I, O>,
+        F: Family<I, O>,
     {
         let cfg = self.cfg;
         let mut init = TorchInit::with_formula(cfg.seed, UniformFormula::Float64);
         let mut net: Box<M> = Box::new(M::torch_init(&mut init));
-        self.weights.load_into(&mut *net)?;
+        let loaded = self.weights.load_into::<F::Net<f64>, T, M>(&mut *net)?;
         net.configure(model.activation(), model.shortcut());
         let mut buffers: Box<Buffers<M, [T; I]>> = Box::new(Buffers::ZERO);
         let optimizer = FirstGradients::new(RunOptimizer::<T, M>::new(&cfg.spec, cfg.seed)?);
@@ -142,10 +146,10 @@ impl Visit for Fit<'_> {
             epochs: self.epoch_accuracy.then(Vec::new),
             progress: self.progress,
         };
-        let loaded = self.weights.initial.is_some();
+        let from_file = loaded.is_some();
         D::fit(self.data, &mut trainer, cfg.schedule, cfg.seed, &mut record).map_err(|e| {
             match e.downcast_ref::<Refused>() {
-                Some(r) => anyhow::anyhow!(refusal(r, loaded)),
+                Some(r) => anyhow::anyhow!(refusal(r, from_file)),
                 None => e,
             }
         })?;
@@ -172,6 +176,7 @@ impl Visit for Fit<'_> {
                 gradients,
             },
             weights: self.weights.saved(&*net),
+            loaded,
         })
     }
 }

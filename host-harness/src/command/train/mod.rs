@@ -120,7 +120,8 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         Data::Generated => 0,
     };
     let steps = cfg.steps(samples)?;
-    let weights = Weights::new(args.load.as_deref(), args.save.is_some())?;
+    let saturation = crate::conversion::saturation(args.saturate);
+    let weights = Weights::new(args.load.as_deref(), args.save.is_some(), saturation)?;
     let other = cfg.with_shortcut(!cfg.model().shortcut());
     // The generated tasks' plot compares both variants; the digits' shows the run.
     let compare = args.plot.is_some() && !cfg.task().row().reads_data;
@@ -155,6 +156,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         trained: &trained,
         compared: None,
         seconds: start.elapsed().as_secs_f64(),
+        load: args.load.as_deref(),
     };
     match compared {
         Some(Err(e)) => {

@@ -58,6 +58,9 @@ struct Report<'a> {
     /// With `--plot` on sin and moons: the other variant's curve.
     #[serde(skip_serializing_if = "Option::is_none")]
     compared: Option<Compared<'a>>,
+    /// With `--load`: how the file's values converted into the number type, per tensor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    load: Option<&'a crate::conversion::Report>,
 }
 
 #[derive(serde::Serialize)]
@@ -266,6 +269,8 @@ pub(super) struct Outcome<'a> {
     pub trained: &'a Trained,
     pub compared: Option<&'a Curve>,
     pub seconds: f64,
+    /// `--load`'s file, if one was given.
+    pub load: Option<&'a Path>,
 }
 
 impl Outcome<'_> {
@@ -297,8 +302,8 @@ impl Outcome<'_> {
         Ok(())
     }
 
-    /// Prints the results: one JSON object with `json`, else the text; `plot` is where the
-    /// plot was written, if it was.
+    /// Prints the results: one JSON object with `json`, else the text (after `--load`'s
+    /// report, if a file was loaded); `plot` is where the plot was written, if it was.
     pub fn print(&self, json: bool, plot: Option<&Path>) -> anyhow::Result<()> {
         let (cfg, other, curve) = (self.cfg, self.other, &self.trained.curve);
         let model = cfg.model();
@@ -341,9 +346,17 @@ impl Outcome<'_> {
                     accuracy: c.accuracy,
                     gradients: &c.gradients,
                 }),
+                load: self.trained.loaded.as_ref(),
             };
             crate::outln!("{}", serde_json::to_string(&report)?);
             return Ok(());
+        }
+        if let Some(loaded) = &self.trained.loaded {
+            let what = match self.load {
+                Some(p) => format!("--load {}", p.display()),
+                None => "--load".into(),
+            };
+            crate::out!("{}", loaded.text(&what));
         }
         crate::outln!(
             "{}, {} (rounding {}), {} of {} (lr {}), seed {}, {}{}",
