@@ -36,7 +36,9 @@
 //!   infinities give rails); to `f64` is exact.
 
 pub mod activation;
+mod cross_entropy;
 mod cubic;
+mod exp_ln;
 mod linear;
 mod tables;
 mod wide;
