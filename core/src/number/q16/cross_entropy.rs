@@ -16,7 +16,7 @@
 //! exact in 32 unsigned bits, every product is below `2^63`); the only saturation is the
 //! loss's own, when it is beyond the range.
 
-use core::num::NonZeroUsize;
+use core::num::{NonZeroU32, NonZeroU64, NonZeroUsize};
 
 use super::exp_ln::{exp_neg, ln, EXP_BITS, LN_BITS};
 use super::Q16;
@@ -64,9 +64,9 @@ fn sample_sum(y: &[Q16], target: usize) -> Q16 {
 /// where every gradient rounds to 0 either way).
 #[inline]
 fn weight(terms: NonZeroUsize) -> i64 {
-    let t = u32::try_from(terms.get()).unwrap_or(u32::MAX);
+    let t = NonZeroU32::try_from(terms).unwrap_or(NonZeroU32::MAX);
     let (q, r) = ((1u32 << 31) / t, (1u32 << 31) % t);
-    i64::from(q + u32::from(r >= t - r))
+    i64::from(q + u32::from(r >= t.get() - r))
 }
 
 /// The sample's gradient divided by `terms`, into `g` (which holds `y`): every element a
@@ -86,7 +86,7 @@ fn sample_gradient_into<const N: usize>(g: &mut [Q16; N], target: usize, terms: 
     // s = 2^k u + (bits below), u in [2^31, 2^32): 1/s = rho 2^-(62 + k) with rho =
     // floor(2^62 / u) in (2^30, 2^31], to within 2^-30 relative.
     let k = 32 - s.leading_zeros();
-    let rho = (1u64 << 62) / (s >> k);
+    let rho = (1u64 << 62) / NonZeroU64::new(s >> k).unwrap_or(NonZeroU64::MIN);
     let w = weight(terms);
     for (i, (g, e)) in g.iter_mut().zip(e).enumerate() {
         // p = e / s in units of 2^-31: e rho <= 2^62, and the shift 31 + k <= 63.

@@ -23,6 +23,8 @@
 //! `k ln(2)` adds at most `0.41 k` units of `2^-26` (`0.0063 k` units of `2^-16`) on top of
 //! the `k = 0` figure: `0.07` units at `k = 10` (1,024 logits), `0.27` at `k = 32`.
 
+use core::num::NonZeroU32;
+
 use super::tables::{EXP_NEG, EXP_NEG_INTEGER, LN_1P, LN_2};
 use super::wide;
 
@@ -54,13 +56,13 @@ pub(super) fn ln(s: u64) -> i64 {
     let s = s.max(1 << EXP_BITS);
     // s = 2^k u, u = (s >> k) in [2^31, 2^32): k = (64 - leading zeros) - 32.
     let k = 32 - s.leading_zeros();
-    let fraction = (s >> k) as u32 - (1 << 31);
+    let fraction = ((s >> k) as u32).wrapping_sub(1 << 31);
     let (high, rest) = ((fraction >> 15) as i32, fraction & 0x7fff);
     // The table covers every 16-bit fraction: `None` cannot happen.
     let table = LN_1P.eval_fine(high).unwrap_or(0);
     // ln(u0 + d) - ln(u0) = d / u0 to within (d / u0)^2 / 2 < 2^-33: d 2^-31 / (high 2^-16 +
     // 1) in units of 2^-26 is d 2^11 / (2^16 + high), below 32.
-    let rest = (rest << 11) / ((1 << 16) + high as u32);
+    let rest = (rest << 11) / NonZeroU32::MIN.saturating_add(0xffff + high as u32);
     i64::from(k) * i64::from(LN_2)
         + (i64::from(table) << (LN_BITS - 16 - LN_1P.extra))
         + i64::from(rest)
