@@ -9,6 +9,10 @@
     clippy::panic
 )]
 
+// Tests print their measured figures (`cargo test -- --nocapture`).
+#[cfg(test)]
+extern crate std;
+
 pub mod data;
 pub mod layer;
 pub mod loss;

@@ -39,6 +39,50 @@ use crate::number::Float;
 /// assert_eq!(CrossEntropy.loss(&[1e30f32, 0.0], &1), 1e30);
 /// assert!(!Loss::<[f32; 3]>::accepts(&CrossEntropy, &3));
 /// ```
+///
+/// # In Q16.16 fixed point
+///
+/// [`Q16`](crate::Q16) logits (`[Q16; N]` and `Batch<[Q16; N], B>`, the same targets) take
+/// the same log-softmax in integer arithmetic only, for cores without an FPU: `e^(y_i - m)`
+/// from a cubic table of `e^-f` on `[0, 1)` and constants `e^-n` (0 from a distance of 22
+/// on), their sum in 64 bits, its logarithm from a cubic table of `ln(1 + x)` (tables by
+/// `tools/q16_tables.py`), all finer than Q16.16 (`2^-31`, `2^-26`), and one rounding of
+/// the loss and of each gradient element, `(softmax(y)_i - [i = t]) / terms`. Errors, in
+/// units of `2^-16`, against the exact values for the exact logits:
+///
+/// | | stated bound (`N` logits) | measured worst |
+/// |---|---:|---:|
+/// | loss | `0.72 + N / 16384` | 0.5749 |
+/// | gradient | `0.5 + 0.08 / terms + N / 16384` | 0.5196 |
+///
+/// The bounds add the final rounding (0.5), the logarithm's error (0.0645) and the
+/// exponentials' (`2.33e-6` relative, `2^-30` absolute each); the figures were measured over
+/// every difference of two logits in `[-24, 24]` (3,145,729 inputs) and 200,000 random
+/// vectors each of 3, 10 and 16 logits, against `f64`; PyTorch's float64 results on 172
+/// samples of 2 to 16 logits and 5 batches (`tools/cross_entropy_q16_fixture.py`) are
+/// within the bounds too (`cargo test --release -p skipgrad --lib q16::cross_entropy --
+/// --nocapture` prints every figure).
+///
+/// Saturation: a rail among the logits (a forward pass that saturated) gives a rail loss
+/// and rail gradients, and a loss beyond the range (`max(y) - y_t` near 32768) is the rail
+/// [`Q16::MAX`](crate::Q16::MAX), never a wrapped number; a batch's sum keeps it (every term is at
+/// least 0). A [`Trainer`](crate::Trainer) refuses either step with
+/// [`StepError::NonFiniteLoss`](crate::StepError::NonFiniteLoss). The gradient of finite
+/// logits is always finite (each element in `[-1, 1]`).
+///
+/// ```
+/// use skipgrad::{CrossEntropy, Loss, Scalar, Q16};
+///
+/// let q = Q16::from_f64;
+/// let logits = [q(2.0), q(0.0), q(0.0)];
+/// let loss = CrossEntropy.loss(&logits, &0);
+/// let exact = (2f64.exp() + 2.0).ln() - 2.0;
+/// assert!((loss.to_f64() - exact).abs() * 65536.0 <= 0.72 + 3.0 / 16384.0);
+/// let g = CrossEntropy.sample_gradient(&logits, &0);
+/// assert!(g[0] < Q16::ZERO && g[1] > Q16::ZERO && g[1] == g[2]);
+/// // Logits 40,000 apart: the loss is beyond the range, a rail (the fixed-point NaN).
+/// assert!(!CrossEntropy.loss(&[q(20000.0), q(-20000.0)], &1).is_finite());
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CrossEntropy;
 

@@ -36,6 +36,14 @@ impl Table {
     /// the end of the last segment.
     #[inline(always)]
     pub(super) fn eval(&self, a: i32) -> Option<i32> {
+        let p = self.eval_fine(a)?;
+        Some((p + (1 << (self.extra - 1))) >> self.extra)
+    }
+
+    /// [`Table::eval`] without its last rounding: `p`, in units of `2^-(16 + extra)`. The
+    /// tables fitted for it (`EXP_NEG`, `LN_1P`) state their error at this resolution.
+    #[inline(always)]
+    pub(super) fn eval_fine(&self, a: i32) -> Option<i32> {
         let index = (a >> self.shift) as usize;
         let s = self.segments.get(index)?;
         let t = a & ((1 << self.shift) - 1);
@@ -43,14 +51,13 @@ impl Table {
         let mut p = i32::from(s.c3);
         p = i32::from(s.c2) + (p.wrapping_mul(t) >> shift);
         p = s.c1 + (p.wrapping_mul(t) >> shift);
-        p = s.c0 + (p.wrapping_mul(t) >> shift);
-        Some((p + (1 << (self.extra - 1))) >> self.extra)
+        Some(s.c0 + (p.wrapping_mul(t) >> shift))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::tables::{GELU, GELU_DERIVATIVE, SIGMOID, TANH};
+    use super::super::tables::{EXP_NEG, GELU, GELU_DERIVATIVE, LN_1P, SIGMOID, TANH};
 
     /// Every table ends after its last segment and starts at the function's value at 0.
     #[test]
@@ -61,6 +68,8 @@ mod tests {
             (GELU_DERIVATIVE, 32768),
             (TANH, 0),
             (SIGMOID, 32768),
+            (EXP_NEG, 65536),
+            (LN_1P, 0),
         ];
         for (table, at_zero) in cases {
             assert_eq!(table.eval(0), Some(at_zero));
@@ -124,5 +133,37 @@ mod tests {
                 "{name}: worst error {worst:.6} units (stated {stated}), hash {h:#010x}"
             );
         }
+    }
+
+    /// Every input of the two fine tables, without the last rounding, against `e^-x` and
+    /// `ln(1 + x)`: the worst error (units of `2^-16`) is the generator's, to its four
+    /// decimals, and the hash pins the bits. `EXP_NEG` is exactly 1 at 0 (the largest logit's
+    /// term of the cross-entropy's sum is exact).
+    #[test]
+    fn every_input_of_the_fine_tables() {
+        type Case = (&'static str, super::Table, fn(f64) -> f64, f64, u32);
+        let cases: [Case; 2] = [
+            ("EXP_NEG", EXP_NEG, |x| libm::exp(-x), 0.0543, 0x5f84_7097),
+            ("LN_1P", LN_1P, libm::log1p, 0.0631, 0xcc12_0781),
+        ];
+        for (name, table, f, stated, hash) in cases {
+            let covered = (table.segments.len() as i32) << table.shift;
+            assert_eq!(covered, 1 << 16, "{name} covers [0, 1)");
+            let scale = f64::from(1u32 << (16 + table.extra));
+            let (mut worst, mut h) = (0.0f64, 0x811c_9dc5u32);
+            for a in 0..covered {
+                let v = table.eval_fine(a).unwrap_or(i32::MIN);
+                let want = f(f64::from(a) / 65536.0) * scale;
+                worst = worst.max((f64::from(v) - want).abs() / f64::from(1u32 << table.extra));
+                for byte in v.to_le_bytes() {
+                    h = (h ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+                }
+            }
+            assert!(
+                (worst - stated).abs() <= 0.5e-4 && h == hash,
+                "{name}: worst error {worst:.6} units (stated {stated}), hash {h:#010x}"
+            );
+        }
+        assert_eq!(EXP_NEG.eval_fine(0), Some(1 << 21));
     }
 }

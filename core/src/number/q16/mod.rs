@@ -2,10 +2,12 @@
 //!
 //! A `Q16` is an `i32` counting units of `2^-16`: 16 integer bits (with the sign) and 16
 //! fraction bits, so values from about -32768 to 32768 in steps of `1.53e-5`. It implements
-//! [`Scalar`], so `Linear`, `Residual`, tuples and arrays, `Mse`, `Sgd`, `SgdMomentum`,
-//! `Relu` and `LeakyRelu` work with it unchanged, and it has its own `Gelu`, `Tanh` and
-//! `Sigmoid` (piecewise cubic tables, see [`activation`]). It is not a [`Float`](crate::Float):
-//! `Adam`, `GeluErf`, `Silu` and the other layers that need `exp`, `ln` or `erf` do not
+//! [`Scalar`], so `Linear`, `Residual`, tuples and arrays, `Mse`, `Huber`, `Sgd`,
+//! `SgdMomentum`, `Relu` and `LeakyRelu` work with it unchanged, and it has its own `Gelu`,
+//! `Tanh` and `Sigmoid` (piecewise cubic tables, see [`activation`]) and its own
+//! [`CrossEntropy`](crate::CrossEntropy) (a log-softmax in integer arithmetic; its error
+//! bounds are in its docs). It is not a [`Float`](crate::Float): `Adam`, `GeluErf`, `Silu`,
+//! `BceWithLogits` and the other parts that need `exp`, `ln` or `erf` of any argument do not
 //! compile for it.
 //!
 //! # Saturation is the fixed-point NaN
@@ -36,7 +38,9 @@
 //!   infinities give rails); to `f64` is exact.
 
 pub mod activation;
+mod cross_entropy;
 mod cubic;
+mod exp_ln;
 mod linear;
 mod tables;
 mod wide;
