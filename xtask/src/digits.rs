@@ -18,12 +18,13 @@ use skipgrad::params::image;
 use skipgrad::{Buffers, CrossEntropy, Module, Params, Trainer, Zeroed};
 use skipgrad_digits::metrics::evaluate;
 use skipgrad_digits::{Digits, Domain, Net, PIXELS};
-use skipgrad_harness::safetensors;
 use skipgrad_scenarios::digits_adapt::{
     self, adapt_steps, optimizer, FULL, FULL_LEARNING_RATE, HEAD_LEARNING_RATE, RECOVERY_POINTS,
     SCENARIO, STEPS, TRAINED,
 };
 use skipgrad_scenarios::NoMeter;
+
+use crate::returned::Returned;
 
 /// True for the digits scenarios.
 pub fn is_digits(name: &str) -> bool {
@@ -65,13 +66,6 @@ pub fn returned(
     let mut net: Box<Net> = Box::new(Zeroed::ZERO);
     image::load(&mut *net, &bytes[..])
         .map_err(|e| anyhow::anyhow!("{triple}: {name}: the returned image: {e}"))?;
-    let st = safetensors::write(&*net, "", &[("skipgrad", name)]);
-    let mut back: Box<Net> = Box::new(Zeroed::ZERO);
-    safetensors::load(&mut *back, &st, "").context("re-reading the returned safetensors")?;
-    anyhow::ensure!(
-        back.weights_hash() == net.weights_hash(),
-        "{triple}: the returned safetensors do not hold the device's weights"
-    );
     let word = |key: &str| -> anyhow::Result<u64> {
         lines
             .iter()
@@ -98,13 +92,13 @@ pub fn returned(
         json["correct_after"].as_f64().unwrap_or(-1.0) / test == json["accuracy_after"],
         "{triple}: {name}: correct_after and accuracy_after disagree"
     );
-    std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
-    let path = out_dir.join(format!("{name}.safetensors"));
-    std::fs::write(&path, &st).with_context(|| format!("writing {}", path.display()))?;
-    let json_path = out_dir.join(format!("{name}.json"));
-    std::fs::write(&json_path, json.to_string() + "\n")
-        .with_context(|| format!("writing {}", json_path.display()))?;
-    Ok(path)
+    Returned {
+        triple,
+        stem: name,
+        prefix: "",
+        metadata: &[("skipgrad", name)],
+    }
+    .write(&*net, out_dir, &json)
 }
 
 /// The device domain's offset, in grey levels.
@@ -275,6 +269,7 @@ fn plot(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use skipgrad_harness::safetensors;
 
     /// The host's own report goes through the checks and the decoding the device's does.
     #[test]

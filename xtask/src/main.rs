@@ -27,6 +27,7 @@ mod mcu;
 mod mutants;
 mod qemu;
 mod report;
+mod returned;
 mod roundtrip;
 mod roundtrip_q16;
 mod scenarios;

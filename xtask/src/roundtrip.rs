@@ -15,12 +15,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use skipgrad::params::image;
-use skipgrad::{Params, Zeroed};
+use skipgrad::Zeroed;
 use skipgrad_harness::command::convert;
 use skipgrad_harness::model::{NetworkArgs, NetworkName};
-use skipgrad_harness::safetensors;
 use skipgrad_notebook::network::{INPUT, PREFIX, TARGET};
 use skipgrad_scenarios::roundtrip::{self, Model, IMAGE};
+
+use crate::returned::{self, Returned};
 
 /// PyTorch's file, imported, is the image the firmware flashes.
 pub fn check_import(root: &Path) -> anyhow::Result<()> {
@@ -42,16 +43,7 @@ pub fn check_import(root: &Path) -> anyhow::Result<()> {
 
 /// The value of a report line `<label> <decimal> 0x<bits>`, exactly.
 fn value(lines: &[String], label: &str) -> anyhow::Result<f32> {
-    lines
-        .iter()
-        .find_map(|l| match l.split_whitespace().collect::<Vec<_>>()[..] {
-            [l, _, bits] if l == label => {
-                u32::from_str_radix(bits.trim_start_matches("0x"), 16).ok()
-            }
-            _ => None,
-        })
-        .map(f32::from_bits)
-        .with_context(|| format!("no `{label} <decimal> 0x<bits>` line"))
+    returned::line_bits(lines, label).map(f32::from_bits)
 }
 
 /// Decodes the device's returned image and writes it as safetensors under `out_dir`; returns
@@ -63,16 +55,6 @@ pub fn returned(triple: &str, lines: &[String], out_dir: &Path) -> anyhow::Resul
     let mut opt = roundtrip::optimizer().context("the optimizer")?;
     image::load_with(&mut model, &mut opt, &bytes)
         .map_err(|e| anyhow::anyhow!("{triple}: the returned image: {e}"))?;
-    let st = safetensors::write(&model, PREFIX, &[("skipgrad", "roundtrip")]);
-    let mut back = Model::ZERO;
-    safetensors::load(&mut back, &st, PREFIX).context("re-reading the returned safetensors")?;
-    anyhow::ensure!(
-        back.weights_hash() == model.weights_hash(),
-        "{triple}: the returned safetensors do not hold the device's weights"
-    );
-    std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
-    let path = out_dir.join("returned.safetensors");
-    std::fs::write(&path, &st).with_context(|| format!("writing {}", path.display()))?;
     let json = serde_json::json!({
         "network": "notebook (with shortcuts)",
         "target_triple": triple,
@@ -82,15 +64,19 @@ pub fn returned(triple: &str, lines: &[String], out_dir: &Path) -> anyhow::Resul
         "output": f64::from(value(lines, "output")?),
         "loss": f64::from(value(lines, "loss")?),
     });
-    let json_path = out_dir.join("returned.json");
-    std::fs::write(&json_path, json.to_string() + "\n")
-        .with_context(|| format!("writing {}", json_path.display()))?;
-    Ok(path)
+    Returned {
+        triple,
+        stem: "returned",
+        prefix: PREFIX,
+        metadata: &[("skipgrad", "roundtrip")],
+    }
+    .write(&model, out_dir, &json)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use skipgrad_harness::safetensors;
 
     /// The host's own report goes through the same checks the device's does.
     #[test]

@@ -20,13 +20,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use skipgrad::params::{convert as renumber, image, Saturation};
-use skipgrad::{Params, Zeroed};
+use skipgrad::Zeroed;
 use skipgrad_harness::command::convert;
 use skipgrad_harness::model::{ModelArgs, NetworkArgs, NetworkName, Number};
 use skipgrad_harness::notebook::WithShortcut;
-use skipgrad_harness::safetensors;
 use skipgrad_notebook::network::{INPUT, PREFIX, TARGET};
 use skipgrad_scenarios::roundtrip_q16::{self, Model, QUANTISED};
+
+use crate::returned::{self, Returned};
 
 /// `skipgrad convert --network notebook --number q16.16` of PyTorch's file is the image of
 /// the weights the scenario starts from, and they are numpy's rounding of PyTorch's values.
@@ -87,16 +88,7 @@ fn check_numpy(root: &Path) -> anyhow::Result<()> {
 
 /// The value of a report line `<label> <decimal> 0x<bits>` of a Q16.16 number, exactly.
 fn value(lines: &[String], label: &str) -> anyhow::Result<f64> {
-    lines
-        .iter()
-        .find_map(|l| match l.split_whitespace().collect::<Vec<_>>()[..] {
-            [l, _, bits] if l == label => {
-                u32::from_str_radix(bits.trim_start_matches("0x"), 16).ok()
-            }
-            _ => None,
-        })
-        .map(|bits| skipgrad::Q16::from_bits(bits as i32).to_f64())
-        .with_context(|| format!("no `{label} <decimal> 0x<bits>` line"))
+    returned::line_bits(lines, label).map(|bits| skipgrad::Q16::from_bits(bits as i32).to_f64())
 }
 
 /// Decodes the device's returned image, converts it to `f32` and writes it as safetensors
@@ -125,16 +117,6 @@ pub fn returned(triple: &str, lines: &[String], out_dir: &Path) -> anyhow::Resul
         summary.saturated == 0 && summary.flushed == 0 && max_error <= 0.0,
         "{triple}: the returned weights do not convert to f32 within half an ulp: {summary:?}"
     );
-    let st = safetensors::write(&float, PREFIX, &[("skipgrad", "roundtrip-q16")]);
-    let mut back = WithShortcut::<f32>::ZERO;
-    safetensors::load(&mut back, &st, PREFIX).context("re-reading the returned safetensors")?;
-    anyhow::ensure!(
-        back.weights_hash() == float.weights_hash(),
-        "{triple}: the returned safetensors do not hold the device's weights"
-    );
-    std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
-    let path = out_dir.join("returned.safetensors");
-    std::fs::write(&path, &st).with_context(|| format!("writing {}", path.display()))?;
     let json = serde_json::json!({
         "network": "notebook (with shortcuts), trained in q16.16",
         "target_triple": triple,
@@ -144,16 +126,20 @@ pub fn returned(triple: &str, lines: &[String], out_dir: &Path) -> anyhow::Resul
         "output": value(lines, "output")?,
         "loss": value(lines, "loss")?,
     });
-    let json_path = out_dir.join("returned.json");
-    std::fs::write(&json_path, json.to_string() + "\n")
-        .with_context(|| format!("writing {}", json_path.display()))?;
-    Ok(path)
+    Returned {
+        triple,
+        stem: "returned",
+        prefix: PREFIX,
+        metadata: &[("skipgrad", "roundtrip-q16")],
+    }
+    .write(&float, out_dir, &json)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use skipgrad::Module;
+    use skipgrad_harness::safetensors;
 
     /// The host's own run goes through the device's checks: PyTorch's weights quantised as
     /// `skipgrad convert` quantises them, trained, exported to safetensors that load back into
