@@ -121,10 +121,10 @@ pub(super) fn forward<const IN: usize, const OUT: usize>(
 ) -> [Q16; OUT] {
     if SPLIT {
         if split_fits(const { split_bits(IN) }, w, x, &[]) {
-            return split_forward(w, b, x);
+            return sum_forward(Split::ZERO, w, b, x);
         }
     } else if below(const { wide_bits(IN) }, x) {
-        return wide_forward(w, b, x);
+        return sum_forward(Wide(0), w, b, x);
     }
     exact_forward(w, b, x)
 }
@@ -140,10 +140,10 @@ pub(super) fn backward<const IN: usize, const OUT: usize>(
 ) -> [Q16; IN] {
     if SPLIT {
         if split_fits(const { split_bits(OUT) }, w, x, dy) {
-            return split_backward(w, x, dy, gw, gb);
+            return sum_backward(Split::ZERO, w, x, dy, gw, gb);
         }
     } else if below(const { wide_bits(OUT) }, dy) {
-        return wide_backward(w, x, dy, gw, gb);
+        return sum_backward(Wide(0), w, x, dy, gw, gb);
     }
     exact_backward(w, x, dy, gw, gb)
 }
@@ -156,10 +156,10 @@ pub(super) fn backward_input<const IN: usize, const OUT: usize>(
 ) -> [Q16; IN] {
     if SPLIT {
         if split_fits(const { split_bits(OUT) }, w, dy, &[]) {
-            return split_backward_input(w, dy);
+            return sum_backward_input(Split::ZERO, w, dy);
         }
     } else if below(const { wide_bits(OUT) }, dy) {
-        return wide_backward_input(w, dy);
+        return sum_backward_input(Wide(0), w, dy);
     }
     let mut dx = [0i64; IN];
     for (w, d) in w.iter().zip(dy) {
@@ -245,27 +245,77 @@ fn split_fits<const IN: usize, const OUT: usize>(
     bits != 0 && m >> bits == 0
 }
 
+/// A dot product's exact sum, as a kernel keeps it: [`Split`] on the Cortex-M0, [`Wide`]
+/// elsewhere. Both give the generic kernels' bits for the values their bounds admit.
+trait Sum: Copy {
+    /// `self + a b`, exactly.
+    fn mul_acc(self, a: Q16, b: Q16) -> Self;
+    /// The sum rounded once to the nearest unit.
+    fn rounded(self) -> Q16;
+    /// `a b` rounded, as `Q16::mul` rounds it (a weight gradient's term).
+    fn product(a: Q16, b: Q16) -> Q16;
+}
+
+impl Sum for Split {
+    #[inline(always)]
+    fn mul_acc(self, a: Q16, b: Q16) -> Self {
+        Split::mul_acc(self, a, b)
+    }
+
+    #[inline(always)]
+    fn rounded(self) -> Q16 {
+        Split::rounded(self)
+    }
+
+    /// `split_bits` is at most 23, so `a b` takes the 32-bit rounded product of `Q16::mul`
+    /// (the same bits).
+    #[inline(always)]
+    fn product(a: Q16, b: Q16) -> Q16 {
+        Q16(wide::rounded_small(a.to_bits(), b.to_bits()))
+    }
+}
+
+/// An exact sum of 64-bit products, for sums [`wide_bits`] bounds.
+#[derive(Clone, Copy)]
+struct Wide(i64);
+
+impl Sum for Wide {
+    #[inline(always)]
+    fn mul_acc(self, a: Q16, b: Q16) -> Self {
+        Wide(self.0.wrapping_add(wide::product(a.to_bits(), b.to_bits())))
+    }
+
+    #[inline(always)]
+    fn rounded(self) -> Q16 {
+        round(self.0)
+    }
+
+    #[inline(always)]
+    fn product(a: Q16, b: Q16) -> Q16 {
+        a * b
+    }
+}
+
+/// `W x + b`, each output's sum from `zero`.
 #[inline(always)]
-fn split_forward<const IN: usize, const OUT: usize>(
+fn sum_forward<A: Sum, const IN: usize, const OUT: usize>(
+    zero: A,
     w: &[[Q16; IN]; OUT],
     b: &[Q16; OUT],
     x: &[Q16; IN],
 ) -> [Q16; OUT] {
     let mut y = *b;
     for (y, w) in y.iter_mut().zip(w) {
-        let s = w
-            .iter()
-            .zip(x)
-            .fold(Split::ZERO, |s, (w, x)| s.mul_acc(*w, *x));
+        let s = w.iter().zip(x).fold(zero, |s, (w, x)| s.mul_acc(*w, *x));
         *y = s.rounded() + *y;
     }
     y
 }
 
-/// `split_bits` is at most 23, so every `d x` takes the 32-bit rounded product of
-/// `Q16::mul` (the same bits).
+/// Adds `dy x^T` into `gw` and `dy` into `gb`, returns `W^T dy`, each sum from `zero`.
 #[inline(always)]
-fn split_backward<const IN: usize, const OUT: usize>(
+fn sum_backward<A: Sum, const IN: usize, const OUT: usize>(
+    zero: A,
     w: &[[Q16; IN]; OUT],
     x: &[Q16; IN],
     dy: &[Q16; OUT],
@@ -275,22 +325,22 @@ fn split_backward<const IN: usize, const OUT: usize>(
     for ((g, gb), d) in gw.iter_mut().zip(gb.iter_mut()).zip(dy) {
         *gb += *d;
         for (g, x) in g.iter_mut().zip(x) {
-            *g += Q16(wide::rounded_small(d.to_bits(), x.to_bits()));
+            *g += A::product(*d, *x);
         }
     }
-    split_backward_input(w, dy)
+    sum_backward_input(zero, w, dy)
 }
 
-/// Input gradient `k` is the dot product of column `k` of `W` with `dy`, summed in two
-/// registers.
+/// Input gradient `k` is the dot product of column `k` of `W` with `dy`, from `zero`.
 #[inline(always)]
-fn split_backward_input<const IN: usize, const OUT: usize>(
+fn sum_backward_input<A: Sum, const IN: usize, const OUT: usize>(
+    zero: A,
     w: &[[Q16; IN]; OUT],
     dy: &[Q16; OUT],
 ) -> [Q16; IN] {
     let mut dx = [Q16::ZERO; IN];
     for (k, dx) in dx.iter_mut().enumerate() {
-        let s = w.iter().zip(dy).fold(Split::ZERO, |s, (row, d)| {
+        let s = w.iter().zip(dy).fold(zero, |s, (row, d)| {
             s.mul_acc(row.get(k).copied().unwrap_or(Q16::ZERO), *d)
         });
         *dx = s.rounded();
@@ -310,56 +360,6 @@ fn below(bits: u32, values: &[Q16]) -> bool {
 #[inline(always)]
 fn round(acc: i64) -> Q16 {
     Q16::round_shift(acc.wrapping_add(0x8000))
-}
-
-#[inline(always)]
-fn wide_forward<const IN: usize, const OUT: usize>(
-    w: &[[Q16; IN]; OUT],
-    b: &[Q16; OUT],
-    x: &[Q16; IN],
-) -> [Q16; OUT] {
-    let mut y = *b;
-    for (y, w) in y.iter_mut().zip(w) {
-        let acc = w.iter().zip(x).fold(0i64, |acc, (w, x)| {
-            acc.wrapping_add(wide::product(w.to_bits(), x.to_bits()))
-        });
-        *y = round(acc) + *y;
-    }
-    y
-}
-
-#[inline(always)]
-fn wide_backward<const IN: usize, const OUT: usize>(
-    w: &[[Q16; IN]; OUT],
-    x: &[Q16; IN],
-    dy: &[Q16; OUT],
-    gw: &mut [[Q16; IN]; OUT],
-    gb: &mut [Q16; OUT],
-) -> [Q16; IN] {
-    for ((g, gb), d) in gw.iter_mut().zip(gb.iter_mut()).zip(dy) {
-        *gb += *d;
-        for (g, x) in g.iter_mut().zip(x) {
-            *g += *d * *x;
-        }
-    }
-    wide_backward_input(w, dy)
-}
-
-/// Input gradient `k` is the dot product of column `k` of `W` with `dy`, one register pair.
-#[inline(always)]
-fn wide_backward_input<const IN: usize, const OUT: usize>(
-    w: &[[Q16; IN]; OUT],
-    dy: &[Q16; OUT],
-) -> [Q16; IN] {
-    let mut dx = [Q16::ZERO; IN];
-    for (k, dx) in dx.iter_mut().enumerate() {
-        let acc = w.iter().zip(dy).fold(0i64, |acc, (row, d)| {
-            let w = row.get(k).copied().unwrap_or(Q16::ZERO);
-            acc.wrapping_add(wide::product(w.to_bits(), d.to_bits()))
-        });
-        *dx = round(acc);
-    }
-    dx
 }
 
 #[cfg(test)]
@@ -425,19 +425,23 @@ mod tests {
             let (split_in, split_out) = (split_bits(IN), split_bits(OUT));
             if split_fits(split_in, &w, &x, &[]) {
                 assert_eq!(
-                    split_forward(&w, &b, &x),
+                    sum_forward(Split::ZERO, &w, &b, &x),
                     want_y,
                     "{IN}x{OUT} split forward"
                 );
                 taken[0] += 1;
             }
             if below(wide_bits(IN), &x) {
-                assert_eq!(wide_forward(&w, &b, &x), want_y, "{IN}x{OUT} wide forward");
+                assert_eq!(
+                    sum_forward(Wide(0), &w, &b, &x),
+                    want_y,
+                    "{IN}x{OUT} wide forward"
+                );
                 taken[1] += 1;
             }
             if split_fits(split_out, &w, &dy, &[]) {
                 assert_eq!(
-                    split_backward_input(&w, &dy),
+                    sum_backward_input(Split::ZERO, &w, &dy),
                     want_dx,
                     "{IN}x{OUT} split input"
                 );
@@ -445,7 +449,7 @@ mod tests {
             }
             if below(wide_bits(OUT), &dy) {
                 assert_eq!(
-                    wide_backward_input(&w, &dy),
+                    sum_backward_input(Wide(0), &w, &dy),
                     want_dx,
                     "{IN}x{OUT} wide input"
                 );
@@ -453,13 +457,13 @@ mod tests {
             }
             if split_fits(split_out, &w, &x, &dy) {
                 let mut g = g0;
-                let dx = split_backward(&w, &x, &dy, &mut g.0, &mut g.1);
+                let dx = sum_backward(Split::ZERO, &w, &x, &dy, &mut g.0, &mut g.1);
                 assert_eq!((dx, g), (want_dx, want), "{IN}x{OUT} split backward");
                 taken[4] += 1;
             }
             if below(wide_bits(OUT), &dy) {
                 let mut g = g0;
-                let dx = wide_backward(&w, &x, &dy, &mut g.0, &mut g.1);
+                let dx = sum_backward(Wide(0), &w, &x, &dy, &mut g.0, &mut g.1);
                 assert_eq!((dx, g), (want_dx, want), "{IN}x{OUT} wide backward");
                 taken[5] += 1;
             }
@@ -511,10 +515,13 @@ mod tests {
         }
         let big = [Q16(i32::MIN)];
         assert!(below(wide_bits(1), &big));
-        assert_eq!(wide_forward(&[big], &[Q16::ZERO], &big), [Q16::MAX]);
+        assert_eq!(sum_forward(Wide(0), &[big], &[Q16::ZERO], &big), [Q16::MAX]);
         let edge = [Q16(-(1 << 23))];
         assert!(split_fits(split_bits(1), &[edge], &edge, &[]));
         assert!(!split_fits(split_bits(1), &[edge], &[Q16(1 << 23)], &[]));
-        assert_eq!(split_forward(&[edge], &[Q16::ZERO], &edge), [Q16(1 << 30)]);
+        assert_eq!(
+            sum_forward(Split::ZERO, &[edge], &[Q16::ZERO], &edge),
+            [Q16(1 << 30)]
+        );
     }
 }
