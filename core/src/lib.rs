@@ -9,10 +9,6 @@
     clippy::panic
 )]
 
-// Tests print their measured figures (`cargo test -- --nocapture`).
-#[cfg(test)]
-extern crate std;
-
 pub mod data;
 pub mod layer;
 pub mod loss;

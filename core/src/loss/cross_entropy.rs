@@ -60,8 +60,8 @@ use crate::number::Float;
 /// every difference of two logits in `[-24, 24]` (3,145,729 inputs) and 200,000 random
 /// vectors each of 3, 10 and 16 logits, against `f64`; PyTorch's float64 results on 172
 /// samples of 2 to 16 logits and 5 batches (`tools/cross_entropy_q16_fixture.py`) are
-/// within the bounds too (`cargo test --release -p skipgrad --lib q16::cross_entropy --
-/// --nocapture` prints every figure).
+/// within the bounds too (`cargo test --release -p skipgrad --lib q16::cross_entropy` holds
+/// every figure to its four decimals).
 ///
 /// Saturation: a rail among the logits (a forward pass that saturated) gives a rail loss
 /// and rail gradients, and a loss beyond the range (`max(y) - y_t` near 32768) is the rail

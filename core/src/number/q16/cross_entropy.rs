@@ -176,6 +176,7 @@ mod fixture;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::number::q16::is_stated;
     use crate::{Buffers, Linear, Scalar, Sgd, StepError, Trainer, Zeroed};
 
     /// The stated bounds (see [`CrossEntropy`]), in units of `2^-16`, for `n` logits: the
@@ -251,8 +252,23 @@ mod tests {
             loss_worst <= 0.5 + loss_bound && grad_worst <= grad_bound,
             "batches: loss {loss_worst:.4}, gradient {grad_worst:.4} units"
         );
-        std::println!("PyTorch fixture, worst loss and gradient errors in units of 2^-16:");
-        std::println!("  2, 3, 10, 16 logits: {figures:.4?}; batches of 4 x 10: ({loss_worst:.4}, {grad_worst:.4})");
+        // The figures the docs quote: 2, 3, 10, 16 logits, then batches of 4 x 10.
+        let stated = [
+            (0.4908, 0.5001),
+            (0.4712, 0.4977),
+            (0.4997, 0.4998),
+            (0.4771, 0.4997),
+        ];
+        assert!(
+            figures
+                .iter()
+                .zip(stated)
+                .all(|((l, g), (sl, sg))| is_stated(*l, sl) && is_stated(*g, sg))
+                && is_stated(loss_worst, 0.2657)
+                && is_stated(grad_worst, 0.4928),
+            "PyTorch fixture, worst (loss, gradient) in units of 2^-16: {figures:.6?}; \
+             batches of 4 x 10: ({loss_worst:.6}, {grad_worst:.6})"
+        );
     }
 
     /// The loss and gradient of `[d, 0]` with target 0 in `f64`: `softplus(-d)` and
@@ -280,11 +296,15 @@ mod tests {
             loss_worst = loss_worst.max(units(CrossEntropy.sum(&y, &0), loss));
             grad_worst = grad_worst.max(units(g[0], g0)).max(units(g[1], -g0));
         }
-        std::println!("two logits, every difference in [-24, 24]: loss {loss_worst:.4}, gradient {grad_worst:.4} units of 2^-16");
         let (loss_bound, grad_bound) = bounds(2, 1);
         assert!(
             loss_worst <= loss_bound && grad_worst <= grad_bound,
             "{loss_worst} {grad_worst}"
+        );
+        assert!(
+            is_stated(loss_worst, 0.5749) && is_stated(grad_worst, 0.5196),
+            "two logits, every difference in [-24, 24]: loss {loss_worst:.6}, gradient \
+             {grad_worst:.6} units of 2^-16 (stated 0.5749, 0.5196)"
         );
     }
 
@@ -333,8 +353,14 @@ mod tests {
             (10, random_worst::<10>(200_000, 2)),
             (16, random_worst::<16>(200_000, 3)),
         ];
-        std::println!(
-            "random logits, (N, (loss, gradient)) worst in units of 2^-16: {figures:.4?}"
+        // The figures the docs quote.
+        let stated = [(0.5642, 0.5167), (0.5619, 0.5161), (0.5581, 0.5179)];
+        assert!(
+            figures
+                .iter()
+                .zip(stated)
+                .all(|((_, (l, g)), (sl, sg))| is_stated(*l, sl) && is_stated(*g, sg)),
+            "random logits, (N, (loss, gradient)) worst in units of 2^-16: {figures:.6?}"
         );
         for (n, (loss, grad)) in figures {
             let (loss_bound, grad_bound) = bounds(n, 1);

@@ -129,7 +129,7 @@ mod tests {
                 }
             }
             assert!(
-                (worst - stated).abs() <= 0.5e-4 && h == hash,
+                crate::number::q16::is_stated(worst, stated) && h == hash,
                 "{name}: worst error {worst:.6} units (stated {stated}), hash {h:#010x}"
             );
         }
@@ -160,7 +160,7 @@ mod tests {
                 }
             }
             assert!(
-                (worst - stated).abs() <= 0.5e-4 && h == hash,
+                crate::number::q16::is_stated(worst, stated) && h == hash,
                 "{name}: worst error {worst:.6} units (stated {stated}), hash {h:#010x}"
             );
         }

@@ -51,6 +51,13 @@ use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAss
 use crate::number::{Format, Scalar};
 use crate::zeroed::Zeroed;
 
+/// True if a measured figure is `stated` to its four decimals: the figures the docs and
+/// README quote are held by the tests that measure them.
+#[cfg(test)]
+fn is_stated(figure: f64, stated: f64) -> bool {
+    (figure - stated).abs() <= 0.5e-4
+}
+
 /// Signed Q16.16 fixed point: an `i32` in units of `2^-16`, saturating (see the [module
 /// docs](self)).
 ///
