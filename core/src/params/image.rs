@@ -1036,6 +1036,20 @@ mod tests {
         assert_eq!(a, b);
     }
 
+    /// A borrowed layer's values are stepped over, not read into the next layer: the head
+    /// after it gets the image's head, bit for bit.
+    #[test]
+    fn borrowed_parts_are_stepped_over_on_load() {
+        type F = (Linear<f32, 2, 2>, Linear<f32, 2, 1>);
+        let a: F = Params::torch_init(&mut TorchInit::new(1));
+        let mut buf = [0u8; Image::<F, f32>::SIZE];
+        save(&a, &mut buf).unwrap();
+        let front = Linear::<f32, 2, 2>::ZERO;
+        let mut b = (crate::NoGrad(&front), Linear::<f32, 2, 1>::ZERO);
+        load(&mut b, &buf).unwrap();
+        assert_eq!((b.0 .0, b.1), (&front, a.1));
+    }
+
     /// Model and optimizer: one image, loaded together; a bad state value leaves both alone.
     #[test]
     fn optimizer_state_round_trips_atomically() {
@@ -1202,6 +1216,23 @@ mod tests {
             })
         );
         assert_eq!((m2, opt2.started()), (Net::ZERO, false));
+        // In the second tensor (the first layer's bias, after its 9 weights): named so.
+        let mut b = [0u8; I::SIZE];
+        save_with(&m, &opt, &mut b).unwrap();
+        let at = 20 + 4 * 22 + 4 * 10;
+        b[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+        let n = b.len();
+        let crc = Crc32::of(&b[..n - 4]);
+        b[n - 4..].copy_from_slice(&crc.to_le_bytes());
+        let (mut m2, mut opt2) = (Net::ZERO, SgdMomentum::<f32, Net>::new(0.1, 0.9).unwrap());
+        assert_eq!(
+            load_with(&mut m2, &mut opt2, &b),
+            Err(ImageError::InvalidState {
+                buffer: 0,
+                tensor: 1,
+                element: 1
+            })
+        );
         let mut s = heapless::String::<64>::new();
         let _ = write!(s, "{}", WriteError::<()>::WriteZero);
         assert_eq!(s.as_str(), "writing the image: the writer took no bytes");
