@@ -217,7 +217,9 @@ impl Q16 {
         Self::round_shift(wide::product(self.0, rhs.0) + 0x8000)
     }
 
-    /// The quotient rounded to the nearest unit (halves away from zero), saturated.
+    /// The quotient rounded to the nearest unit (halves away from zero), saturated. A zero
+    /// divisor gives the rail of the dividend's sign, and `0 / 0` gives [`Q16::MAX`], as NaN
+    /// does in [`Q16::from_f64`].
     #[inline]
     fn div_round(self, rhs: Self) -> Self {
         let n = i64::from(self.0) << 16;
@@ -526,6 +528,7 @@ mod tests {
         assert_eq!(q(-2.0) / q(3.0), Q16(-43691));
         assert_eq!(q(1.0) / Q16::ZERO, Q16::MAX);
         assert_eq!(q(-1.0) / Q16::ZERO, Q16::MIN);
+        assert_eq!(Q16::ZERO / Q16::ZERO, Q16::MAX);
         assert_eq!(Q16::MAX + Q16::ONE, Q16::MAX);
         assert_eq!(q(-20000.0) - q(20000.0), Q16(i32::MIN));
     }
@@ -585,6 +588,17 @@ mod tests {
         }
         assert_eq!(Scalar::sqrt(q(2.0)).to_bits(), 92681); // floor(sqrt(2) 2^16)
         assert_eq!(Scalar::sqrt(q(-1.0)), Q16::MIN);
+        // Rounded down exactly, over every 4,099th value, the powers of two and the largest:
+        // r^2 <= v 2^16 < (r + 1)^2.
+        let powers = (0..31).map(|k| 1i32 << k);
+        for v in (0..=i32::MAX).step_by(4099).chain(powers).chain([i32::MAX]) {
+            let n = (v as u64) << 16;
+            let r = Scalar::sqrt(Q16(v)).to_bits() as u64;
+            assert!(
+                r * r <= n && n < (r + 1) * (r + 1),
+                "sqrt of {v} units: {r}"
+            );
+        }
     }
 
     #[test]
