@@ -416,11 +416,18 @@ mod tests {
             let want_dx = sample::narrow_backward(&w, &x, &dy, &mut want.0, &mut want.1);
             assert_eq!(sample::narrow_backward_input(&w, &dy), want_dx);
 
-            assert_eq!(forward(&w, &b, &x), want_y, "{IN}x{OUT} forward");
+            // Through `Scalar`'s hooks, as the layers call them.
+            assert_eq!(
+                Q16::linear_forward(&w, &b, &x),
+                want_y,
+                "{IN}x{OUT} forward"
+            );
             let mut got = g0;
-            assert_eq!(backward(&w, &x, &dy, &mut got.0, &mut got.1), want_dx);
+            let dx = Q16::linear_backward(&w, &x, &dy, &mut got.0, &mut got.1);
+            assert_eq!(dx, want_dx, "{IN}x{OUT} backward");
             assert_eq!(got, want, "{IN}x{OUT} gradients");
-            assert_eq!(backward_input(&w, &dy), want_dx, "{IN}x{OUT} input");
+            let dx = Q16::linear_backward_input(&w, &dy);
+            assert_eq!(dx, want_dx, "{IN}x{OUT} input");
 
             let (split_in, split_out) = (split_bits(IN), split_bits(OUT));
             if split_fits(split_in, &w, &x, &[]) {
