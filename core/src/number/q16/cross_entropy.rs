@@ -439,6 +439,26 @@ mod tests {
 
     /// Exact cases: equal logits (ln N), a class 30 ahead (its exponential is 0), one unit
     /// of gradient per term, and shares: `terms` divides the gradient before its one rounding.
+    /// `round(2^31 / terms)`, halves up, in a table (and the clamp past `u32::MAX`).
+    #[test]
+    fn weights_are_rounded_shares() {
+        let n = |t: usize| NonZeroUsize::new(t).unwrap_or(NonZeroUsize::MIN);
+        for (terms, want) in [
+            (1, 1i64 << 31),
+            (2, 1 << 30),
+            (3, 715_827_883),
+            (7, 306_783_378),
+            (10, 214_748_365),
+            (1 << 31, 1),
+            (3 << 30, 1),
+            (u32::MAX as usize, 1),
+        ] {
+            assert_eq!(weight(n(terms)), want, "{terms} terms");
+        }
+        #[cfg(target_pointer_width = "64")]
+        assert_eq!(weight(n(1 << 33)), 1);
+    }
+
     #[test]
     fn exact_cases_and_shares() {
         // ln 2 = 45426.09 units; ln 16 = 181704.4.
