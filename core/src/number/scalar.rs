@@ -106,6 +106,13 @@ pub trait Scalar:
         }
     }
 
+    /// Whether an optimizer's element-wise update is written out inside each tensor's walk,
+    /// where the tensor's length is a constant (floats: a multiply-add per value, unrolled),
+    /// or runs as one out-of-line loop that every tensor of every shape calls (fixed point:
+    /// a saturating product is dozens of instructions of code, and one copy of it keeps a
+    /// microcontroller's flash small). The same values either way.
+    const UPDATE_IN_LINE: bool = true;
+
     /// `self * rhs` rounded at random, for stochastic rounding
     /// ([`Stochastic`](crate::optimizer::Stochastic)): in fixed point the exact product is
     /// rounded up with a probability equal to the fraction of a unit it is rounded off by,

@@ -167,6 +167,10 @@ fn stage<T: Scalar, R: Rounding>(
     rounding: &mut R,
     probe: &mut T::Probe,
 ) {
+    if !T::UPDATE_IN_LINE {
+        *probe = stage_out_of_line(p, g, lr, rounding, *probe);
+        return;
+    }
     // The probe in a local for the tensor's loop: through the pointer, every store to `g`
     // could alias it, and it would be loaded and stored once per element.
     let mut folded = *probe;
@@ -214,6 +218,26 @@ fn stage<T: Scalar, R: Rounding>(
         }
     }
     *probe = folded;
+}
+
+/// [`stage`] as one loop over a tensor of any length, out of line: for a number type whose
+/// update is large ([`Scalar::UPDATE_IN_LINE`] false, fixed point), one copy for every tensor
+/// of the model instead of one per tensor shape, unrolled.
+#[inline(never)]
+fn stage_out_of_line<T: Scalar, R: Rounding>(
+    p: &[T],
+    g: &mut [T],
+    lr: T,
+    rounding: &mut R,
+    probe: T::Probe,
+) -> T::Probe {
+    let mut folded = probe;
+    for (p, g) in p.iter().zip(g.iter_mut()) {
+        let new = *p - rounding.product(lr, *g);
+        folded = T::probe_update(folded, new, *g);
+        *g = new;
+    }
+    folded
 }
 
 /// `p = g; g = 0` over one tensor: the staged new values into the model, the gradients
