@@ -207,13 +207,31 @@ impl Q16 {
     }
 
     /// The product rounded to the nearest unit (halves up), saturated. On the Cortex-M0,
-    /// operands below 128 take a 32-bit path with three multiplications (the same bits).
+    /// operands below 128 take a 32-bit path with three multiplications (the same bits), and
+    /// the others [`Q16::mul_round_wide`], out of line.
     #[inline(always)]
     fn mul_round(self, rhs: Self) -> Self {
         #[cfg(all(target_arch = "arm", not(target_feature = "v7")))]
-        if wide::small(self.0) & wide::small(rhs.0) {
-            return Self(wide::rounded_small(self.0, rhs.0));
+        {
+            if wide::small(self.0) & wide::small(rhs.0) {
+                Self(wide::rounded_small(self.0, rhs.0))
+            } else {
+                self.mul_round_wide(rhs)
+            }
         }
+        #[cfg(not(all(target_arch = "arm", not(target_feature = "v7"))))]
+        {
+            self.mul_round_wide(rhs)
+        }
+    }
+
+    /// [`Q16::mul_round`] from the exact 64-bit product. On the Cortex-M0 (four 32-bit
+    /// multiplications and their carries, about 90 bytes of code) one copy, out of line, for
+    /// every product of operands beyond 128, which training rarely meets; elsewhere one
+    /// `smull` or `mul`, in line.
+    #[cfg_attr(all(target_arch = "arm", not(target_feature = "v7")), inline(never))]
+    #[cfg_attr(not(all(target_arch = "arm", not(target_feature = "v7"))), inline(always))]
+    fn mul_round_wide(self, rhs: Self) -> Self {
         Self::round_shift(wide::product(self.0, rhs.0) + 0x8000)
     }
 
