@@ -202,8 +202,16 @@ impl Q16 {
         if (high.wrapping_add(0x7fff) as u32) < 0xfffe {
             Self((v >> 16) as i32)
         } else {
-            Self::saturate(v >> 16)
+            Self::saturate_shifted(v)
         }
+    }
+
+    /// `saturate(v >> 16)`: [`Q16::round_shift`]'s rare case, out of line (one copy instead
+    /// of two 64-bit comparisons at every product and sum).
+    #[cold]
+    #[inline(never)]
+    fn saturate_shifted(v: i64) -> Self {
+        Self::saturate(v >> 16)
     }
 
     /// The product rounded to the nearest unit (halves up), saturated. On the Cortex-M0,
