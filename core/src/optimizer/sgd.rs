@@ -167,7 +167,7 @@ fn stage<T: Scalar, R: Rounding>(
     rounding: &mut R,
     probe: &mut T::Probe,
 ) {
-    if !T::UPDATE_IN_LINE {
+    if !T::UNROLL {
         *probe = stage_out_of_line(p, g, lr, rounding, *probe);
         return;
     }
@@ -221,7 +221,7 @@ fn stage<T: Scalar, R: Rounding>(
 }
 
 /// [`stage`] as one loop over a tensor of any length, out of line: for a number type whose
-/// update is large ([`Scalar::UPDATE_IN_LINE`] false, fixed point), one copy for every tensor
+/// update is large ([`Scalar::UNROLL`] false, fixed point), one copy for every tensor
 /// of the model instead of one per tensor shape, unrolled.
 #[inline(never)]
 fn stage_out_of_line<T: Scalar, R: Rounding>(

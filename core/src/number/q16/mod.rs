@@ -375,8 +375,8 @@ impl Scalar for Q16 {
     const PROBE: bool = true;
     /// A rail is not contagious: `Q16::MAX * 0.5` is an ordinary number.
     const NON_FINITE_PROPAGATES: bool = false;
-    /// A saturating product is large: one out-of-line update loop for every tensor.
-    const UPDATE_IN_LINE: bool = false;
+    /// A saturating product is large: element-wise code is written once.
+    const UNROLL: bool = false;
 
     #[inline(always)]
     fn mul_acc(acc: i64, a: Self, b: Self) -> i64 {
