@@ -482,6 +482,59 @@ mod tests {
         Ok(())
     }
 
+    /// Fixed point takes the out-of-line loop (`Scalar::UNROLL` false): bit for bit the plain
+    /// loop over short and long tensors, and a rail at any position, in a gradient or in the
+    /// update it gives, is refused with the model exactly as it was.
+    #[test]
+    fn fixed_point_update_is_the_plain_loop_and_refuses_exactly() -> Result<(), HyperError> {
+        use crate::{Residual, TorchInit, Q16};
+        const { assert!(!<Q16 as Scalar>::UNROLL) };
+        type Net = (
+            Residual<Linear<Q16, 3, 3>>,
+            Linear<Q16, 3, 6>,
+            Linear<Q16, 6, 1>,
+        );
+        const N: usize = 12 + 24 + 7;
+        let model: Net = crate::Params::torch_init(&mut TorchInit::new(8));
+        let grads: Net = crate::Params::torch_init(&mut TorchInit::new(9));
+        let (mut p0, mut g0) = ([Q16::ZERO; N], [Q16::ZERO; N]);
+        assert!(model.store_flat(&mut p0).is_ok() && grads.store_flat(&mut g0).is_ok());
+        let sgd = Sgd::<Q16>::new(0.25)?;
+        let (mut stepped, mut g, mut once) = (model, grads, sgd);
+        assert_eq!(once.update(&mut stepped, &mut g), Ok(()));
+        let mut got = [Q16::ZERO; N];
+        assert!(stepped.store_flat(&mut got).is_ok());
+        let mut want = p0;
+        for (p, g) in want.iter_mut().zip(&g0) {
+            *p -= sgd.lr() * *g;
+        }
+        assert_eq!(got, want);
+        assert_eq!(g, Net::ZERO, "gradients cleared");
+        let big = Q16::from_f64(30_000.0);
+        for at in 0..N {
+            // (weight, gradient) at `at`: a saturated gradient, and updates that saturate.
+            for (w, d) in [
+                (None, Q16::MAX),
+                (None, Q16::MIN),
+                (Some(-big), big),
+                (Some(big), -big),
+            ] {
+                let (mut pf, mut gf) = (p0, g0);
+                if let (Some(pv), Some(gv)) = (pf.get_mut(at), gf.get_mut(at)) {
+                    *gv = d;
+                    *pv = w.unwrap_or(*pv);
+                }
+                let (mut p, mut g) = (Net::ZERO, Net::ZERO);
+                assert!(p.load_flat(&pf).is_ok() && g.load_flat(&gf).is_ok());
+                let before = p;
+                let result = Sgd::<Q16>::new(4.0)?.update(&mut p, &mut g);
+                assert_eq!(result, Err(NonFiniteUpdate), "{d:?} at {at}");
+                assert_eq!(p, before, "{d:?} at {at}");
+            }
+        }
+        Ok(())
+    }
+
     #[test]
     fn plain_sgd_stores_no_buffer() {
         assert_eq!(core::mem::size_of::<Sgd<f32>>(), 8);

@@ -238,7 +238,10 @@ impl Q16 {
     /// every product of operands beyond 128, which training rarely meets; elsewhere one
     /// `smull` or `mul`, in line.
     #[cfg_attr(all(target_arch = "arm", not(target_feature = "v7")), inline(never))]
-    #[cfg_attr(not(all(target_arch = "arm", not(target_feature = "v7"))), inline(always))]
+    #[cfg_attr(
+        not(all(target_arch = "arm", not(target_feature = "v7"))),
+        inline(always)
+    )]
     fn mul_round_wide(self, rhs: Self) -> Self {
         Self::round_shift(wide::product(self.0, rhs.0) + 0x8000)
     }
