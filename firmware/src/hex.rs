@@ -3,15 +3,14 @@
 
 use crate::semihosting;
 
-/// The eight lowercase hex digits of `v`, most significant first.
-pub fn digits(v: u32) -> [u8; 8] {
-    let mut out = [0u8; 8];
-    for (shift, d) in (0..8u32).rev().map(|i| i * 4).zip(out.iter_mut()) {
+/// The eight lowercase hex digits of `v`, most significant first, into `out`.
+fn write_digits(mut v: u32, out: &mut [u8; 8]) {
+    for d in out.iter_mut().rev() {
         // `& 0xf` keeps the nibble below 16.
-        let n = ((v >> shift) & 0xf) as u8;
+        let n = (v & 0xf) as u8;
         *d = if n < 10 { b'0' + n } else { b'a' + (n - 10) };
+        v >>= 4;
     }
-    out
 }
 
 /// Prints `minimal <label> 0x<v>` and a newline.
@@ -24,9 +23,11 @@ pub fn print_word(label: &[u8], v: u32) {
 pub fn print_prefixed(prefix: &[u8], label: &[u8], v: u32) {
     semihosting::write(prefix);
     semihosting::write(label);
+    // ` 0x`, the eight digits, a newline.
     let mut hex = *b" 0x00000000\n";
-    for (d, x) in hex.iter_mut().skip(3).zip(digits(v)) {
-        *d = x;
+    let (_, rest) = hex.split_at_mut(3);
+    if let Some((digits, _)) = rest.split_first_chunk_mut::<8>() {
+        write_digits(v, digits);
     }
     semihosting::write(&hex);
 }

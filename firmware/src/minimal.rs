@@ -29,18 +29,13 @@ pub fn run<M: Minimal>(model: &mut Model<M>, buffers: &mut ModelBuffers<M>) -> !
     let Some((outcome, ticks)) = result else {
         semihosting::exit(false)
     };
-    let words = [
-        (&b"steps"[..], MINIMAL_STEPS),
-        (b"first_loss", outcome.first_loss_bits),
-        (b"last_loss", outcome.last_loss_bits),
-        (b"weights_hash", outcome.weights_hash),
-        (b"peak_stack", peak),
-        (b"step_ticks", ticks),
-        (b"calibration_ticks", calibration),
-    ];
-    for (label, word) in words {
-        hex::print_word(label, word);
-    }
+    hex::print_word(b"steps", MINIMAL_STEPS);
+    hex::print_word(b"first_loss", outcome.first_loss_bits);
+    hex::print_word(b"last_loss", outcome.last_loss_bits);
+    hex::print_word(b"weights_hash", outcome.weights_hash);
+    hex::print_word(b"peak_stack", peak);
+    hex::print_word(b"step_ticks", ticks);
+    hex::print_word(b"calibration_ticks", calibration);
     semihosting::exit(outcome.trained)
 }
 

@@ -122,6 +122,7 @@ pub fn run(json: bool) -> anyhow::Result<()> {
                 t.triple,
                 row.instructions_per_step,
                 row.sizes.static_ram() + row.peak_stack,
+                row.sizes.flash(),
             )?;
             rows.push(row);
         }

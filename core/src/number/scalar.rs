@@ -106,6 +106,15 @@ pub trait Scalar:
         }
     }
 
+    /// Whether element-wise code over short tensors is written out per tensor shape: true for
+    /// floats, whose operations are an instruction or two (an optimizer's update is inlined
+    /// into each tensor's walk, where the length is a constant, and unrolled; an activation's
+    /// backward runs three values per loop turn); false for fixed point, whose saturating
+    /// multiply is dozens of bytes of code, written once (one out-of-line update loop for
+    /// every tensor of every shape, one plain loop per activation) to keep a
+    /// microcontroller's flash small. The same values either way.
+    const UNROLL: bool = true;
+
     /// `self * rhs` rounded at random, for stochastic rounding
     /// ([`Stochastic`](crate::optimizer::Stochastic)): in fixed point the exact product is
     /// rounded up with a probability equal to the fraction of a unit it is rounded off by,

@@ -167,6 +167,10 @@ fn stage<T: Scalar, R: Rounding>(
     rounding: &mut R,
     probe: &mut T::Probe,
 ) {
+    if !T::UNROLL {
+        *probe = stage_out_of_line(p, g, lr, rounding, *probe);
+        return;
+    }
     // The probe in a local for the tensor's loop: through the pointer, every store to `g`
     // could alias it, and it would be loaded and stored once per element.
     let mut folded = *probe;
@@ -214,6 +218,26 @@ fn stage<T: Scalar, R: Rounding>(
         }
     }
     *probe = folded;
+}
+
+/// [`stage`] as one loop over a tensor of any length, out of line: for a number type whose
+/// update is large ([`Scalar::UNROLL`] false, fixed point), one copy for every tensor
+/// of the model instead of one per tensor shape, unrolled.
+#[inline(never)]
+fn stage_out_of_line<T: Scalar, R: Rounding>(
+    p: &[T],
+    g: &mut [T],
+    lr: T,
+    rounding: &mut R,
+    probe: T::Probe,
+) -> T::Probe {
+    let mut folded = probe;
+    for (p, g) in p.iter().zip(g.iter_mut()) {
+        let new = *p - rounding.product(lr, *g);
+        folded = T::probe_update(folded, new, *g);
+        *g = new;
+    }
+    folded
 }
 
 /// `p = g; g = 0` over one tensor: the staged new values into the model, the gradients
@@ -453,6 +477,59 @@ mod tests {
                         "{bad} at {at}"
                     );
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// Fixed point takes the out-of-line loop (`Scalar::UNROLL` false): bit for bit the plain
+    /// loop over short and long tensors, and a rail at any position, in a gradient or in the
+    /// update it gives, is refused with the model exactly as it was.
+    #[test]
+    fn fixed_point_update_is_the_plain_loop_and_refuses_exactly() -> Result<(), HyperError> {
+        use crate::{Residual, TorchInit, Q16};
+        const { assert!(!<Q16 as Scalar>::UNROLL) };
+        type Net = (
+            Residual<Linear<Q16, 3, 3>>,
+            Linear<Q16, 3, 6>,
+            Linear<Q16, 6, 1>,
+        );
+        const N: usize = 12 + 24 + 7;
+        let model: Net = crate::Params::torch_init(&mut TorchInit::new(8));
+        let grads: Net = crate::Params::torch_init(&mut TorchInit::new(9));
+        let (mut p0, mut g0) = ([Q16::ZERO; N], [Q16::ZERO; N]);
+        assert!(model.store_flat(&mut p0).is_ok() && grads.store_flat(&mut g0).is_ok());
+        let sgd = Sgd::<Q16>::new(0.25)?;
+        let (mut stepped, mut g, mut once) = (model, grads, sgd);
+        assert_eq!(once.update(&mut stepped, &mut g), Ok(()));
+        let mut got = [Q16::ZERO; N];
+        assert!(stepped.store_flat(&mut got).is_ok());
+        let mut want = p0;
+        for (p, g) in want.iter_mut().zip(&g0) {
+            *p -= sgd.lr() * *g;
+        }
+        assert_eq!(got, want);
+        assert_eq!(g, Net::ZERO, "gradients cleared");
+        let big = Q16::from_f64(30_000.0);
+        for at in 0..N {
+            // (weight, gradient) at `at`: a saturated gradient, and updates that saturate.
+            for (w, d) in [
+                (None, Q16::MAX),
+                (None, Q16::MIN),
+                (Some(-big), big),
+                (Some(big), -big),
+            ] {
+                let (mut pf, mut gf) = (p0, g0);
+                if let (Some(pv), Some(gv)) = (pf.get_mut(at), gf.get_mut(at)) {
+                    *gv = d;
+                    *pv = w.unwrap_or(*pv);
+                }
+                let (mut p, mut g) = (Net::ZERO, Net::ZERO);
+                assert!(p.load_flat(&pf).is_ok() && g.load_flat(&gf).is_ok());
+                let before = p;
+                let result = Sgd::<Q16>::new(4.0)?.update(&mut p, &mut g);
+                assert_eq!(result, Err(NonFiniteUpdate), "{d:?} at {at}");
+                assert_eq!(p, before, "{d:?} at {at}");
             }
         }
         Ok(())

@@ -150,6 +150,13 @@ pub fn infer<X: Flat, A: ElementWise<X::Scalar>>(act: &A, x: &X) -> X {
 #[inline(always)]
 pub fn backward<X: Flat>(derivative: &X, dy: &X) -> X {
     let mut dx = *dy;
+    if !<X::Scalar as Scalar>::UNROLL {
+        // Fixed point: one multiplication written once, in a plain loop.
+        for (d, g) in dx.values_mut().iter_mut().zip(derivative.values()) {
+            *d *= *g;
+        }
+        return dx;
+    }
     // Three elements per loop turn, written out: compilers optimising for size never unroll
     // a loop, and a 3-wide layer then runs straight-line code.
     let (d3, d_rest) = dx.values_mut().as_chunks_mut::<3>();

@@ -59,8 +59,9 @@ impl ElementWise<Q16> for Gelu {
         Q16(Self::q16_value(x.0))
     }
 
-    /// The derivative from its own table, and `gelu'(-a) = 1 - gelu'(a)`.
-    #[inline(always)]
+    /// The derivative from its own table, and `gelu'(-a) = 1 - gelu'(a)`. Out of line: one
+    /// copy for every layer (two table evaluations are about 100 bytes of code).
+    #[inline(never)]
     fn value_and_derivative(&self, x: Q16) -> (Q16, Q16) {
         if !x.is_finite() {
             return saturated(x);
@@ -90,8 +91,8 @@ impl ElementWise<Q16> for Tanh {
         Self::q16_value(x.0)
     }
 
-    /// `1 - t^2`, rounded.
-    #[inline(always)]
+    /// `1 - t^2`, rounded. Out of line, as [`Gelu`]'s.
+    #[inline(never)]
     fn value_and_derivative(&self, x: Q16) -> (Q16, Q16) {
         if !x.is_finite() {
             return saturated(x);
@@ -119,8 +120,8 @@ impl ElementWise<Q16> for Sigmoid {
         Self::q16_value(x.0)
     }
 
-    /// `(1 - s) s`, rounded, PyTorch's order.
-    #[inline(always)]
+    /// `(1 - s) s`, rounded, PyTorch's order. Out of line, as [`Gelu`]'s.
+    #[inline(never)]
     fn value_and_derivative(&self, x: Q16) -> (Q16, Q16) {
         if !x.is_finite() {
             return saturated(x);

@@ -161,42 +161,40 @@ pub(super) fn backward_input<const IN: usize, const OUT: usize>(
     } else if below(const { wide_bits(OUT) }, dy) {
         return sum_backward_input(Wide(0), w, dy);
     }
-    let mut dx = [0i64; IN];
-    for (w, d) in w.iter().zip(dy) {
-        exact_row(*d, w, &[], &mut [], &mut dx);
-    }
-    dx.map(<Q16 as Scalar>::from_acc)
+    exact_columns(w, dy)
 }
 
 // The exact kernels, for values near the rails: the generic kernels' sums (the same bits),
-// as small as they can be, since they almost never run: loops over slices, one copy for
-// every shape, one multiply-accumulate out of line.
+// as small as they can be, since they almost never run: one strided dot product over the
+// flattened weights for the rows and the columns alike, one out-of-line multiply-accumulate,
+// one copy for every shape.
 
-/// `acc + a b`, saturated: [`Scalar::mul_acc`], out of line.
+/// `acc + a b`, saturated: [`Scalar::mul_acc`]'s bits, out of line, without its 32-bit path
+/// for small operands (the exact product either way).
 #[inline(never)]
 fn exact_mul_acc(acc: i64, a: Q16, b: Q16) -> i64 {
-    <Q16 as Scalar>::mul_acc(acc, a, b)
+    acc.saturating_add(wide::product(a.to_bits(), b.to_bits()))
 }
 
-/// `from_acc(w . x)`, summed in index order.
+/// `from_acc(sum_i w[start + i step] x[i])`, summed in index order with the generic
+/// kernels' saturating accumulator: a row of `W` (`step` 1) or a column (`step` the row
+/// length). A position past the weights counts as 0 (none is, for a layer's own shape).
 #[inline(never)]
-fn exact_dot(w: &[Q16], x: &[Q16]) -> Q16 {
-    let acc = w
-        .iter()
-        .zip(x)
-        .fold(0, |acc, (w, x)| exact_mul_acc(acc, *w, *x));
+fn exact_dot(w: &[Q16], start: usize, step: usize, x: &[Q16]) -> Q16 {
+    let mut acc = 0;
+    let mut at = start;
+    for x in x {
+        acc = exact_mul_acc(acc, w.get(at).copied().unwrap_or(Q16::ZERO), *x);
+        at = at.wrapping_add(step);
+    }
     <Q16 as Scalar>::from_acc(acc)
 }
 
-/// One output's share of the backward pass: `gw += d x` (none when `gw` is empty) and
-/// `dx += w d`, element-wise.
+/// `gw += d x`, element-wise, each product rounded as `Q16::mul` rounds it.
 #[inline(never)]
-fn exact_row(d: Q16, w: &[Q16], x: &[Q16], gw: &mut [Q16], dx: &mut [i64]) {
+fn exact_outer(d: Q16, x: &[Q16], gw: &mut [Q16]) {
     for (g, x) in gw.iter_mut().zip(x) {
         *g += d * *x;
-    }
-    for (dx, w) in dx.iter_mut().zip(w) {
-        *dx = exact_mul_acc(*dx, *w, d);
     }
 }
 
@@ -207,10 +205,23 @@ fn exact_forward<const IN: usize, const OUT: usize>(
     x: &[Q16; IN],
 ) -> [Q16; OUT] {
     let mut y = *b;
-    for (y, w) in y.iter_mut().zip(w) {
-        *y = exact_dot(w, x) + *y;
+    for (o, y) in y.iter_mut().enumerate() {
+        *y = exact_dot(w.as_flattened(), o.wrapping_mul(IN), 1, x) + *y;
     }
     y
+}
+
+/// `W^T dy`: input gradient `k` is column `k` of `W` against `dy`.
+#[inline(always)]
+fn exact_columns<const IN: usize, const OUT: usize>(
+    w: &[[Q16; IN]; OUT],
+    dy: &[Q16; OUT],
+) -> [Q16; IN] {
+    let mut dx = [Q16::ZERO; IN];
+    for (k, dx) in dx.iter_mut().enumerate() {
+        *dx = exact_dot(w.as_flattened(), k, IN, dy);
+    }
+    dx
 }
 
 #[inline(always)]
@@ -221,12 +232,11 @@ fn exact_backward<const IN: usize, const OUT: usize>(
     gw: &mut [[Q16; IN]; OUT],
     gb: &mut [Q16; OUT],
 ) -> [Q16; IN] {
-    let mut dx = [0i64; IN];
-    for (((w, g), gb), d) in w.iter().zip(gw.iter_mut()).zip(gb.iter_mut()).zip(dy) {
+    for ((g, gb), d) in gw.iter_mut().zip(gb.iter_mut()).zip(dy) {
         *gb += *d;
-        exact_row(*d, w, x, g, &mut dx);
+        exact_outer(*d, x, g);
     }
-    dx.map(<Q16 as Scalar>::from_acc)
+    exact_columns(w, dy)
 }
 
 // The Cortex-M0's kernels, for values that `split_fits`.

@@ -202,18 +202,47 @@ impl Q16 {
         if (high.wrapping_add(0x7fff) as u32) < 0xfffe {
             Self((v >> 16) as i32)
         } else {
-            Self::saturate(v >> 16)
+            Self::saturate_shifted(v)
         }
     }
 
+    /// `saturate(v >> 16)`: [`Q16::round_shift`]'s rare case, out of line (one copy instead
+    /// of two 64-bit comparisons at every product and sum).
+    #[cold]
+    #[inline(never)]
+    fn saturate_shifted(v: i64) -> Self {
+        Self::saturate(v >> 16)
+    }
+
     /// The product rounded to the nearest unit (halves up), saturated. On the Cortex-M0,
-    /// operands below 128 take a 32-bit path with three multiplications (the same bits).
+    /// operands below 128 take a 32-bit path with three multiplications (the same bits), and
+    /// the others [`Q16::mul_round_wide`], out of line.
     #[inline(always)]
     fn mul_round(self, rhs: Self) -> Self {
         #[cfg(all(target_arch = "arm", not(target_feature = "v7")))]
-        if wide::small(self.0) & wide::small(rhs.0) {
-            return Self(wide::rounded_small(self.0, rhs.0));
+        {
+            if wide::small(self.0) & wide::small(rhs.0) {
+                Self(wide::rounded_small(self.0, rhs.0))
+            } else {
+                self.mul_round_wide(rhs)
+            }
         }
+        #[cfg(not(all(target_arch = "arm", not(target_feature = "v7"))))]
+        {
+            self.mul_round_wide(rhs)
+        }
+    }
+
+    /// [`Q16::mul_round`] from the exact 64-bit product. On the Cortex-M0 (four 32-bit
+    /// multiplications and their carries, about 90 bytes of code) one copy, out of line, for
+    /// every product of operands beyond 128, which training rarely meets; elsewhere one
+    /// `smull` or `mul`, in line.
+    #[cfg_attr(all(target_arch = "arm", not(target_feature = "v7")), inline(never))]
+    #[cfg_attr(
+        not(all(target_arch = "arm", not(target_feature = "v7"))),
+        inline(always)
+    )]
+    fn mul_round_wide(self, rhs: Self) -> Self {
         Self::round_shift(wide::product(self.0, rhs.0) + 0x8000)
     }
 
@@ -351,6 +380,8 @@ impl Scalar for Q16 {
     const PROBE: bool = true;
     /// A rail is not contagious: `Q16::MAX * 0.5` is an ordinary number.
     const NON_FINITE_PROPAGATES: bool = false;
+    /// A saturating product is large: element-wise code is written once.
+    const UNROLL: bool = false;
 
     #[inline(always)]
     fn mul_acc(acc: i64, a: Self, b: Self) -> i64 {

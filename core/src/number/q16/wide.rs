@@ -22,11 +22,14 @@ pub(super) fn product(a: i32, b: i32) -> i64 {
 /// `a * b`, exactly, from four 32-bit multiplications of 16-bit halves:
 /// `a = ah 2^16 + al` with `ah = a >> 16` signed and `al` in `[0, 2^16)`, so
 /// `a b = ah bh 2^32 + (ah bl + al bh) 2^16 + al bl`, and no partial product overflows 32 bits.
+///
+/// Out of line on the Cortex-M0: one copy of its 70 bytes serves every product of operands
+/// beyond the 32-bit paths, which training rarely meets.
 #[cfg_attr(
     not(all(target_arch = "arm", not(target_feature = "v7"))),
     allow(dead_code)
 )]
-#[inline(always)]
+#[cfg_attr(all(target_arch = "arm", not(target_feature = "v7")), inline(never))]
 pub(super) fn by_halves(a: i32, b: i32) -> i64 {
     let (ah, al) = (a >> 16, a & 0xffff);
     let (bh, bl) = (b >> 16, b & 0xffff);
