@@ -83,7 +83,7 @@ fn digits(manifest: &std::path::Path, out: &std::path::Path) {
     );
     std::fs::write(out.join("trained.rs"), src).expect("writing trained.rs");
     let mut q = Box::new(<skipgrad_digits::Net<skipgrad::Relu, skipgrad::Q16>>::ZERO);
-    if let Err(e) = skipgrad_digits::network::convert(&*net, &mut *q) {
+    if let Err(e) = skipgrad_digits::network::convert(&net, &mut q) {
         let tensor = match e {
             skipgrad::params::ConvertError::NonFinite { tensor, .. }
             | skipgrad::params::ConvertError::Saturated { tensor, .. }

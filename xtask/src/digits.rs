@@ -151,7 +151,7 @@ fn returned_q16(triple: &str, name: &str, lines: &[String]) -> anyhow::Result<Bo
     image::load(&mut *fixed, &bytes[..])
         .map_err(|e| anyhow::anyhow!("{triple}: {name}: the returned image: {e}"))?;
     let mut net: Box<Net> = Box::new(Zeroed::ZERO);
-    let summary = skipgrad_digits::network::convert(&*fixed, &mut *net)
+    let summary = skipgrad_digits::network::convert(&fixed, &mut net)
         .map_err(|e| anyhow::anyhow!("{triple}: {name}: the returned weights into f32: {e}"))?;
     anyhow::ensure!(
         summary.max_abs < 256.0 && summary.max_error == 0.0 && summary.flushed == 0,
@@ -406,7 +406,7 @@ mod tests {
         let mut float: Box<Net> = Box::new(Zeroed::ZERO);
         safetensors::load(&mut *float, &file, "").expect("loads into the f32 network");
         let mut fixed: Box<Net<Relu, Q16>> = Box::new(Zeroed::ZERO);
-        skipgrad_digits::network::convert(&*float, &mut *fixed).expect("back to Q16.16");
+        skipgrad_digits::network::convert(&float, &mut fixed).expect("back to Q16.16");
         let hash = lines
             .iter()
             .find_map(|l| l.strip_prefix("weights_hash 0x"))
