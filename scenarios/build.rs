@@ -13,7 +13,9 @@
 //! Likewise for `digits-adapt`: the committed device image of the host-trained digits
 //! network (`digits/data/trained.skgi`, `skipgrad_digits::train::defaults::run`'s result)
 //! becomes the `static` [`TRAINED`], whose front stays in flash while the device fine-tunes a
-//! copy of its head.
+//! copy of its head. The same network quantised to Q16.16 by the same conversion
+//! (`skipgrad_digits::network::convert`: to nearest, a NaN or a saturated value fails the
+//! build) becomes the `static` `TRAINED_Q16` of `digits-adapt-q16`.
 
 use skipgrad::Zeroed;
 
@@ -80,4 +82,25 @@ fn digits(manifest: &std::path::Path, out: &std::path::Path) {
          pub static TRAINED: Net = {net:?};\n"
     );
     std::fs::write(out.join("trained.rs"), src).expect("writing trained.rs");
+    let mut q = Box::new(<skipgrad_digits::Net<skipgrad::Relu, skipgrad::Q16>>::ZERO);
+    if let Err(e) = skipgrad_digits::network::convert(&net, &mut q) {
+        let tensor = match e {
+            skipgrad::params::ConvertError::NonFinite { tensor, .. }
+            | skipgrad::params::ConvertError::Saturated { tensor, .. }
+            | skipgrad::params::ConvertError::Mismatch { tensor } => tensor,
+            _ => usize::MAX,
+        };
+        let name = skipgrad::params::tensor_name::<skipgrad_digits::Net, f32>(tensor);
+        panic!(
+            "quantising {} to Q16.16 ({}): {e}",
+            path.display(),
+            name.as_ref().map_or("?", |n| n.as_str())
+        );
+    }
+    let src = format!(
+        "/// The host-trained digits network quantised to Q16.16 by \
+         `skipgrad_digits::network::convert`, as `build.rs` converted it.\n\
+         pub static TRAINED_Q16: Net<Relu, Q16> = {q:?};\n"
+    );
+    std::fs::write(out.join("trained_q16.rs"), src).expect("writing trained_q16.rs");
 }

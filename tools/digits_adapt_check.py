@@ -3,7 +3,9 @@
 safetensors file loads into the default digits network in PyTorch with
 load_state_dict(strict=True), and the model classifies the drifted test digits (grey levels
 +4, clipped at 16) exactly as the device reported: the same count right, so the same
-accuracy. The original test digits are checked the same way.
+accuracy. The original test digits are checked the same way. `digits-adapt-q16`'s file holds
+its Q16.16 weights converted to float32 (exactly: every value is below 256); PyTorch
+classifies with them in float32.
 
 Run from the repository root after `cargo xtask mcu`:
     python3 tools/digits_adapt_check.py [DIR]

@@ -46,7 +46,10 @@
     clippy::expect_used,
     clippy::panic
 )]
-#![cfg_attr(test, allow(clippy::indexing_slicing, clippy::unwrap_used))]
+#![cfg_attr(
+    test,
+    allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used)
+)]
 
 pub mod adapt;
 pub mod domain;

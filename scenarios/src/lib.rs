@@ -36,4 +36,5 @@ pub const ALL: &[Scenario] = &[
     roundtrip_q16::SCENARIO,
     digits_adapt::SCENARIO,
     digits_adapt::FULL,
+    digits_adapt::SCENARIO_Q16,
 ];

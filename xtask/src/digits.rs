@@ -1,11 +1,13 @@
 //! The handwritten digits on the device (`skipgrad_scenarios::digits_adapt`):
 //!
-//! - after each run of `digits-adapt` and `digits-adapt-full`: the recovery goal (the drifted
-//!   accuracy after adaptation within [`RECOVERY_POINTS`] of the original accuracy), and the
-//!   image the device printed (the adapted network, in hex) decoded with the core's checks
-//!   and written as safetensors (`target/digits-adapt/<scenario>.safetensors`, with
-//!   `<scenario>.json`: the device's accuracies), which `tools/digits_adapt_check.py` loads
-//!   into PyTorch;
+//! - after each run of `digits-adapt`, `digits-adapt-full` and `digits-adapt-q16`: the
+//!   recovery goal (the drifted accuracy after adaptation within [`RECOVERY_POINTS`] of the
+//!   original accuracy; for the fixed-point run also of the `f32` run's accuracy after
+//!   adaptation), and the image the device printed (the adapted network, in hex) decoded
+//!   with the core's checks (a Q16.16 one converted to `f32` by the core's conversion, exact
+//!   below 256) and written as safetensors (`target/digits-adapt/<scenario>.safetensors`,
+//!   with `<scenario>.json`: the device's accuracies), which `tools/digits_adapt_check.py`
+//!   loads into PyTorch;
 //! - `cargo xtask digits-curve`: the adaptation curve (drifted test accuracy against
 //!   adaptation steps) computed on the host by the scenario's own code, checked against the
 //!   scenario's report and drawn as `docs/digits-adapt.svg`.
@@ -15,12 +17,12 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use plotters::prelude::*;
 use skipgrad::params::image;
-use skipgrad::{Buffers, CrossEntropy, Module, Params, Trainer, Zeroed};
+use skipgrad::{Buffers, CrossEntropy, Module, Params, Relu, Trainer, Zeroed, Q16};
 use skipgrad_digits::metrics::evaluate;
 use skipgrad_digits::{Digits, Domain, Net, PIXELS};
 use skipgrad_scenarios::digits_adapt::{
     self, adapt_steps, optimizer, FULL, FULL_LEARNING_RATE, HEAD_LEARNING_RATE, RECOVERY_POINTS,
-    SCENARIO, STEPS, TRAINED,
+    SCENARIO, SCENARIO_Q16, STEPS, TRAINED,
 };
 use skipgrad_scenarios::NoMeter;
 
@@ -28,7 +30,24 @@ use crate::returned::Returned;
 
 /// True for the digits scenarios.
 pub fn is_digits(name: &str) -> bool {
-    name == SCENARIO.name || name == FULL.name
+    [SCENARIO.name, FULL.name, SCENARIO_Q16.name].contains(&name)
+}
+
+/// The `f32` accuracy a digits scenario's accuracy after adaptation is held to: for the
+/// fixed-point run, the `f32` head-only run's accuracy after adaptation, from the host's
+/// report of [`SCENARIO`] (the devices' equal it bit for bit).
+pub fn f32_reference(
+    name: &str,
+    host: &[(&'static skipgrad_scenarios::Scenario, Vec<String>)],
+) -> anyhow::Result<Option<f64>> {
+    if name != SCENARIO_Q16.name {
+        return Ok(None);
+    }
+    let (_, lines) = host
+        .iter()
+        .find(|(s, _)| s.name == SCENARIO.name)
+        .with_context(|| format!("no host report of {}", SCENARIO.name))?;
+    metric(&crate::report::metrics(lines)?, "accuracy_after").map(Some)
 }
 
 /// A metric of a report's metrics.
@@ -40,15 +59,27 @@ fn metric(metrics: &[(String, f64)], key: &str) -> anyhow::Result<f64> {
 }
 
 /// Fails unless the drifted accuracy after adaptation is within [`RECOVERY_POINTS`] of the
-/// original accuracy.
-pub fn check_recovery(name: &str, triple: &str, metrics: &[(String, f64)]) -> anyhow::Result<()> {
+/// original accuracy, and of `f32_after` (the `f32` run's accuracy after adaptation) if given.
+pub fn check_recovery(
+    name: &str,
+    triple: &str,
+    metrics: &[(String, f64)],
+    f32_after: Option<f64>,
+) -> anyhow::Result<()> {
     let unshifted = metric(metrics, "accuracy_unshifted")?;
     let after = metric(metrics, "accuracy_after")?;
     anyhow::ensure!(
-        after * 100.0 >= unshifted * 100.0 - RECOVERY_POINTS,
+        digits_adapt::recovered(unshifted, after),
         "goal missed on {triple}: {name}: the drifted accuracy after adaptation ({after:.4}) is \
          more than {RECOVERY_POINTS} points below the original accuracy ({unshifted:.4})"
     );
+    if let Some(reference) = f32_after {
+        anyhow::ensure!(
+            digits_adapt::recovered(reference, after),
+            "goal missed on {triple}: {name}: the drifted accuracy after adaptation ({after:.4}) \
+             is more than {RECOVERY_POINTS} points below the f32 adaptation's ({reference:.4})"
+        );
+    }
     Ok(())
 }
 
@@ -61,11 +92,16 @@ pub fn returned(
     lines: &[String],
     out_dir: &Path,
 ) -> anyhow::Result<PathBuf> {
-    let bytes = digits_adapt::image_from_lines(lines.iter().map(String::as_str))
-        .with_context(|| format!("{triple}: {name}: the returned image's lines"))?;
-    let mut net: Box<Net> = Box::new(Zeroed::ZERO);
-    image::load(&mut *net, &bytes[..])
-        .map_err(|e| anyhow::anyhow!("{triple}: {name}: the returned image: {e}"))?;
+    let net = if name == SCENARIO_Q16.name {
+        returned_q16(triple, name, lines)?
+    } else {
+        let bytes = digits_adapt::image_from_lines(lines.iter().map(String::as_str))
+            .with_context(|| format!("{triple}: {name}: the returned image's lines"))?;
+        let mut net: Box<Net> = Box::new(Zeroed::ZERO);
+        image::load(&mut *net, &bytes[..])
+            .map_err(|e| anyhow::anyhow!("{triple}: {name}: the returned image: {e}"))?;
+        net
+    };
     let word = |key: &str| -> anyhow::Result<u64> {
         lines
             .iter()
@@ -79,6 +115,7 @@ pub fn returned(
     let test = skipgrad_digits::TEST_SAMPLES as f64;
     let json = serde_json::json!({
         "scenario": name,
+        "number": if name == SCENARIO_Q16.name { "q16.16" } else { "f32" },
         "target_triple": triple,
         "domain": {"offset": domain_offset()},
         "steps": STEPS,
@@ -99,6 +136,28 @@ pub fn returned(
         metadata: &[("skipgrad", name)],
     }
     .write(&*net, out_dir, &json)
+}
+
+/// The Q16.16 network a report's `image` lines hold, loaded with the core's checks (its
+/// image records the number type) and converted to `f32`: every value is below 256 in
+/// magnitude, where `f32` holds Q16.16 exactly, and the conversion checks that nothing
+/// saturates.
+fn returned_q16(triple: &str, name: &str, lines: &[String]) -> anyhow::Result<Box<Net>> {
+    const SIZE: usize = image::Image::<Net<Relu, Q16>, Q16>::SIZE;
+    let bytes: [u8; SIZE] =
+        skipgrad_scenarios::roundtrip::hex_image(lines.iter().map(String::as_str))
+            .with_context(|| format!("{triple}: {name}: the returned image's lines"))?;
+    let mut fixed: Box<Net<Relu, Q16>> = Box::new(Zeroed::ZERO);
+    image::load(&mut *fixed, &bytes[..])
+        .map_err(|e| anyhow::anyhow!("{triple}: {name}: the returned image: {e}"))?;
+    let mut net: Box<Net> = Box::new(Zeroed::ZERO);
+    let summary = skipgrad_digits::network::convert(&fixed, &mut net)
+        .map_err(|e| anyhow::anyhow!("{triple}: {name}: the returned weights into f32: {e}"))?;
+    anyhow::ensure!(
+        summary.max_abs < 256.0 && summary.max_error == 0.0 && summary.flushed == 0,
+        "{triple}: {name}: the returned weights are not exact in f32: {summary:?}"
+    );
+    Ok(net)
 }
 
 /// The device domain's offset, in grey levels.
@@ -280,14 +339,14 @@ mod tests {
         assert!(ok, "{text}");
         let lines: Vec<String> = text.lines().map(str::to_owned).collect();
         let metrics = crate::report::metrics(&lines).expect("metrics");
-        check_recovery(SCENARIO.name, "host", &metrics).expect("the goal");
+        check_recovery(SCENARIO.name, "host", &metrics, None).expect("the goal");
         let mut missed = metrics.clone();
         for (k, v) in &mut missed {
             if k == "accuracy_after" {
                 *v = 0.9;
             }
         }
-        assert!(check_recovery(SCENARIO.name, "host", &missed).is_err());
+        assert!(check_recovery(SCENARIO.name, "host", &missed, None).is_err());
         let dir = root.join("target/digits-adapt-test");
         let path = returned("host", SCENARIO.name, &lines, &dir).expect("returned");
         let file = std::fs::read(&path).expect("written");
@@ -310,5 +369,61 @@ mod tests {
             l.replace_range(11..13, "ff");
         }
         assert!(returned("host", SCENARIO.name, &broken, &dir).is_err());
+    }
+
+    /// The host's fixed-point report goes through the device's checks: both goals (the
+    /// original accuracy and the `f32` run's), a missed one refused, and the returned Q16.16
+    /// image written as `F32` safetensors that convert back to the same fixed-point weights.
+    #[test]
+    fn the_host_q16_adaptation_meets_both_goals_and_returns_f32_weights() {
+        let root = crate::mcu::workspace_root().expect("root");
+        let report = |s: &'static skipgrad_scenarios::Scenario| {
+            let mut text = String::new();
+            assert!((s.run)(&mut text, &mut NoMeter).expect("formats"), "{text}");
+            (s, text.lines().map(str::to_owned).collect::<Vec<_>>())
+        };
+        let host = [report(&SCENARIO), report(&SCENARIO_Q16)];
+        let lines = &host[1].1;
+        let metrics = crate::report::metrics(lines).expect("metrics");
+        let reference = f32_reference(SCENARIO_Q16.name, &host).expect("the f32 run");
+        assert_eq!(f32_reference(SCENARIO.name, &host).expect("none"), None);
+        let reference = reference.expect("a reference for the fixed-point run");
+        check_recovery(SCENARIO_Q16.name, "host", &metrics, Some(reference)).expect("the goals");
+        // An f32 accuracy 3.1 points above the fixed-point one: refused.
+        let after = metric(&metrics, "accuracy_after").expect("after");
+        let above = Some(after + 0.031);
+        assert!(check_recovery(SCENARIO_Q16.name, "host", &metrics, above).is_err());
+
+        let dir = root.join("target/digits-adapt-test");
+        let path = returned("host", SCENARIO_Q16.name, lines, &dir).expect("returned");
+        let file = std::fs::read(&path).expect("written");
+        let parsed = safetensors::File::parse(&file).expect("parses");
+        assert_eq!(parsed.entries.len(), 6);
+        assert!(parsed
+            .entries
+            .iter()
+            .all(|e| e.dtype == safetensors::Dtype::F32));
+        let mut float: Box<Net> = Box::new(Zeroed::ZERO);
+        safetensors::load(&mut *float, &file, "").expect("loads into the f32 network");
+        let mut fixed: Box<Net<Relu, Q16>> = Box::new(Zeroed::ZERO);
+        skipgrad_digits::network::convert(&float, &mut fixed).expect("back to Q16.16");
+        let hash = lines
+            .iter()
+            .find_map(|l| l.strip_prefix("weights_hash 0x"))
+            .and_then(|h| u32::from_str_radix(h, 16).ok());
+        assert_eq!(
+            hash,
+            Some(fixed.weights_hash()),
+            "the device's weights, exactly"
+        );
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(path.with_extension("json")).expect("the json"))
+                .expect("parses");
+        assert_eq!(json["number"], "q16.16");
+        let mut broken = lines.clone();
+        if let Some(l) = broken.iter_mut().find(|l| l.starts_with("image 0040")) {
+            l.replace_range(11..13, "ff");
+        }
+        assert!(returned("host", SCENARIO_Q16.name, &broken, &dir).is_err());
     }
 }

@@ -146,7 +146,8 @@ pub fn run(json: bool) -> anyhow::Result<()> {
                 eprintln!("   the returned weights, in f32: {}", path.display());
             }
             if digits::is_digits(scenario.name) {
-                digits::check_recovery(scenario.name, t.triple, &row.metrics)?;
+                let reference = digits::f32_reference(scenario.name, &expected_scenarios)?;
+                digits::check_recovery(scenario.name, t.triple, &row.metrics, reference)?;
                 let dir = root.join("target/digits-adapt");
                 let path = digits::returned(t.triple, scenario.name, &lines, &dir)?;
                 eprintln!("   the adapted weights: {}", path.display());

@@ -202,7 +202,7 @@ losses! {
     /// Mean squared error.
     Mse = "mse", "MSE", Values Mse, at 0.5, [F32, F64, Q16];
     /// Cross-entropy on one logit per class, class-index targets (moons, digits).
-    CrossEntropy = "cross-entropy", "cross-entropy", Class CrossEntropy, at 0.0, [F32, F64];
+    CrossEntropy = "cross-entropy", "cross-entropy", Class CrossEntropy, at 0.0, [F32, F64, Q16];
     /// Binary cross-entropy on a logit per output, targets in [0, 1] (moons, digits).
     Bce = "bce", "BCE with logits", Probabilities BceWithLogits, at 0.0, [F32, F64];
     /// Huber, delta 1.
@@ -468,17 +468,31 @@ mod tests {
         let y = [Q16::from_f64(0.5)];
         assert!(!PointLoss(LossKind::Bce).accepts(&y));
         assert!(PointLoss(LossKind::Mse).accepts(&y));
-        assert!(!Loss::<[Q16; 2]>::accepts(
-            &ClassLoss(LossKind::CrossEntropy),
-            &0
-        ));
+        assert!(!Loss::<[Q16; 2]>::accepts(&ClassLoss(LossKind::Bce), &0));
         assert!(!PointLoss(LossKind::CrossEntropy).accepts(&[0.5f32]));
         assert!(!Loss::<[f32; 2]>::accepts(&ClassLoss(LossKind::Mse), &0));
         for kind in LossKind::ALL {
             let in_q16 = kind.exists_in(Number::Q16);
-            assert_eq!(in_q16, matches!(kind, LossKind::Mse | LossKind::Huber));
+            assert_eq!(in_q16, kind != LossKind::Bce, "{kind:?}");
             assert!(kind.exists_in(Number::F32));
         }
+    }
+
+    /// Cross-entropy in Q16.16 is the core's, bit for bit, through the run-time loss.
+    #[test]
+    fn q16_cross_entropy_is_the_core_s() {
+        let y = [-1.25, 0.5, 3.0].map(Q16::from_f64);
+        let l = ClassLoss(LossKind::CrossEntropy);
+        let n = NonZeroUsize::MIN;
+        for class in 0..3 {
+            assert!(Loss::<[Q16; 3]>::accepts(&l, &class));
+            assert_eq!(l.sum(&y, &class), CrossEntropy.sum(&y, &class));
+            assert_eq!(
+                l.gradient(&y, &class, n),
+                CrossEntropy.gradient(&y, &class, n)
+            );
+        }
+        assert!(!Loss::<[Q16; 3]>::accepts(&l, &3));
     }
 
     #[test]
