@@ -26,6 +26,12 @@ pub const M4F_RAM_BEYOND_MODEL_BYTES: u64 = 1024;
 /// Cortex-M4F instructions per training step: what the same trainer written by hand with
 /// plain arrays costs.
 pub const M4F_INSTRUCTIONS_PER_STEP: u64 = 3400;
+/// Bytes a trainer's flash may move with no change to its code: adding the Q16 digits scenario
+/// to the firmware crate's dependencies moved `minimal-q16` on the Cortex-M0 from 5,076 to
+/// 5,100 B (LLVM inlined one function of a block differently; the trainer's sources were the
+/// same).
+pub const FLASH_NOISE: u64 = 64;
+
 /// The fixed-point minimal trainers' goals (issue: fixed-point training), against the C++
 /// library tinymind (commit `e71b25e`, GCC 12 `-Os`, measured the same way): per target,
 /// the most instructions per SGD step (the Cortex-M0: a tenth of the f32 step, 10,800; the
@@ -34,20 +40,20 @@ pub const M4F_INSTRUCTIONS_PER_STEP: u64 = 3400;
 ///
 /// Flash is a ceiling, not the goal: tinymind Q16.16's 4,104 B on the M0 and 3,668 B on the
 /// M4F are not met. The ceilings are the figures `minimal-q16` (the larger of the two
-/// trainers) reached, 5,076 B and 4,796 B, so that neither trainer grows without a commit
-/// that raises them and says why.
+/// trainers) reached, 5,076 B and 4,796 B, plus [`FLASH_NOISE`], so that neither trainer
+/// grows without a commit that raises them and says why.
 pub const FIXED_POINT_GOALS: [FixedPointGoal; 2] = [
     FixedPointGoal {
         triple: "thumbv6m-none-eabi",
         instructions_at_most: 10_800,
         ram_below: 1_556,
-        flash_at_most: 5_076,
+        flash_at_most: 5_076 + FLASH_NOISE,
     },
     FixedPointGoal {
         triple: GOAL_TRIPLE,
         instructions_at_most: 6_738,
         ram_below: 1_488,
-        flash_at_most: 4_796,
+        flash_at_most: 4_796 + FLASH_NOISE,
     },
 ];
 
@@ -256,18 +262,18 @@ mod tests {
     fn fixed_point_goals_fail_at_their_limits() {
         let m0 = "thumbv6m-none-eabi";
         let check = |triple, n, ram, flash| check_fixed_point("q", triple, n, ram, flash);
-        assert!(check(m0, Some(10_800), 1_555, 5_076).is_ok());
-        assert!(check(m0, Some(10_801), 1_555, 5_076).is_err());
-        assert!(check(m0, None, 1_555, 5_076).is_err());
-        assert!(check(m0, Some(1), 1_556, 5_076).is_err());
-        let e = check(m0, Some(1), 1, 5_077).expect_err("one byte over the ceiling");
-        assert!(e.to_string().contains("flash <= 5076 B"), "{e}");
-        assert!(check(GOAL_TRIPLE, Some(6_738), 1_487, 4_796).is_ok());
-        assert!(check(GOAL_TRIPLE, Some(6_739), 1_487, 4_796).is_err());
-        assert!(check(GOAL_TRIPLE, None, 1_487, 4_796).is_err());
-        assert!(check(GOAL_TRIPLE, Some(1), 1_488, 4_796).is_err());
-        let e = check(GOAL_TRIPLE, Some(1), 1, 4_797).expect_err("one byte over the ceiling");
-        assert!(e.to_string().contains("flash <= 4796 B"), "{e}");
+        assert!(check(m0, Some(10_800), 1_555, 5_140).is_ok());
+        assert!(check(m0, Some(10_801), 1_555, 5_140).is_err());
+        assert!(check(m0, None, 1_555, 5_140).is_err());
+        assert!(check(m0, Some(1), 1_556, 5_140).is_err());
+        let e = check(m0, Some(1), 1, 5_141).expect_err("one byte over the ceiling");
+        assert!(e.to_string().contains("flash <= 5140 B"), "{e}");
+        assert!(check(GOAL_TRIPLE, Some(6_738), 1_487, 4_860).is_ok());
+        assert!(check(GOAL_TRIPLE, Some(6_739), 1_487, 4_860).is_err());
+        assert!(check(GOAL_TRIPLE, None, 1_487, 4_860).is_err());
+        assert!(check(GOAL_TRIPLE, Some(1), 1_488, 4_860).is_err());
+        let e = check(GOAL_TRIPLE, Some(1), 1, 4_861).expect_err("one byte over the ceiling");
+        assert!(e.to_string().contains("flash <= 4860 B"), "{e}");
         assert!(check("riscv32imac-unknown-none-elf", None, 99_999, 99_999).is_ok());
     }
 
