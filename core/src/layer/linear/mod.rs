@@ -1,10 +1,10 @@
 //! The fully connected layer `y = W x + b`.
 
 mod batch;
-mod dispatch;
 pub(crate) mod sample;
 
 use super::batch::BatchModule;
+use super::dispatch;
 use super::module::Module;
 use crate::data::Batch;
 use crate::number::Scalar;
