@@ -17,15 +17,37 @@
 //! it with `gemm`, `matrixmultiply` and `faer`.
 
 /// Runs `f` compiled for the best instruction set of this CPU (with the `dispatch` feature;
-/// else as it is).
+/// else as it is), telling it how many `f32` lanes that set's vectors hold: 16 under AVX-512,
+/// 8 under AVX2, 1 in `pulp`'s scalar fallback; without the feature, 16, 8 or 4 from the
+/// build's target features. The number is a constant in each compiled copy, so a kernel that
+/// chooses its tiles from it compiles to one choice per instruction set.
 #[inline(always)]
-pub fn vectorized<R>(f: impl FnOnce() -> R) -> R {
+pub fn vectorized<R>(f: impl FnOnce(usize) -> R) -> R {
     #[cfg(feature = "dispatch")]
     {
-        pulp::Arch::new().dispatch(f)
+        /// `f` with the lanes of the instruction set `pulp` compiles it for.
+        struct Run<F>(F);
+        impl<R, F: FnOnce(usize) -> R> pulp::WithSimd for Run<F> {
+            type Output = R;
+            #[inline(always)]
+            fn with_simd<S: pulp::Simd>(self, _: S) -> R {
+                (self.0)(S::F32_LANES)
+            }
+        }
+        pulp::Arch::new().dispatch(Run(f))
     }
     #[cfg(not(feature = "dispatch"))]
     {
-        f()
+        f(BUILD_LANES)
     }
 }
+
+/// The `f32` lanes of the build's widest vectors, without run-time dispatch.
+#[cfg(not(feature = "dispatch"))]
+const BUILD_LANES: usize = if cfg!(target_feature = "avx512f") {
+    16
+} else if cfg!(target_feature = "avx2") {
+    8
+} else {
+    4
+};

@@ -212,7 +212,7 @@ pub fn forward_batch<X: Flat, A: ElementWise<X::Scalar>>(act: &A, x: &X, cache: 
     let mut y = *x;
     dispatch::vectorized(
         #[inline(always)]
-        || {
+        |_| {
             let (y16, y_rest) = y.values_mut().as_chunks_mut::<LANES>();
             let (d16, d_rest) = cache.values_mut().as_chunks_mut::<LANES>();
             for (y, d) in y16.iter_mut().zip(d16) {
@@ -233,7 +233,7 @@ pub fn backward_batch<X: Flat>(derivative: &X, dy: &X) -> X {
     let mut dx = *dy;
     dispatch::vectorized(
         #[inline(always)]
-        || {
+        |_| {
             for (d, g) in dx.values_mut().iter_mut().zip(derivative.values()) {
                 *d *= *g;
             }
