@@ -2,10 +2,10 @@
 //! `Linear`'s products and the activations' element-wise loops.
 //!
 //! With the feature, [`vectorized`] runs its closure through `pulp`'s safe
-//! `Arch::dispatch`: the closure is compiled once per x86 instruction
-//! set (baseline SSE2, AVX2 + FMA, AVX-512) with that set enabled, and the best one the CPU
-//! has is called. The batch kernels are `#[inline(always)]`, so they are compiled inside each
-//! copy and the compiler vectorises their tiles and loops over 4, 8 or 16 lanes. The kernels are plain
+//! `Arch::dispatch`: the closure is compiled once per x86 instruction set (baseline SSE2,
+//! AVX2 + FMA, AVX-512) with that set enabled, and the best one the CPU has is called. The
+//! batch kernels are `#[inline(always)]`, so they are compiled inside each copy and the
+//! compiler vectorises their tiles and loops over 4, 8 or 16 lanes. The kernels are plain
 //! safe Rust whose every sum has a fixed order: the compiler may vectorise across the
 //! independent sums of a tile, never reorder or fuse the operations of one (Rust allows no
 //! floating-point contraction), so every copy gives the same bits. Without the feature (a

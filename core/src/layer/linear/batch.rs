@@ -56,9 +56,11 @@ pub const fn batched(inputs: usize, batch: usize) -> bool {
     inputs >= COLS && batch >= LANES
 }
 
-/// Whether vectors of `lanes` `f32` take the wide tiles.
-const fn wide(lanes: usize) -> bool {
-    lanes >= 16
+/// Whether the wide tiles fit: the instruction set's vectors (of `lanes` `f32`) hold
+/// [`LANES`] sums of `T` (`f32` under AVX-512; not `f64` or `Q16`'s 64-bit sums, whose wide
+/// tiles would need twice the registers there are).
+const fn wide<T: Scalar>(lanes: usize) -> bool {
+    lanes * size_of::<f32>() >= LANES * size_of::<T::Acc>()
 }
 
 /// `y[s] = W x[s] + b` for every sample; `lanes`: see [`dispatch`](crate::layer::dispatch).
@@ -70,7 +72,7 @@ pub fn forward<T: Scalar, const IN: usize, const OUT: usize, const B: usize>(
     x: &[[T; IN]; B],
     y: &mut [[T; OUT]; B],
 ) {
-    if wide(lanes) && B >= WIDE_SAMPLES {
+    if wide::<T>(lanes) && B >= WIDE_SAMPLES {
         forward_tiles::<T, IN, OUT, B, WIDE_ROWS, 2, WIDE_SAMPLES>(w, b, x, y, dot_6_rows);
     } else {
         let dot = |rows: &_, xt: &_, c| dot_4_rows(rows, xt, c).map(|a| [a]);
@@ -149,7 +151,7 @@ pub fn backward_params<T: Scalar, const IN: usize, const OUT: usize, const B: us
     gw: &mut [[T; IN]; OUT],
     gb: &mut [T; OUT],
 ) {
-    if wide(lanes) && IN.is_multiple_of(WIDE_COLS) {
+    if wide::<T>(lanes) && IN.is_multiple_of(WIDE_COLS) {
         backward_params_wide(x, dy, gw);
     } else {
         backward_params_tiles(x, dy, gw);
@@ -287,7 +289,7 @@ pub fn backward_input<T: Scalar, const IN: usize, const OUT: usize, const B: usi
     dy: &[[T; OUT]; B],
     dx: &mut [[T; IN]; B],
 ) {
-    if wide(lanes) && IN.is_multiple_of(WIDE_COLS) {
+    if wide::<T>(lanes) && IN.is_multiple_of(WIDE_COLS) {
         backward_input_wide(w, dy, dx);
     } else {
         backward_input_tiles(w, dy, dx);
