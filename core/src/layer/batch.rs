@@ -7,9 +7,10 @@
 //! two traits apart keeps every single-sample call unambiguous: `net.backward(..)` has one
 //! input type.
 //!
-//! Every layer of the core implements `BatchModule`. Today each runs its samples one by one,
-//! in order, so a batch gives the same bits as its samples do, gradients accumulated in
-//! sample order.
+//! Every layer of the core implements `BatchModule`, and a batch gives the same bits as its
+//! samples one by one, gradients accumulated in sample order. `Linear` runs a batch as tiled
+//! matrix products and the activations as one run of values in lanes (each sum and each
+//! value computed as for one sample); the other layers run the samples one by one, in order.
 
 use super::Module;
 use crate::data::{Batch, Data};

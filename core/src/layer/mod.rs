@@ -12,6 +12,7 @@
 pub mod activation;
 mod batch;
 mod batched;
+pub(crate) mod dispatch;
 mod frozen;
 mod layer_norm;
 pub(crate) mod linear;

@@ -28,6 +28,20 @@ pub trait Float: Scalar {
     /// but approximate, with an absolute error of up to about 1.1e-3 (sampled over one in 1021
     /// finite `f32` patterns by `skipgrad exhaustive-gelu --micromath --stride 1021`).
     fn tanh(self) -> Self;
+    /// [`tanh`](Float::tanh) of every lane: the same bits as one by one.
+    ///
+    /// `f32`'s (without `micromath`) has no branches, so that the compiler vectorises it over
+    /// the lanes: every lane computes both of the formulas of [`tanh`](Float::tanh) and keeps
+    /// the one `tanh` would take (tested bit for bit over every 257th `f32` pattern and all
+    /// around the formulas' edges). The others call `tanh` lane by lane.
+    #[inline(always)]
+    fn tanh_lanes<const L: usize>(x: [Self; L]) -> [Self; L] {
+        let mut t = x;
+        for t in &mut t {
+            *t = t.tanh();
+        }
+        t
+    }
     /// `e^self`.
     fn exp(self) -> Self;
     /// The natural logarithm.
@@ -39,7 +53,10 @@ pub trait Float: Scalar {
 }
 
 macro_rules! impl_float {
-    ($t:ty, $pick:ident, $tanh:path, $exp:path, $ln:path, $ln_1p:path, $erf:path) => {
+    (
+        $t:ty, $pick:ident, $tanh:path, $exp:path, $ln:path, $ln_1p:path, $erf:path
+        $(, lanes: $tanh_lanes:path)?
+    ) => {
         impl Float for $t {
             const INFINITY: Self = <$t>::INFINITY;
 
@@ -52,6 +69,12 @@ macro_rules! impl_float {
             fn tanh(self) -> Self {
                 $tanh(self)
             }
+            $(
+                #[inline(always)]
+                fn tanh_lanes<const L: usize>(x: [Self; L]) -> [Self; L] {
+                    $tanh_lanes(x)
+                }
+            )?
             #[inline(always)]
             fn exp(self) -> Self {
                 $exp(self)
@@ -79,7 +102,8 @@ impl_float!(
     libm::expf,
     libm::logf,
     libm::log1pf,
-    libm::erff
+    libm::erff,
+    lanes: tanh_f32_lanes
 );
 impl_float!(
     f64,
@@ -134,6 +158,51 @@ mod tanh {
         t.copysign(x)
     }
 
+    /// [`tanh_f32`] of every lane without branches, the same bits: each lane computes both
+    /// formulas and keeps the one `tanh_f32` takes, so the compiler vectorises the loop.
+    #[inline(always)]
+    pub(super) fn tanh_f32_lanes<const L: usize>(x: [f32; L]) -> [f32; L] {
+        let mut t = x;
+        for t in &mut t {
+            *t = branch_free(*t);
+        }
+        t
+    }
+
+    /// [`tanh_f32`] with its branches as selects.
+    #[inline(always)]
+    fn branch_free(x: f32) -> f32 {
+        /// 2^23: adding it rounds a smaller non-negative value to an integer.
+        const TWO_23: f32 = 8_388_608.0;
+        let a = x.abs();
+        let z = a * a;
+        let p = (((C4 * z + C3) * z + C2) * z + C1) * z + C0;
+        let small = a + (a * z) * p;
+        let y = a + a;
+        // `k`, as `tanh_f32` truncates it, without a conversion to an integer: `v + 2^23`
+        // rounds `v` to the nearest integer, one less where that rounded up. Capped at 64
+        // (and NaN to 64), so that 2^k stays finite in the lanes that do not keep `mid`.
+        let v = y * core::f32::consts::LOG2_E + 0.5;
+        let v = if v < 64.0 { v } else { 64.0 };
+        let nearest = (v + TWO_23) - TWO_23;
+        let kf = if nearest > v { nearest - 1.0 } else { nearest };
+        let r = (y - kf * LN2_HI) - kf * LN2_LO;
+        let e = (((((E6 * r + E5) * r + E4) * r + E3) * r + E2) * r + E1) * r + E0;
+        // 2^k: `k` is the low bits of `kf + 2^23`, shifted into the exponent, plus 127 there.
+        let scale = f32::from_bits(((kf + TWO_23).to_bits() << 23).wrapping_add(0x3F80_0000));
+        let mid = 1.0 - 2.0 / (e * scale + 1.0);
+        // NaN: `|x|`, whose sign `copysign` restores, so that NaN comes back as `x`'s bits.
+        let large = if a.is_nan() { a } else { 1.0 };
+        let t = if a < 0.55 {
+            small
+        } else if a < 9.02 {
+            mid
+        } else {
+            large
+        };
+        t.copysign(x)
+    }
+
     const LN2_HI: f32 = 0.69311523;
     const LN2_LO: f32 = 3.1946183e-05;
     const C0: f32 = -0.3333333;
@@ -166,6 +235,18 @@ fn tanh_f32(x: f32) -> f32 {
     tanh::tanh_f32(x)
 }
 
+#[cfg(not(feature = "micromath"))]
+#[inline(always)]
+fn tanh_f32_lanes<const L: usize>(x: [f32; L]) -> [f32; L] {
+    tanh::tanh_f32_lanes(x)
+}
+
+#[cfg(feature = "micromath")]
+#[inline(always)]
+fn tanh_f32_lanes<const L: usize>(x: [f32; L]) -> [f32; L] {
+    x.map(tanh_f32)
+}
+
 /// Beyond this magnitude the `micromath` tanh returns exactly `±1`: micromath 2.1's `exp`
 /// returns a NaN pattern when its exponent lands on 128 (`x` in about `[10.06, 10.09]` and
 /// `[44.36, 44.71]`), and the correctly rounded `f32` tanh is `±1` from about 9.01 on.
@@ -190,7 +271,7 @@ fn tanh_f32(x: f32) -> f32 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// The inputs where micromath 2.1's `exp` gave NaN inside `tanh` (`x` in about
@@ -208,6 +289,63 @@ mod tests {
             assert!((Float::tanh(x) - 1.0f32).abs() < 1e-6, "tanh({x})");
         }
         assert!(Float::tanh(f32::NAN).is_nan());
+    }
+
+    /// `tanh_lanes` gives `tanh`'s bits in every lane: over every 257th `f32` pattern (both
+    /// signs, subnormals, infinities and NaN among them) and every pattern within 4,096 of the
+    /// formulas' edges, 0.55 and 9.02.
+    #[test]
+    fn tanh_lanes_is_tanh_bit_for_bit() {
+        let edges = [0.55f32, 9.02].map(f32::to_bits).into_iter().flat_map(|e| {
+            (e - 4096..e + 4096).flat_map(|b| [f32::from_bits(b), -f32::from_bits(b)])
+        });
+        let xs = (0..=u32::MAX)
+            .step_by(257)
+            .map(f32::from_bits)
+            .chain(edges)
+            .chain([
+                0.0,
+                -0.0,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                f32::NAN,
+                -f32::NAN,
+            ]);
+        let checked = for_lanes(xs, |x: [f32; 16]| {
+            for (x, t) in x.iter().zip(f32::tanh_lanes(x)) {
+                let want = Float::tanh(*x);
+                assert_eq!(
+                    t.to_bits(),
+                    want.to_bits(),
+                    "tanh({x:e}) = {want:e}, lanes {t:e}"
+                );
+            }
+        });
+        assert!(checked > 16_000_000, "{checked}");
+    }
+
+    /// Runs `f` over `xs` in groups of `L` (the last padded with ones); the number of groups
+    /// times `L`.
+    pub(crate) fn for_lanes<const L: usize>(
+        xs: impl Iterator<Item = f32>,
+        mut f: impl FnMut([f32; L]),
+    ) -> usize {
+        let (mut lanes, mut n, mut groups) = ([1.0f32; L], 0, 0);
+        for x in xs {
+            if let Some(l) = lanes.get_mut(n) {
+                *l = x;
+            }
+            n += 1;
+            if n == L {
+                f(lanes);
+                (lanes, n, groups) = ([1.0; L], 0, groups + 1);
+            }
+        }
+        if n > 0 {
+            f(lanes);
+            groups += 1;
+        }
+        groups * L
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! point for cores without an FPU. `f32` and `f64` implement both traits.
 
 mod float;
+#[cfg(test)]
+pub(crate) use float::tests::for_lanes;
 pub mod q16;
 mod scalar;
 

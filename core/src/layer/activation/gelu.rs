@@ -1,6 +1,6 @@
 //! The notebook's GELU: the tanh approximation.
 
-use super::ElementWise;
+use super::{ElementWise, LANES};
 use crate::number::Float;
 
 /// The tanh approximation of GELU, exactly as the seed notebook writes it (PyTorch's
@@ -46,15 +46,25 @@ impl Gelu {
     /// overflowing `x^2` never meets a zero (`inf * 0`).
     #[inline(always)]
     fn derivative_from_tanh<T: Float>(x: T, t: T) -> T {
-        let half = T::literal(0.5, 0.5);
         let sech2 = T::ONE - t * t;
         let slope = if sech2 == T::ZERO {
             T::ZERO
         } else {
-            let three_a = T::literal(3.0, 3.0) * Self::coeff::<T>();
-            half * x * sech2 * Self::sqrt_2_over_pi::<T>() * (T::ONE + three_a * (x * x))
+            Self::slope(x, sech2)
         };
-        half * (T::ONE + t) + slope
+        T::literal(0.5, 0.5) * (T::ONE + t) + slope
+    }
+
+    /// The derivative's second term, `0.5 * x * sech2 * sqrt(2/pi) * (1 + 3 * 0.044715 * x^2)`,
+    /// whether or not `tanh` has saturated.
+    #[inline(always)]
+    fn slope<T: Float>(x: T, sech2: T) -> T {
+        let three_a = T::literal(3.0, 3.0) * Self::coeff::<T>();
+        T::literal(0.5, 0.5)
+            * x
+            * sech2
+            * Self::sqrt_2_over_pi::<T>()
+            * (T::ONE + three_a * (x * x))
     }
 
     /// `d gelu(x) / dx`.
@@ -79,12 +89,38 @@ impl<T: Float> ElementWise<T> for Gelu {
             Self::derivative_from_tanh(x, t),
         )
     }
+
+    /// The same operations, lane by lane, with [`Float::tanh_lanes`] and the derivative's
+    /// branch as a select: the same bits as [`value_and_derivative`](Self::value_and_derivative)
+    /// (tested over every 257th `f32` pattern and around the edges of `tanh`'s formulas).
+    #[inline(always)]
+    fn value_and_derivative_lanes(&self, x: [T; LANES]) -> ([T; LANES], [T; LANES]) {
+        let mut arg = x;
+        for a in &mut arg {
+            let x = *a;
+            *a = Self::sqrt_2_over_pi::<T>() * (x + Self::coeff::<T>() * (x * x * x));
+        }
+        let t = T::tanh_lanes(arg);
+        let (mut v, mut d) = (x, x);
+        for (((v, d), x), t) in v.iter_mut().zip(&mut d).zip(&x).zip(&t) {
+            let (x, t) = (*x, *t);
+            let half = T::literal(0.5, 0.5);
+            *v = half * x * (T::ONE + t);
+            let sech2 = T::ONE - t * t;
+            let slope = Self::slope(x, sech2);
+            let slope = if sech2 == T::ZERO { T::ZERO } else { slope };
+            *d = half * (T::ONE + t) + slope;
+        }
+        (v, d)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layer::Module;
+    use crate::data::{Batch, Flat};
+    use crate::layer::{BatchModule, Module};
+    use crate::zeroed::Zeroed;
 
     #[test]
     fn sqrt_2_over_pi_matches_torch_construction() {
@@ -148,6 +184,72 @@ mod tests {
             let fd = (Gelu.value(x + h) - Gelu.value(x - h)) / (2.0 * h);
             let d = Gelu::derivative(x);
             assert!((d - fd).abs() <= 1e-8, "x = {x}: {d} vs {fd}");
+        }
+    }
+
+    /// A batch's GELU (16 lanes at a time, with the `dispatch` feature in the best
+    /// instruction set of this CPU) gives the bits of the samples one by one, value and
+    /// derivative: every 257th `f32` pattern (both signs, subnormals, infinities and NaN among
+    /// them), every pattern whose `tanh` argument lies near the edges of `tanh`'s formulas
+    /// (0.55 and 9.02: `|x|` in [0.68, 0.70] and [5.15, 5.17]), and a remainder after the
+    /// lanes in each batch (70 values: 4 groups of 16 and 6 one by one).
+    #[test]
+    fn batch_gives_the_per_sample_bits() {
+        let around = |lo: f32, hi: f32| {
+            (lo.to_bits()..=hi.to_bits()).flat_map(|b| [f32::from_bits(b), -f32::from_bits(b)])
+        };
+        let xs = (0..=u32::MAX)
+            .step_by(257)
+            .map(f32::from_bits)
+            .chain(around(0.68, 0.70))
+            .chain(around(5.15, 5.17))
+            .chain([
+                0.0,
+                -0.0,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                f32::NAN,
+                f32::MAX,
+                f32::MIN,
+            ]);
+        let checked = crate::number::for_lanes(xs, |x: [f32; 70]| {
+            let batch: Batch<[f32; 7], 10> = Batch(core::array::from_fn(|s| {
+                core::array::from_fn(|i| x.get(7 * s + i).copied().unwrap_or(0.0))
+            }));
+            let mut cache = Batch::ZERO;
+            let y = Gelu.forward_batch(&batch, &mut cache);
+            for ((x, y), d) in batch.values().iter().zip(y.values()).zip(cache.values()) {
+                let (wv, wd) = Gelu.value_and_derivative(*x);
+                assert_eq!(y.to_bits(), wv.to_bits(), "gelu({x:e})");
+                assert_eq!(d.to_bits(), wd.to_bits(), "gelu'({x:e})");
+            }
+            let dy = Batch([[0.75; 7]; 10]);
+            let dx = Gelu.backward_batch(&cache, &dy, &mut Gelu);
+            for (dx, d) in dx.values().iter().zip(cache.values()) {
+                assert_eq!(dx.to_bits(), (0.75 * *d).to_bits());
+            }
+        });
+        assert!(checked > 17_000_000, "{checked}");
+    }
+
+    /// The same for `f64` (GELU's lanes through `libm`'s `tanh` one by one), over a sweep of
+    /// magnitudes of both signs.
+    #[test]
+    fn batch_gives_the_per_sample_bits_f64() {
+        let x: [[f64; 9]; 4] = core::array::from_fn(|s| {
+            core::array::from_fn(|i| {
+                (-1f64).powi(i as i32) * 1.7f64.powi(9 * s as i32 + i as i32 - 18)
+            })
+        });
+        let mut cache = Batch::ZERO;
+        let y = Gelu.forward_batch(&Batch(x), &mut cache);
+        for ((x, y), d) in x.as_flattened().iter().zip(y.values()).zip(cache.values()) {
+            let (wv, wd) = Gelu.value_and_derivative(*x);
+            assert_eq!(
+                (y.to_bits(), d.to_bits()),
+                (wv.to_bits(), wd.to_bits()),
+                "{x:e}"
+            );
         }
     }
 

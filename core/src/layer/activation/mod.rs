@@ -47,7 +47,11 @@ pub use silu::Silu;
 pub use tanh::Tanh;
 
 use crate::data::Flat;
+use crate::layer::dispatch;
 use crate::number::Scalar;
+
+/// The inputs [`ElementWise::value_and_derivative_lanes`] takes at once.
+pub const LANES: usize = 16;
 
 /// An element-wise function and its derivative.
 pub trait ElementWise<T: Scalar> {
@@ -55,6 +59,19 @@ pub trait ElementWise<T: Scalar> {
     fn value(&self, x: T) -> T;
     /// The function and its derivative at `x`, sharing what they have in common.
     fn value_and_derivative(&self, x: T) -> (T, T);
+
+    /// [`value_and_derivative`](Self::value_and_derivative) of [`LANES`] inputs, the same bits
+    /// as one by one. A batch's forward pass calls it; the default runs the inputs one by
+    /// one, and a function whose scalar code branches ([`Gelu`], [`Tanh`]) overrides it with
+    /// the branches as selects, which the compiler vectorises across the lanes.
+    #[inline(always)]
+    fn value_and_derivative_lanes(&self, x: [T; LANES]) -> ([T; LANES], [T; LANES]) {
+        let (mut v, mut d) = (x, x);
+        for ((v, d), x) in v.iter_mut().zip(&mut d).zip(&x) {
+            (*v, *d) = self.value_and_derivative(*x);
+        }
+        (v, d)
+    }
 }
 
 /// Implements [`Zeroed`](crate::Zeroed), [`Params`](crate::Params) (no tensors) and
@@ -65,7 +82,10 @@ pub trait ElementWise<T: Scalar> {
 /// `activation!(Choice = Choice::Relu)`.
 ///
 /// The module's cache is the derivative at each input (computed with the value in
-/// `forward`), and `backward` multiplies the output gradient by it.
+/// `forward`), and `backward` multiplies the output gradient by it. A batch of samples
+/// (`BatchModule`) runs as one run of values, [`LANES`] at a time
+/// ([`ElementWise::value_and_derivative_lanes`]), with the `dispatch` feature in the best
+/// instruction set the CPU has: the same bits as sample by sample.
 #[macro_export]
 macro_rules! activation {
     ($name:ident) => {
@@ -120,11 +140,57 @@ macro_rules! activation {
             fn backward_params(&self, _: &X, _: &X, _: &mut Self) {}
         }
 
-        $crate::batch_by_sample!(
-            impl[X: $crate::Flat $(, const $g: $gt)*] $name,
-            X,
-            where [$name: $crate::layer::activation::ElementWise<X::Scalar>]
-        );
+        impl<X: $crate::Flat $(, const $g: $gt)*, const B: usize> $crate::BatchModule<X, B>
+            for $name
+        where
+            $name: $crate::layer::activation::ElementWise<X::Scalar>,
+            $crate::Batch<X, B>: $crate::Flat<Scalar = X::Scalar>,
+        {
+            /// The derivative at every input of the batch.
+            type BatchCache = $crate::Batch<X, B>;
+
+            #[inline]
+            fn forward_batch(
+                &self,
+                x: &$crate::Batch<X, B>,
+                cache: &mut $crate::Batch<X, B>,
+            ) -> $crate::Batch<X, B> {
+                $crate::layer::activation::forward_batch(self, x, cache)
+            }
+
+            #[inline]
+            fn infer_batch(&self, x: &$crate::Batch<X, B>) -> $crate::Batch<X, B> {
+                $crate::layer::activation::infer(self, x)
+            }
+
+            #[inline]
+            fn backward_batch(
+                &self,
+                derivative: &$crate::Batch<X, B>,
+                dy: &$crate::Batch<X, B>,
+                _: &mut Self,
+            ) -> $crate::Batch<X, B> {
+                $crate::layer::activation::backward_batch(derivative, dy)
+            }
+
+            #[inline]
+            fn backward_batch_input(
+                &self,
+                derivative: &$crate::Batch<X, B>,
+                dy: &$crate::Batch<X, B>,
+            ) -> $crate::Batch<X, B> {
+                $crate::layer::activation::backward_batch(derivative, dy)
+            }
+
+            #[inline]
+            fn backward_batch_params(
+                &self,
+                _: &$crate::Batch<X, B>,
+                _: &$crate::Batch<X, B>,
+                _: &mut Self,
+            ) {
+            }
+        }
     };
 }
 
@@ -136,6 +202,44 @@ pub fn forward<X: Flat, A: ElementWise<X::Scalar>>(act: &A, x: &X, cache: &mut X
         (*v, *d) = act.value_and_derivative(*v);
     }
     y
+}
+
+/// `forward` of an element-wise layer over a batch (any [`Flat`] value): the values and the
+/// derivatives into `cache`, [`LANES`] at a time, then the rest one by one; with the
+/// `dispatch` feature in the best instruction set of the CPU. The same bits as [`forward`].
+#[inline(always)]
+pub fn forward_batch<X: Flat, A: ElementWise<X::Scalar>>(act: &A, x: &X, cache: &mut X) -> X {
+    let mut y = *x;
+    dispatch::vectorized(
+        #[inline(always)]
+        |_| {
+            let (y16, y_rest) = y.values_mut().as_chunks_mut::<LANES>();
+            let (d16, d_rest) = cache.values_mut().as_chunks_mut::<LANES>();
+            for (y, d) in y16.iter_mut().zip(d16) {
+                (*y, *d) = act.value_and_derivative_lanes(*y);
+            }
+            for (y, d) in y_rest.iter_mut().zip(d_rest) {
+                (*y, *d) = act.value_and_derivative(*y);
+            }
+        },
+    );
+    y
+}
+
+/// `backward` of an element-wise layer over a batch: `dx = dy * derivative`, element by
+/// element, with the `dispatch` feature in the best instruction set of the CPU.
+#[inline(always)]
+pub fn backward_batch<X: Flat>(derivative: &X, dy: &X) -> X {
+    let mut dx = *dy;
+    dispatch::vectorized(
+        #[inline(always)]
+        |_| {
+            for (d, g) in dx.values_mut().iter_mut().zip(derivative.values()) {
+                *d *= *g;
+            }
+        },
+    );
+    dx
 }
 
 /// `infer` of an element-wise layer: the values only.

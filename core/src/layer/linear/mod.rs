@@ -1,10 +1,10 @@
 //! The fully connected layer `y = W x + b`.
 
 mod batch;
-mod dispatch;
 pub(crate) mod sample;
 
 use super::batch::BatchModule;
+use super::dispatch;
 use super::module::Module;
 use crate::data::Batch;
 use crate::number::Scalar;
@@ -105,7 +105,7 @@ impl<T: Scalar, const IN: usize, const OUT: usize, const B: usize> BatchModule<[
             let mut y = Batch::<[T; OUT], B>::ZERO;
             dispatch::vectorized(
                 #[inline(always)]
-                || batch::forward(&self.weight, &self.bias, &x.0, &mut y.0),
+                |lanes| batch::forward(lanes, &self.weight, &self.bias, &x.0, &mut y.0),
             );
             y
         } else {
@@ -138,7 +138,7 @@ impl<T: Scalar, const IN: usize, const OUT: usize, const B: usize> BatchModule<[
             let mut dx = Batch::<[T; IN], B>::ZERO;
             dispatch::vectorized(
                 #[inline(always)]
-                || batch::backward_input(&self.weight, &dy.0, &mut dx.0),
+                |lanes| batch::backward_input(lanes, &self.weight, &dy.0, &mut dx.0),
             );
             dx
         } else {
@@ -156,8 +156,8 @@ impl<T: Scalar, const IN: usize, const OUT: usize, const B: usize> BatchModule<[
         if batch::batched(IN, B) {
             dispatch::vectorized(
                 #[inline(always)]
-                || {
-                    batch::backward_params(cache, &dy.0, &mut grads.weight, &mut grads.bias);
+                |lanes| {
+                    batch::backward_params(lanes, cache, &dy.0, &mut grads.weight, &mut grads.bias);
                 },
             );
         } else {
