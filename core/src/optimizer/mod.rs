@@ -10,7 +10,9 @@
 //! so after an `Ok` every parameter and state value is finite and after an `Err` nothing
 //! changed. [`transact`] checks every new value before writing any; [`Sgd`], which has no
 //! state, computes each new value once into its gradient's slot, then copies them into the
-//! model and clears the gradients in a second pass only if all of them are finite.
+//! model and clears the gradients in a second pass only if all of them are finite (on a host,
+//! floats: each new value in place and the old one into its gradient's slot, then the
+//! gradients cleared, the old values put back first if one is not).
 //!
 //! - [`Sgd`]: plain SGD with optional weight decay. It stores two scalars and no buffer, the
 //!   choice for a microcontroller; optionally with stochastic rounding of its updates
