@@ -530,6 +530,25 @@ mod tests {
         ] {
             assert_eq!((wide_bits(n), split_bits(n)), (wide, split), "n = {n}");
         }
+        // Every width where the split bound steps down, and the one before it.
+        for (n, bits) in [
+            (7, 22),
+            (8, 21),
+            (31, 21),
+            (32, 20),
+            (120, 20),
+            (121, 19),
+            (448, 19),
+            (449, 18),
+            (1_560, 18),
+            (1_561, 17),
+            (4_681, 17),
+            (4_682, 16),
+            (10_922, 16),
+            (10_923, 0),
+        ] {
+            assert_eq!(split_bits(n), bits, "n = {n}");
+        }
         let big = [Q16(i32::MIN)];
         assert!(below(wide_bits(1), &big));
         assert_eq!(sum_forward(Wide(0), &[big], &[Q16::ZERO], &big), [Q16::MAX]);
