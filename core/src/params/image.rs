@@ -1199,40 +1199,28 @@ mod tests {
         let mut m = net(2);
         let mut opt = SgdMomentum::<f32, Net>::new(0.1, 0.9).unwrap();
         opt.update(&mut m, &mut net(7)).unwrap();
-        let mut b = [0u8; I::SIZE];
-        save_with(&m, &opt, &mut b).unwrap();
-        let at = 20 + 4 * 22 + 4 * 3;
-        b[at..at + 4].copy_from_slice(&f32::INFINITY.to_le_bytes());
-        let n = b.len();
-        let crc = Crc32::of(&b[..n - 4]);
-        b[n - 4..].copy_from_slice(&crc.to_le_bytes());
-        let (mut m2, mut opt2) = (Net::ZERO, SgdMomentum::<f32, Net>::new(0.1, 0.9).unwrap());
-        assert_eq!(
-            load_with(&mut m2, &mut opt2, &b),
-            Err(ImageError::InvalidState {
-                buffer: 0,
-                tensor: 0,
-                element: 3
-            })
-        );
-        assert_eq!((m2, opt2.started()), (Net::ZERO, false));
-        // In the second tensor (the first layer's bias, after its 9 weights): named so.
-        let mut b = [0u8; I::SIZE];
-        save_with(&m, &opt, &mut b).unwrap();
-        let at = 20 + 4 * 22 + 4 * 10;
-        b[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
-        let n = b.len();
-        let crc = Crc32::of(&b[..n - 4]);
-        b[n - 4..].copy_from_slice(&crc.to_le_bytes());
-        let (mut m2, mut opt2) = (Net::ZERO, SgdMomentum::<f32, Net>::new(0.1, 0.9).unwrap());
-        assert_eq!(
-            load_with(&mut m2, &mut opt2, &b),
-            Err(ImageError::InvalidState {
-                buffer: 0,
-                tensor: 1,
-                element: 1
-            })
-        );
+        // A value past the model (20 header bytes, 22 parameters) in the first tensor, then in
+        // the second (the first layer's bias, after its 9 weights): each named so, nothing
+        // loaded.
+        for (element, bad, tensor, within) in [(3, f32::INFINITY, 0, 3), (10, f32::NAN, 1, 1)] {
+            let mut b = [0u8; I::SIZE];
+            save_with(&m, &opt, &mut b).unwrap();
+            let at = 20 + 4 * 22 + 4 * element;
+            b[at..at + 4].copy_from_slice(&bad.to_le_bytes());
+            let n = b.len();
+            let crc = Crc32::of(&b[..n - 4]);
+            b[n - 4..].copy_from_slice(&crc.to_le_bytes());
+            let (mut m2, mut opt2) = (Net::ZERO, SgdMomentum::<f32, Net>::new(0.1, 0.9).unwrap());
+            assert_eq!(
+                load_with(&mut m2, &mut opt2, &b),
+                Err(ImageError::InvalidState {
+                    buffer: 0,
+                    tensor,
+                    element: within
+                })
+            );
+            assert_eq!((m2, opt2.started()), (Net::ZERO, false));
+        }
         let mut s = heapless::String::<64>::new();
         let _ = write!(s, "{}", WriteError::<()>::WriteZero);
         assert_eq!(s.as_str(), "writing the image: the writer took no bytes");
