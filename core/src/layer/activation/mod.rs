@@ -233,11 +233,7 @@ pub fn backward_batch<X: Flat>(derivative: &X, dy: &X) -> X {
     let mut dx = *dy;
     dispatch::vectorized(
         #[inline(always)]
-        |_| {
-            for (d, g) in dx.values_mut().iter_mut().zip(derivative.values()) {
-                *d *= *g;
-            }
-        },
+        |_| times(dx.values_mut(), derivative.values()),
     );
     dx
 }
@@ -256,9 +252,7 @@ pub fn backward<X: Flat>(derivative: &X, dy: &X) -> X {
     let mut dx = *dy;
     if !<X::Scalar as Scalar>::UNROLL {
         // Fixed point: one multiplication written once, in a plain loop.
-        for (d, g) in dx.values_mut().iter_mut().zip(derivative.values()) {
-            *d *= *g;
-        }
+        times(dx.values_mut(), derivative.values());
         return dx;
     }
     // Three elements per loop turn, written out: compilers optimising for size never unroll
@@ -270,8 +264,14 @@ pub fn backward<X: Flat>(derivative: &X, dy: &X) -> X {
         *d1 *= *g1;
         *d2 *= *g2;
     }
-    for (d, g) in d_rest.iter_mut().zip(g_rest) {
+    times(d_rest, g_rest);
+    dx
+}
+
+/// `d *= g`, element by element, in a plain loop.
+#[inline(always)]
+fn times<T: Scalar>(d: &mut [T], g: &[T]) {
+    for (d, g) in d.iter_mut().zip(g) {
         *d *= *g;
     }
-    dx
 }
