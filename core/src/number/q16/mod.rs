@@ -221,10 +221,9 @@ impl Q16 {
     fn mul_round(self, rhs: Self) -> Self {
         #[cfg(all(target_arch = "arm", not(target_feature = "v7")))]
         {
-            if wide::small(self.0) & wide::small(rhs.0) {
-                Self(wide::rounded_small(self.0, rhs.0))
-            } else {
-                self.mul_round_wide(rhs)
+            match wide::rounded_if_small(self.0, rhs.0) {
+                Some(v) => Self(v),
+                None => self.mul_round_wide(rhs),
             }
         }
         #[cfg(not(all(target_arch = "arm", not(target_feature = "v7"))))]
@@ -386,8 +385,8 @@ impl Scalar for Q16 {
     #[inline(always)]
     fn mul_acc(acc: i64, a: Self, b: Self) -> i64 {
         #[cfg(all(target_arch = "arm", not(target_feature = "v7")))]
-        if wide::small(a.0) & wide::small(b.0) {
-            return acc.saturating_add(wide::product_small(a.0, b.0));
+        if let Some(p) = wide::product_if_small(a.0, b.0) {
+            return acc.saturating_add(p);
         }
         acc.saturating_add(wide::product(a.0, b.0))
     }

@@ -76,6 +76,37 @@ pub(super) fn product_small(a: i32, b: i32) -> i64 {
     (i64::from(high) << 16) + i64::from(al * bl)
 }
 
+/// The Cortex-M0's choice for a rounded product: [`rounded_small`] if both operands are
+/// small, else `None` (the caller takes the 64-bit path). Compiled on every target so that the
+/// host's tests check the choice the M0 makes.
+#[cfg_attr(
+    not(all(target_arch = "arm", not(target_feature = "v7"))),
+    allow(dead_code)
+)]
+#[inline(always)]
+pub(super) fn rounded_if_small(a: i32, b: i32) -> Option<i32> {
+    if small(a) & small(b) {
+        Some(rounded_small(a, b))
+    } else {
+        None
+    }
+}
+
+/// The Cortex-M0's choice for an exact product: [`product_small`] if both operands are small,
+/// else `None`. Compiled everywhere, as [`rounded_if_small`].
+#[cfg_attr(
+    not(all(target_arch = "arm", not(target_feature = "v7"))),
+    allow(dead_code)
+)]
+#[inline(always)]
+pub(super) fn product_if_small(a: i32, b: i32) -> Option<i64> {
+    if small(a) & small(b) {
+        Some(product_small(a, b))
+    } else {
+        None
+    }
+}
+
 /// True if `|v| < 2^23`, the range of [`rounded_small`].
 #[cfg_attr(
     not(all(target_arch = "arm", not(target_feature = "v7"))),
@@ -141,6 +172,32 @@ mod tests {
             (i32::MAX, false),
         ] {
             assert_eq!(small(v), is_small, "{v}");
+        }
+    }
+
+    /// The Cortex-M0's choice of path, at and beyond the edge of the small range: both
+    /// operands small, one of them, neither.
+    #[test]
+    fn the_small_path_is_taken_exactly_when_both_operands_are_small() {
+        let (edge, beyond) = ((1 << 23) - 1, 1 << 23);
+        for (a, b, taken) in [
+            (edge, edge, true),
+            (-edge, edge, true),
+            (3, -5, true),
+            (beyond, 3, false),
+            (3, beyond, false),
+            (-beyond - 1, 2, false),
+            (beyond, beyond, false),
+            (i32::MIN, i32::MAX, false),
+        ] {
+            let exact = i64::from(a) * i64::from(b);
+            let rounded = ((exact + 0x8000) >> 16) as i32;
+            assert_eq!(
+                rounded_if_small(a, b),
+                taken.then_some(rounded),
+                "{a} * {b}"
+            );
+            assert_eq!(product_if_small(a, b), taken.then_some(exact), "{a} * {b}");
         }
     }
 }
