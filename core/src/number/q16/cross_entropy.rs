@@ -411,6 +411,26 @@ mod tests {
         );
     }
 
+    /// The gradient's bits are part of the format: the host and every device compute these,
+    /// and a model trained on one replays on another. A table of logits (raw), `terms` and the
+    /// gradient's bits, target 1, so that a change in the reciprocal of `s` (its shift `k`, its
+    /// rounding) shows even where it stays within the bounds. The rows have `s` below and
+    /// above `2^32`; the three rows with `terms` 1 sit where one unit of `p` moves the
+    /// rounded gradient.
+    #[test]
+    fn gradient_bits_are_fixed() {
+        for (y, terms, want) in [
+            ([-384_397, 189_654, 253_546], 1, [3, -47_586, 47_583]),
+            ([-384_397, 189_654, 253_546], 3, [1, -15_862, 15_861]),
+            ([-238_914, -217_527, -33_143], 1, [2_572, -61_972, 59_401]),
+            ([-109_697, -37_001, -46_866], 1, [9_869, -35_612, 25_743]),
+            ([-109_697, -37_001, -46_866], 32, [308, -1_113, 804]),
+        ] {
+            let g = CrossEntropy.gradient(&y.map(Q16), &1, nz(terms));
+            assert_eq!(g.map(Q16::to_bits), want, "{y:?} / {terms}");
+        }
+    }
+
     /// Class indices below `N` only, as the float version; a target out of range (a caller
     /// that skipped `accepts`) gives a loss of 0 and `softmax / terms`, never a panic.
     #[test]
