@@ -115,6 +115,21 @@ impl<T: Scalar, M: Params<T>, R: Rounding> Optimizer<T, M> for Sgd<T, R> {
     /// [`Trainer`]: crate::Trainer
     #[inline]
     fn update(&mut self, model: &mut M, grads: &mut M::Grads) -> Result<(), NonFiniteUpdate> {
+        self.update_with(model, grads, IN_PLACE)
+    }
+}
+
+impl<T: Scalar, R: Rounding> Sgd<T, R> {
+    /// [`Optimizer::update`], in place where `in_place` is true and the number type allows it
+    /// (floats), staged otherwise. A constant where it is called ([`IN_PLACE`]); the tests
+    /// call it with both, so a host checks the staged form a microcontroller runs.
+    #[inline(always)]
+    fn update_with<M: Params<T>>(
+        &mut self,
+        model: &mut M,
+        grads: &mut M::Grads,
+        in_place: bool,
+    ) -> Result<(), NonFiniteUpdate> {
         // The generator is copied, and stored back only if the update is kept: no pointer
         // into `self` escapes into the walk, so the compiler still sees `lr` and `wd` as
         // constants of the caller's optimizer.
@@ -129,7 +144,7 @@ impl<T: Scalar, M: Params<T>, R: Rounding> Optimizer<T, M> for Sgd<T, R> {
             // `g + wd * p` first, in place: the gradients are scratch space.
             zip_trainable::<Ref, Mut, M, T, _>(&*model, &mut *grads, |_, p, g| decay(wd, p, g));
         }
-        if IN_PLACE && T::UNROLL && T::NON_FINITE_PROPAGATES {
+        if in_place && T::UNROLL && T::NON_FINITE_PROPAGATES {
             return self.update_in_place(model, grads, rounding);
         }
         let mut probe = T::PROBE;
@@ -155,9 +170,7 @@ impl<T: Scalar, M: Params<T>, R: Rounding> Optimizer<T, M> for Sgd<T, R> {
         self.rounding = rounding;
         Ok(())
     }
-}
 
-impl<T: Scalar, R: Rounding> Sgd<T, R> {
     /// The update of a host's floats ([`IN_PLACE`]), in two passes of which the second only
     /// clears the gradients when the update is kept:
     ///
@@ -553,9 +566,11 @@ mod tests {
         Ok(())
     }
 
-    /// Long tensors (the sixteen-wide stage and the eight-wide commit, with remainders): bit
-    /// for bit the plain loop, and a non-finite value at any position, in a full block or in
-    /// a remainder, is refused with the model exactly as it was.
+    /// Long tensors, in both forms of the update: staged (a microcontroller's: the
+    /// sixteen-wide stage and the eight-wide commit, with remainders) and in place (a
+    /// host's: the probe's lanes). Bit for bit the plain loop, and a non-finite value at any
+    /// position, in a full block or in a remainder, is refused with the model exactly as it
+    /// was.
     #[test]
     fn long_tensors_step_and_refuse_exactly() -> Result<(), HyperError> {
         use crate::TorchInit;
@@ -569,10 +584,11 @@ mod tests {
         let grads: Wide = crate::Params::torch_init(&mut TorchInit::new(6));
         let (mut p0, mut g0) = ([0.0f32; N], [0.0f32; N]);
         assert!(model.store_flat(&mut p0).is_ok() && grads.store_flat(&mut g0).is_ok());
-        for wd in [0.0f32, 0.01] {
+        for (wd, in_place) in [(0.0f32, false), (0.01, false), (0.0, true), (0.01, true)] {
             let sgd = Sgd::new(0.25)?.with_weight_decay(f64::from(wd))?;
             let (mut fused, mut g) = (model, grads);
-            assert_eq!(sgd.clone().update(&mut fused, &mut g), Ok(()));
+            let kept = sgd.clone().update_with(&mut fused, &mut g, in_place);
+            assert_eq!(kept, Ok(()));
             let mut got = [0.0f32; N];
             assert!(fused.store_flat(&mut got).is_ok());
             let mut want = p0;
@@ -580,8 +596,13 @@ mod tests {
                 let d = if wd == 0.0 { *g } else { *g + wd * *p };
                 *p -= 0.25 * d;
             }
-            assert_eq!(got.map(f32::to_bits), want.map(f32::to_bits), "wd {wd}");
-            assert_eq!(g, Wide::ZERO, "wd {wd}: gradients not cleared");
+            let form = if in_place { "in place" } else { "staged" };
+            assert_eq!(
+                got.map(f32::to_bits),
+                want.map(f32::to_bits),
+                "wd {wd}, {form}"
+            );
+            assert_eq!(g, Wide::ZERO, "wd {wd}, {form}: gradients not cleared");
             for at in 0..N {
                 for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
                     let mut flat = g0;
@@ -591,7 +612,7 @@ mod tests {
                     let mut g = Wide::ZERO;
                     assert!(g.load_flat(&flat).is_ok());
                     let mut p = model;
-                    let got = sgd.clone().update(&mut p, &mut g);
+                    let got = sgd.clone().update_with(&mut p, &mut g, in_place);
                     assert_eq!(got, Err(NonFiniteUpdate), "wd {wd}, {bad} at {at}");
                     let mut after = [0.0f32; N];
                     assert!(p.store_flat(&mut after).is_ok());
@@ -606,12 +627,13 @@ mod tests {
         Ok(())
     }
 
-    /// Tensors of several blocks of sixteen (the probe's lanes, folded by halves): bit for bit
-    /// the plain loop in `f32` and `f64`, and a non-finite gradient or an overflowing update
-    /// in any lane of any block, or in the rest, is refused with the model exactly as it was.
+    /// Tensors of several blocks of sixteen (the probe's lanes, folded by halves; and the
+    /// staged form's blocks): bit for bit the plain loop in `f32` and `f64`, and a non-finite
+    /// gradient or an overflowing update in any lane of any block, or in the rest, is refused
+    /// with the model exactly as it was.
     #[test]
     fn probe_lanes_refuse_at_every_position() -> Result<(), HyperError> {
-        fn check<T: Scalar>(bad: [T; 3], big: T) -> Result<(), HyperError> {
+        fn check<T: Scalar>(bad: [T; 3], big: T, in_place: bool) -> Result<(), HyperError> {
             use crate::TorchInit;
             // 63 weights (three blocks and fifteen more), 9 biases.
             type Wide<T> = Linear<T, 7, 9>;
@@ -622,7 +644,7 @@ mod tests {
             assert!(model.store_flat(&mut p0).is_ok() && grads.store_flat(&mut g0).is_ok());
             let mut sgd = Sgd::<T>::new(0.25)?;
             let (mut p, mut g) = (model, grads);
-            assert_eq!(sgd.update(&mut p, &mut g), Ok(()));
+            assert_eq!(sgd.update_with(&mut p, &mut g, in_place), Ok(()));
             let mut got = [T::ZERO; N];
             assert!(p.store_flat(&mut got).is_ok());
             let mut want = p0;
@@ -646,7 +668,7 @@ mod tests {
                     let (mut p, mut g) = (Wide::<T>::ZERO, Wide::<T>::ZERO);
                     assert!(p.load_flat(&pf).is_ok() && g.load_flat(&gf).is_ok());
                     let before = p;
-                    let result = Sgd::<T>::new(4.0)?.update(&mut p, &mut g);
+                    let result = Sgd::<T>::new(4.0)?.update_with(&mut p, &mut g, in_place);
                     assert_eq!(result, Err(NonFiniteUpdate), "{d:?} at {at}");
                     let mut after = [T::ZERO; N];
                     assert!(p.store_flat(&mut after).is_ok());
@@ -656,8 +678,19 @@ mod tests {
             }
             Ok(())
         }
-        check([f32::NAN, f32::INFINITY, f32::NEG_INFINITY], f32::MAX)?;
-        check([f64::NAN, f64::INFINITY, f64::NEG_INFINITY], f64::MAX)
+        for in_place in [true, false] {
+            check(
+                [f32::NAN, f32::INFINITY, f32::NEG_INFINITY],
+                f32::MAX,
+                in_place,
+            )?;
+            check(
+                [f64::NAN, f64::INFINITY, f64::NEG_INFINITY],
+                f64::MAX,
+                in_place,
+            )?;
+        }
+        Ok(())
     }
 
     /// Fixed point takes the out-of-line loop (`Scalar::UNROLL` false): bit for bit the plain
