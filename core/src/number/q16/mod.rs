@@ -221,7 +221,7 @@ impl Q16 {
     fn mul_round(self, rhs: Self) -> Self {
         #[cfg(all(target_arch = "arm", not(target_feature = "v7")))]
         {
-            match wide::rounded_if_small(self.0, rhs.0) {
+            match wide::if_small(self.0, rhs.0, wide::rounded_small) {
                 Some(v) => Self(v),
                 None => self.mul_round_wide(rhs),
             }
@@ -385,7 +385,7 @@ impl Scalar for Q16 {
     #[inline(always)]
     fn mul_acc(acc: i64, a: Self, b: Self) -> i64 {
         #[cfg(all(target_arch = "arm", not(target_feature = "v7")))]
-        if let Some(p) = wide::product_if_small(a.0, b.0) {
+        if let Some(p) = wide::if_small(a.0, b.0, wide::product_small) {
             return acc.saturating_add(p);
         }
         acc.saturating_add(wide::product(a.0, b.0))

@@ -76,32 +76,17 @@ pub(super) fn product_small(a: i32, b: i32) -> i64 {
     (i64::from(high) << 16) + i64::from(al * bl)
 }
 
-/// The Cortex-M0's choice for a rounded product: [`rounded_small`] if both operands are
-/// small, else `None` (the caller takes the 64-bit path). Compiled on every target so that the
-/// host's tests check the choice the M0 makes.
+/// `path(a, b)` if both operands are small ([`small`]), else `None`: the Cortex-M0's choice
+/// between a 32-bit path ([`rounded_small`], [`product_small`]) and the 64-bit product.
+/// Compiled on every target so that the host's tests check the choice the M0 makes.
 #[cfg_attr(
     not(all(target_arch = "arm", not(target_feature = "v7"))),
     allow(dead_code)
 )]
 #[inline(always)]
-pub(super) fn rounded_if_small(a: i32, b: i32) -> Option<i32> {
+pub(super) fn if_small<R>(a: i32, b: i32, path: impl FnOnce(i32, i32) -> R) -> Option<R> {
     if small(a) & small(b) {
-        Some(rounded_small(a, b))
-    } else {
-        None
-    }
-}
-
-/// The Cortex-M0's choice for an exact product: [`product_small`] if both operands are small,
-/// else `None`. Compiled everywhere, as [`rounded_if_small`].
-#[cfg_attr(
-    not(all(target_arch = "arm", not(target_feature = "v7"))),
-    allow(dead_code)
-)]
-#[inline(always)]
-pub(super) fn product_if_small(a: i32, b: i32) -> Option<i64> {
-    if small(a) & small(b) {
-        Some(product_small(a, b))
+        Some(path(a, b))
     } else {
         None
     }
@@ -192,12 +177,9 @@ mod tests {
         ] {
             let exact = i64::from(a) * i64::from(b);
             let rounded = ((exact + 0x8000) >> 16) as i32;
-            assert_eq!(
-                rounded_if_small(a, b),
-                taken.then_some(rounded),
-                "{a} * {b}"
-            );
-            assert_eq!(product_if_small(a, b), taken.then_some(exact), "{a} * {b}");
+            let got = (if_small(a, b, rounded_small), if_small(a, b, product_small));
+            let want = (taken.then_some(rounded), taken.then_some(exact));
+            assert_eq!(got, want, "{a} * {b}");
         }
     }
 }
