@@ -4,7 +4,7 @@
 
 mod float;
 #[cfg(test)]
-pub(crate) use float::tests::for_lanes;
+pub(crate) use float::tests::{every_257th, for_lanes};
 pub mod q16;
 mod scalar;
 
