@@ -1,20 +1,30 @@
 //! The one-sample kernels of a narrow `Linear` in Q16.16 ([`Scalar::linear_forward`],
 //! [`Scalar::linear_backward`], [`Scalar::linear_backward_input`]): the generic kernels' bits
-//! (every dot product summed exactly and rounded once), without the saturating 64-bit
-//! accumulator wherever the operands' magnitudes prove that no sum can reach its rails.
+//! (every dot product summed exactly and rounded once, in a saturating 64-bit accumulator),
+//! without that accumulator's saturation or its 64-bit products wherever the operands'
+//! magnitudes prove that no sum can reach its rails.
 //!
-//! - **Cortex-M0** (a 32-bit `muls`, no 64-bit product): when every weight, input and output
-//!   gradient of the layer lies in `[-2^B, 2^B)`, with `B` from the length of the sums
-//!   ([`split_bits`]: 22 for the notebook's sums of three, values below 64), each sum is kept
-//!   exactly in two 32-bit words ([`Split`]), three 32-bit multiplications a product.
-//! - **Everywhere else** (`smull`/`smlal` on the Cortex-M4F, a 64-bit multiply on hosts): when
-//!   one side of every product (the input in the forward pass, the output gradient in the
-//!   backward pass) lies in `[-2^B, 2^B)` with `B = 31 - ceil(log2 n)` for sums of `n`
-//!   ([`wide_bits`]), no partial sum of exact products can leave the `i64` range, so the
-//!   products are added without saturation (one `smlal` each) and rounded once.
+//! Every dot product is summed in one pass, product by product ([`dot`]):
 //!
-//! Otherwise (a value near the rails) the generic kernels run, so the bits never depend on
-//! which path was taken; `tests` compares both over random and extreme layers.
+//! - **Cortex-M0** (a 32-bit `muls`, no 64-bit product): while both operands of each product
+//!   lie in `[-2^B, 2^B)`, with `B` from the length of the sum ([`split_bits`]: 22 for the
+//!   notebook's sums of three, values below 64), the sum is kept exactly in two 32-bit words
+//!   ([`Split`]), three 32-bit multiplications a product.
+//! - **Everywhere else** (`smull`/`smlal` on the Cortex-M4F, a 64-bit multiply on hosts):
+//!   while the second operand of each product (the input in the forward pass, the output
+//!   gradient in the backward pass) lies in `[-2^B, 2^B)` with `B = 31 - ceil(log2 n)` for
+//!   sums of `n` ([`wide_bits`]), no partial sum of exact products can leave the `i64` range,
+//!   so the products are added without saturation (one `smlal` each).
+//!
+//! The first product that does not fit (a value near the rails) sends the whole dot product
+//! to the generic kernels' saturating sum ([`exact_dot`], out of line, one copy for every
+//! shape), so the bits never depend on which path was taken; `tests` compares the kernels
+//! with the generic ones over random and extreme layers, with the large product at every
+//! position of a sum.
+//!
+//! One path for every value, and one loop per kernel: a value near the rails costs a call,
+//! not a second copy of the layer's loops, which keeps the Cortex-M0's minimal trainer
+//! small.
 
 use super::{wide, Q16};
 #[cfg(test)]
@@ -28,12 +38,6 @@ fn magnitude(v: Q16) -> u32 {
     (v ^ (v >> 31)) as u32
 }
 
-/// The magnitudes of `values` folded together: below `2^b` exactly when each value is.
-#[inline(always)]
-fn magnitudes(m: u32, values: &[Q16]) -> u32 {
-    values.iter().fold(m, |m, v| m | magnitude(*v))
-}
-
 /// `ceil(log2 n)` (0 for `n <= 1`).
 const fn ceil_log2(n: usize) -> u32 {
     if n <= 1 {
@@ -45,7 +49,7 @@ const fn ceil_log2(n: usize) -> u32 {
 
 /// The largest `B` (at most 31) such that `n` products `a b` with `a` a 32-bit integer and
 /// `|b| <= 2^B` sum within `i64` with each partial sum: `n 2^31 2^B <= 2^(31 + ceil(log2 n) +
-/// B) < 2^63`. 0 when no `B` works (no kernel then).
+/// B) < 2^63`. 0 when no `B` works (no fast sum then).
 pub(super) const fn wide_bits(n: usize) -> u32 {
     31_u32.saturating_sub(ceil_log2(n))
 }
@@ -54,7 +58,7 @@ pub(super) const fn wide_bits(n: usize) -> u32 {
 /// `[-2^B, 2^B)` without overflow and with a result that is not a rail: each product adds at
 /// most `2^(2B-16) + 2^B + 2^16` to `high` (see [`Split::mul_acc`]) and the rounding of `low`
 /// adds at most `n`, so `n (2^(2B-16) + 2^B + 2^16 + 1) < 2^31 - 1` is required, and `low`
-/// must hold `n` times `2^16 - 1` plus `2^15`. 0 when no `B` works (no kernel then).
+/// must hold `n` times `2^16 - 1` plus `2^15`. 0 when no `B` works (no fast sum then).
 pub(super) const fn split_bits(n: usize) -> u32 {
     if n == 0 || n >= 1 << 15 {
         return 0;
@@ -70,16 +74,45 @@ pub(super) const fn split_bits(n: usize) -> u32 {
     0
 }
 
+/// A dot product's exact sum while its products fit, as a kernel keeps it: [`Split`] on the
+/// Cortex-M0, [`Wide`] elsewhere.
+trait Sum: Copy {
+    /// Whether this is [`Split`] (bounded by [`split_bits`]) rather than [`Wide`]
+    /// ([`wide_bits`]).
+    const SPLIT: bool;
+    /// The empty sum.
+    const ZERO: Self;
+    /// Whether `a b` may be added to a sum of fewer than `n` such products, where `bits` is
+    /// the bound for `n` ([`split_bits`] or [`wide_bits`]).
+    fn fits(bits: u32, a: Q16, b: Q16) -> bool;
+    /// `self + a b`, exactly.
+    fn mul_acc(self, a: Q16, b: Q16) -> Self;
+    /// The sum rounded once to the nearest unit, as `from_acc` rounds the generic kernels'
+    /// accumulator.
+    fn rounded(self) -> Q16;
+}
+
 /// An exact sum of products `high 2^16 + low` in two 32-bit words, for operands below
 /// `2^23` ([`split_bits`] bounds how many).
 #[derive(Clone, Copy)]
+#[cfg_attr(
+    not(any(test, all(target_arch = "arm", not(target_feature = "v7")))),
+    allow(dead_code)
+)]
 struct Split {
     high: i32,
     low: u32,
 }
 
-impl Split {
+impl Sum for Split {
+    const SPLIT: bool = true;
     const ZERO: Self = Self { high: 0, low: 0 };
+
+    /// Both operands in `[-2^bits, 2^bits)`.
+    #[inline(always)]
+    fn fits(bits: u32, a: Q16, b: Q16) -> bool {
+        (magnitude(a) | magnitude(b)) >> bits == 0
+    }
 
     /// Adds `a b`: with `a = ah 2^16 + al`, `b = bh 2^16 + bl` (`al`, `bl` in `[0, 2^16)`) and
     /// `p = al bl` (below `2^32` unsigned), `a b = (ah b + al bh + (p >> 16)) 2^16 + (p &
@@ -100,7 +133,7 @@ impl Split {
         }
     }
 
-    /// The sum rounded to the nearest unit (halves up): `high + ((low + 2^15) >> 16)`.
+    /// `high + ((low + 2^15) >> 16)`.
     #[inline(always)]
     fn rounded(self) -> Q16 {
         Q16(self
@@ -109,8 +142,117 @@ impl Split {
     }
 }
 
-/// Whether this target takes the [`Split`] kernels (the Cortex-M0) rather than the wide ones.
-const SPLIT: bool = cfg!(all(target_arch = "arm", not(target_feature = "v7")));
+/// An exact sum of 64-bit products, for sums [`wide_bits`] bounds.
+#[derive(Clone, Copy)]
+#[cfg_attr(
+    all(not(test), target_arch = "arm", not(target_feature = "v7")),
+    allow(dead_code)
+)]
+struct Wide(i64);
+
+impl Sum for Wide {
+    const SPLIT: bool = false;
+    const ZERO: Self = Wide(0);
+
+    /// The second operand in `[-2^bits, 2^bits)`.
+    #[inline(always)]
+    fn fits(bits: u32, _: Q16, b: Q16) -> bool {
+        magnitude(b) >> bits == 0
+    }
+
+    #[inline(always)]
+    fn mul_acc(self, a: Q16, b: Q16) -> Self {
+        Wide(self.0.wrapping_add(wide::product(a.to_bits(), b.to_bits())))
+    }
+
+    /// `|self| < 2^62` here, so adding half a unit cannot saturate.
+    #[inline(always)]
+    fn rounded(self) -> Q16 {
+        Q16::round_shift(self.0.wrapping_add(0x8000))
+    }
+}
+
+/// The fast sum of this target: [`Split`] on the Cortex-M0 (no 64-bit product), [`Wide`]
+/// elsewhere.
+#[cfg(all(target_arch = "arm", not(target_feature = "v7")))]
+type Fast = Split;
+#[cfg(not(all(target_arch = "arm", not(target_feature = "v7"))))]
+type Fast = Wide;
+
+/// `sum_i a_i b_i` over `pairs` (`n` of them, `bits` their bound), rounded once: the fast
+/// sum `A` while each product fits; at the first that does not, `exact()`, the generic
+/// kernels' saturating sum of them all.
+#[inline(always)]
+fn dot<A: Sum>(
+    bits: u32,
+    pairs: impl Iterator<Item = (Q16, Q16)>,
+    exact: impl FnOnce() -> Q16,
+) -> Q16 {
+    let mut s = A::ZERO;
+    for (a, b) in pairs {
+        if bits == 0 || !A::fits(bits, a, b) {
+            return exact();
+        }
+        s = s.mul_acc(a, b);
+    }
+    s.rounded()
+}
+
+/// `from_acc(sum_i w[start + i step] x[i])`, summed in index order with the generic kernels'
+/// saturating accumulator: a row of `W` (`step` 1) or a column (`step` the row length) that
+/// a fast sum could not take. A position past the weights counts as 0 (none is, for a
+/// layer's own shape).
+#[inline(never)]
+fn exact_dot(w: &[Q16], start: usize, step: usize, x: &[Q16]) -> Q16 {
+    let mut acc = 0i64;
+    let mut at = start;
+    for x in x {
+        let w = w.get(at).copied().unwrap_or(Q16::ZERO);
+        acc = acc.saturating_add(wide::product(w.to_bits(), x.to_bits()));
+        at = at.wrapping_add(step);
+    }
+    <Q16 as Scalar>::from_acc(acc)
+}
+
+/// Row `o` of `W`, `r`, against `x`, from the fast sum `A`.
+#[inline(always)]
+fn row<A: Sum, const IN: usize, const OUT: usize>(
+    w: &[[Q16; IN]; OUT],
+    o: usize,
+    r: &[Q16; IN],
+    x: &[Q16; IN],
+) -> Q16 {
+    dot::<A>(
+        const { fast_bits::<A>(IN) },
+        r.iter().copied().zip(x.iter().copied()),
+        || exact_dot(w.as_flattened(), o.wrapping_mul(IN), 1, x),
+    )
+}
+
+/// Column `k` of `W` against `dy`, from the fast sum `A`.
+#[inline(always)]
+fn column<A: Sum, const IN: usize, const OUT: usize>(
+    w: &[[Q16; IN]; OUT],
+    k: usize,
+    dy: &[Q16; OUT],
+) -> Q16 {
+    dot::<A>(
+        const { fast_bits::<A>(OUT) },
+        w.iter()
+            .map(|r| r.get(k).copied().unwrap_or(Q16::ZERO))
+            .zip(dy.iter().copied()),
+        || exact_dot(w.as_flattened(), k, IN, dy),
+    )
+}
+
+/// The bound of the fast sum `A` for sums of `n` products.
+const fn fast_bits<A: Sum>(n: usize) -> u32 {
+    if A::SPLIT {
+        split_bits(n)
+    } else {
+        wide_bits(n)
+    }
+}
 
 /// `W x + b`, each output rounded once (see the [module docs](self)).
 #[inline(always)]
@@ -119,14 +261,7 @@ pub(super) fn forward<const IN: usize, const OUT: usize>(
     b: &[Q16; OUT],
     x: &[Q16; IN],
 ) -> [Q16; OUT] {
-    if SPLIT {
-        if split_fits(const { split_bits(IN) }, w, x, &[]) {
-            return sum_forward(Split::ZERO, w, b, x);
-        }
-    } else if below(const { wide_bits(IN) }, x) {
-        return sum_forward(Wide(0), w, b, x);
-    }
-    exact_forward(w, b, x)
+    sum_forward::<Fast, IN, OUT>(w, b, x)
 }
 
 /// Adds `dy x^T` into `gw` and `dy` into `gb`, returns `W^T dy` (see the [module docs](self)).
@@ -138,14 +273,13 @@ pub(super) fn backward<const IN: usize, const OUT: usize>(
     gw: &mut [[Q16; IN]; OUT],
     gb: &mut [Q16; OUT],
 ) -> [Q16; IN] {
-    if SPLIT {
-        if split_fits(const { split_bits(OUT) }, w, x, dy) {
-            return sum_backward(Split::ZERO, w, x, dy, gw, gb);
+    for ((g, gb), d) in gw.iter_mut().zip(gb.iter_mut()).zip(dy) {
+        *gb += *d;
+        for (g, x) in g.iter_mut().zip(x) {
+            *g += *d * *x;
         }
-    } else if below(const { wide_bits(OUT) }, dy) {
-        return sum_backward(Wide(0), w, x, dy, gw, gb);
     }
-    exact_backward(w, x, dy, gw, gb)
+    backward_input(w, dy)
 }
 
 /// `W^T dy` alone (see [`backward`]).
@@ -154,222 +288,34 @@ pub(super) fn backward_input<const IN: usize, const OUT: usize>(
     w: &[[Q16; IN]; OUT],
     dy: &[Q16; OUT],
 ) -> [Q16; IN] {
-    if SPLIT {
-        if split_fits(const { split_bits(OUT) }, w, dy, &[]) {
-            return sum_backward_input(Split::ZERO, w, dy);
-        }
-    } else if below(const { wide_bits(OUT) }, dy) {
-        return sum_backward_input(Wide(0), w, dy);
-    }
-    exact_columns(w, dy)
+    sum_backward_input::<Fast, IN, OUT>(w, dy)
 }
 
-// The exact kernels, for values near the rails: the generic kernels' sums (the same bits),
-// as small as they can be, since they almost never run: one strided dot product over the
-// flattened weights for the rows and the columns alike, one out-of-line multiply-accumulate,
-// one copy for every shape.
-
-/// `acc + a b`, saturated: [`Scalar::mul_acc`]'s bits, out of line, without its 32-bit path
-/// for small operands (the exact product either way).
-#[inline(never)]
-fn exact_mul_acc(acc: i64, a: Q16, b: Q16) -> i64 {
-    acc.saturating_add(wide::product(a.to_bits(), b.to_bits()))
-}
-
-/// `from_acc(sum_i w[start + i step] x[i])`, summed in index order with the generic
-/// kernels' saturating accumulator: a row of `W` (`step` 1) or a column (`step` the row
-/// length). A position past the weights counts as 0 (none is, for a layer's own shape).
-#[inline(never)]
-fn exact_dot(w: &[Q16], start: usize, step: usize, x: &[Q16]) -> Q16 {
-    let mut acc = 0;
-    let mut at = start;
-    for x in x {
-        acc = exact_mul_acc(acc, w.get(at).copied().unwrap_or(Q16::ZERO), *x);
-        at = at.wrapping_add(step);
-    }
-    <Q16 as Scalar>::from_acc(acc)
-}
-
-/// `gw += d x`, element-wise, each product rounded as `Q16::mul` rounds it.
-#[inline(never)]
-fn exact_outer(d: Q16, x: &[Q16], gw: &mut [Q16]) {
-    for (g, x) in gw.iter_mut().zip(x) {
-        *g += d * *x;
-    }
-}
-
-#[inline(always)]
-fn exact_forward<const IN: usize, const OUT: usize>(
-    w: &[[Q16; IN]; OUT],
-    b: &[Q16; OUT],
-    x: &[Q16; IN],
-) -> [Q16; OUT] {
-    let mut y = *b;
-    for (o, y) in y.iter_mut().enumerate() {
-        *y = exact_dot(w.as_flattened(), o.wrapping_mul(IN), 1, x) + *y;
-    }
-    y
-}
-
-/// `W^T dy`: input gradient `k` is column `k` of `W` against `dy`.
-#[inline(always)]
-fn exact_columns<const IN: usize, const OUT: usize>(
-    w: &[[Q16; IN]; OUT],
-    dy: &[Q16; OUT],
-) -> [Q16; IN] {
-    let mut dx = [Q16::ZERO; IN];
-    for (k, dx) in dx.iter_mut().enumerate() {
-        *dx = exact_dot(w.as_flattened(), k, IN, dy);
-    }
-    dx
-}
-
-#[inline(always)]
-fn exact_backward<const IN: usize, const OUT: usize>(
-    w: &[[Q16; IN]; OUT],
-    x: &[Q16; IN],
-    dy: &[Q16; OUT],
-    gw: &mut [[Q16; IN]; OUT],
-    gb: &mut [Q16; OUT],
-) -> [Q16; IN] {
-    for ((g, gb), d) in gw.iter_mut().zip(gb.iter_mut()).zip(dy) {
-        *gb += *d;
-        exact_outer(*d, x, g);
-    }
-    exact_columns(w, dy)
-}
-
-// The Cortex-M0's kernels, for values that `split_fits`.
-
-/// Every weight and the values of `u` and `v` in `[-2^bits, 2^bits)`, and `bits` not 0.
-#[inline(always)]
-fn split_fits<const IN: usize, const OUT: usize>(
-    bits: u32,
-    w: &[[Q16; IN]; OUT],
-    u: &[Q16],
-    v: &[Q16],
-) -> bool {
-    let m = w
-        .iter()
-        .fold(magnitudes(magnitudes(0, u), v), |m, w| magnitudes(m, w));
-    bits != 0 && m >> bits == 0
-}
-
-/// A dot product's exact sum, as a kernel keeps it: [`Split`] on the Cortex-M0, [`Wide`]
-/// elsewhere. Both give the generic kernels' bits for the values their bounds admit.
-trait Sum: Copy {
-    /// `self + a b`, exactly.
-    fn mul_acc(self, a: Q16, b: Q16) -> Self;
-    /// The sum rounded once to the nearest unit.
-    fn rounded(self) -> Q16;
-    /// `a b` rounded, as `Q16::mul` rounds it (a weight gradient's term).
-    fn product(a: Q16, b: Q16) -> Q16;
-}
-
-impl Sum for Split {
-    #[inline(always)]
-    fn mul_acc(self, a: Q16, b: Q16) -> Self {
-        Split::mul_acc(self, a, b)
-    }
-
-    #[inline(always)]
-    fn rounded(self) -> Q16 {
-        Split::rounded(self)
-    }
-
-    /// `split_bits` is at most 23, so `a b` takes the 32-bit rounded product of `Q16::mul`
-    /// (the same bits).
-    #[inline(always)]
-    fn product(a: Q16, b: Q16) -> Q16 {
-        Q16(wide::rounded_small(a.to_bits(), b.to_bits()))
-    }
-}
-
-/// An exact sum of 64-bit products, for sums [`wide_bits`] bounds.
-#[derive(Clone, Copy)]
-struct Wide(i64);
-
-impl Sum for Wide {
-    #[inline(always)]
-    fn mul_acc(self, a: Q16, b: Q16) -> Self {
-        Wide(self.0.wrapping_add(wide::product(a.to_bits(), b.to_bits())))
-    }
-
-    #[inline(always)]
-    fn rounded(self) -> Q16 {
-        round(self.0)
-    }
-
-    #[inline(always)]
-    fn product(a: Q16, b: Q16) -> Q16 {
-        a * b
-    }
-}
-
-/// `W x + b`, each output's sum from `zero`.
+/// `W x + b` from the fast sum `A`.
 #[inline(always)]
 fn sum_forward<A: Sum, const IN: usize, const OUT: usize>(
-    zero: A,
     w: &[[Q16; IN]; OUT],
     b: &[Q16; OUT],
     x: &[Q16; IN],
 ) -> [Q16; OUT] {
     let mut y = *b;
-    for (y, w) in y.iter_mut().zip(w) {
-        let s = w.iter().zip(x).fold(zero, |s, (w, x)| s.mul_acc(*w, *x));
-        *y = s.rounded() + *y;
+    for (o, (y, r)) in y.iter_mut().zip(w).enumerate() {
+        *y = row::<A, IN, OUT>(w, o, r, x) + *y;
     }
     y
 }
 
-/// Adds `dy x^T` into `gw` and `dy` into `gb`, returns `W^T dy`, each sum from `zero`.
-#[inline(always)]
-fn sum_backward<A: Sum, const IN: usize, const OUT: usize>(
-    zero: A,
-    w: &[[Q16; IN]; OUT],
-    x: &[Q16; IN],
-    dy: &[Q16; OUT],
-    gw: &mut [[Q16; IN]; OUT],
-    gb: &mut [Q16; OUT],
-) -> [Q16; IN] {
-    for ((g, gb), d) in gw.iter_mut().zip(gb.iter_mut()).zip(dy) {
-        *gb += *d;
-        for (g, x) in g.iter_mut().zip(x) {
-            *g += A::product(*d, *x);
-        }
-    }
-    sum_backward_input(zero, w, dy)
-}
-
-/// Input gradient `k` is the dot product of column `k` of `W` with `dy`, from `zero`.
+/// `W^T dy` from the fast sum `A`.
 #[inline(always)]
 fn sum_backward_input<A: Sum, const IN: usize, const OUT: usize>(
-    zero: A,
     w: &[[Q16; IN]; OUT],
     dy: &[Q16; OUT],
 ) -> [Q16; IN] {
     let mut dx = [Q16::ZERO; IN];
     for (k, dx) in dx.iter_mut().enumerate() {
-        let s = w.iter().zip(dy).fold(zero, |s, (row, d)| {
-            s.mul_acc(row.get(k).copied().unwrap_or(Q16::ZERO), *d)
-        });
-        *dx = s.rounded();
+        *dx = column::<A, IN, OUT>(w, k, dy);
     }
     dx
-}
-
-// The other targets' kernels, for values `below` the bound on one side of every product.
-
-/// Every value in `[-2^bits, 2^bits)`, and `bits` not 0.
-#[inline(always)]
-fn below(bits: u32, values: &[Q16]) -> bool {
-    bits != 0 && magnitudes(0, values) >> bits == 0
-}
-
-/// An exact sum of products, rounded once, for `|acc| < 2^62`.
-#[inline(always)]
-fn round(acc: i64) -> Q16 {
-    Q16::round_shift(acc.wrapping_add(0x8000))
 }
 
 #[cfg(test)]
@@ -409,12 +355,32 @@ mod tests {
         }
     }
 
-    /// The kernels of an `IN x OUT` layer against the generic ones over `rounds` random
-    /// layers, bit for bit; returns how often each fast kernel took the layer (it must
-    /// sometimes, and the dispatched kernels always give the generic bits).
-    fn check<const IN: usize, const OUT: usize>(rounds: usize, seed: u64) -> [usize; 6] {
+    /// How many products of `pairs` the fast sum `A` takes before it hands over (`n` when
+    /// it takes them all).
+    fn taken<A: Sum>(bits: u32, pairs: impl Iterator<Item = (Q16, Q16)>) -> usize {
+        let mut n = 0;
+        for (a, b) in pairs {
+            if bits == 0 || !A::fits(bits, a, b) {
+                break;
+            }
+            n += 1;
+        }
+        n
+    }
+
+    /// Both fast sums of an `IN x OUT` layer (on every target: they are plain integer
+    /// code) and the dispatched kernels against the generic ones over `rounds` random
+    /// layers, bit for bit; returns, per fast sum and pass, how many dot products were
+    /// handed over at each position (index `n`: never).
+    fn check<const IN: usize, const OUT: usize>(rounds: usize, seed: u64) -> [[usize; 4]; 4] {
         let mut v = Values(seed);
-        let mut taken = [0; 6];
+        let mut at = [[0; 4]; 4];
+        let mut count = |k: usize, n: usize, t: usize| {
+            let i = if t == n { 3 } else { t.min(2) };
+            if let Some(c) = at.get_mut(k).and_then(|a| a.get_mut(i)) {
+                *c += 1;
+            }
+        };
         for _ in 0..rounds {
             let w: [[Q16; IN]; OUT] = core::array::from_fn(|_| v.array());
             let (b, x, dy) = (v.array::<OUT>(), v.array::<IN>(), v.array::<OUT>());
@@ -439,82 +405,106 @@ mod tests {
             let dx = Q16::linear_backward_input(&w, &dy);
             assert_eq!(dx, want_dx, "{IN}x{OUT} input");
 
-            let (split_in, split_out) = (split_bits(IN), split_bits(OUT));
-            if split_fits(split_in, &w, &x, &[]) {
-                assert_eq!(
-                    sum_forward(Split::ZERO, &w, &b, &x),
-                    want_y,
-                    "{IN}x{OUT} split forward"
-                );
-                taken[0] += 1;
+            // Both fast sums, whatever the values.
+            let y = sum_forward::<Split, IN, OUT>(&w, &b, &x);
+            assert_eq!(y, want_y, "{IN}x{OUT} split forward");
+            let y = sum_forward::<Wide, IN, OUT>(&w, &b, &x);
+            assert_eq!(y, want_y, "{IN}x{OUT} wide forward");
+            let dx = sum_backward_input::<Split, IN, OUT>(&w, &dy);
+            assert_eq!(dx, want_dx, "{IN}x{OUT} split input");
+            let dx = sum_backward_input::<Wide, IN, OUT>(&w, &dy);
+            assert_eq!(dx, want_dx, "{IN}x{OUT} wide input");
+
+            for r in &w {
+                let pairs = || r.iter().copied().zip(x.iter().copied());
+                count(0, IN, taken::<Split>(split_bits(IN), pairs()));
+                count(1, IN, taken::<Wide>(wide_bits(IN), pairs()));
             }
-            if below(wide_bits(IN), &x) {
-                assert_eq!(
-                    sum_forward(Wide(0), &w, &b, &x),
-                    want_y,
-                    "{IN}x{OUT} wide forward"
-                );
-                taken[1] += 1;
-            }
-            if split_fits(split_out, &w, &dy, &[]) {
-                assert_eq!(
-                    sum_backward_input(Split::ZERO, &w, &dy),
-                    want_dx,
-                    "{IN}x{OUT} split input"
-                );
-                taken[2] += 1;
-            }
-            if below(wide_bits(OUT), &dy) {
-                assert_eq!(
-                    sum_backward_input(Wide(0), &w, &dy),
-                    want_dx,
-                    "{IN}x{OUT} wide input"
-                );
-                taken[3] += 1;
-            }
-            if split_fits(split_out, &w, &x, &dy) {
-                let mut g = g0;
-                let dx = sum_backward(Split::ZERO, &w, &x, &dy, &mut g.0, &mut g.1);
-                assert_eq!((dx, g), (want_dx, want), "{IN}x{OUT} split backward");
-                taken[4] += 1;
-            }
-            if below(wide_bits(OUT), &dy) {
-                let mut g = g0;
-                let dx = sum_backward(Wide(0), &w, &x, &dy, &mut g.0, &mut g.1);
-                assert_eq!((dx, g), (want_dx, want), "{IN}x{OUT} wide backward");
-                taken[5] += 1;
+            for k in 0..IN {
+                let column = move |r: &[Q16; IN]| r.get(k).copied().unwrap_or(Q16::ZERO);
+                let pairs = || w.iter().map(column).zip(dy.iter().copied());
+                count(2, OUT, taken::<Split>(split_bits(OUT), pairs()));
+                count(3, OUT, taken::<Wide>(wide_bits(OUT), pairs()));
             }
         }
-        taken
+        at
     }
 
-    /// Every narrow shape the tests reach, both kernels (on every target: they are plain
-    /// integer code), bit for bit with the generic kernels; each kernel takes a share of
-    /// the layers and refuses the others.
+    /// Every narrow shape the tests reach, bit for bit with the generic kernels; each fast
+    /// sum takes whole dot products, and hands over at the first product and later ones.
     #[test]
     fn kernels_give_the_generic_bits() {
-        let mut all = [0; 6];
-        for (i, taken) in [
-            check::<3, 3>(20_000, 1),
-            check::<3, 1>(20_000, 2),
-            check::<1, 3>(20_000, 3),
-            check::<2, 5>(10_000, 4),
-            check::<7, 3>(10_000, 5),
-            check::<5, 1>(10_000, 6),
+        for (i, (n, at)) in [
+            ((3, 3), check::<3, 3>(20_000, 1)),
+            ((3, 1), check::<3, 1>(20_000, 2)),
+            ((1, 3), check::<1, 3>(20_000, 3)),
+            ((2, 5), check::<2, 5>(10_000, 4)),
+            ((7, 3), check::<7, 3>(10_000, 5)),
+            ((5, 1), check::<5, 1>(10_000, 6)),
         ]
         .into_iter()
         .enumerate()
         {
-            for (a, t) in all.iter_mut().zip(taken) {
-                *a += t;
+            for (k, at) in at.iter().enumerate() {
+                // Whole sums, and hand-overs at the first product, except for the wide
+                // sum of single products, which takes every value.
+                let single_wide = k % 2 == 1 && if k < 2 { n.0 } else { n.1 } == 1;
+                assert!(at[3] > 0, "shape {i}, sum {k}: {at:?}");
+                assert_eq!(at[0] > 0, !single_wide, "shape {i}, sum {k}: {at:?}");
             }
-            assert!(taken.iter().all(|t| *t > 0), "shape {i}: {taken:?}");
         }
-        // Taken for some layers and refused for others (the rails and wide values).
-        assert!(all.iter().all(|t| *t < 90_000), "{all:?}");
     }
 
-    /// A single product in the wide kernels reaches the top of the i64 range and stays
+    /// The hand-over at each position of a sum of 3 (and none): the one large product
+    /// is first, second or third, or there is none; with the sum so far at the top of
+    /// the fast range, at the rails, and cancelling.
+    #[test]
+    fn the_hand_over_keeps_the_sum_so_far() {
+        let small = Q16((1 << 22) - 1);
+        let neg = Q16(-(1 << 22));
+        let big = Q16(1 << 30);
+        let rail = Q16(i32::MIN);
+        for (a, b) in [
+            ([small, small, small], [small, small, big]),
+            ([small, small, small], [small, big, neg]),
+            ([small, neg, small], [big, small, small]),
+            ([big, small, neg], [small, small, small]),
+            ([small, small, rail], [neg, small, rail]),
+            ([rail, rail, rail], [rail, rail, neg]),
+            ([small, neg, small], [small, small, small]),
+            ([Q16::UNIT, Q16::UNIT, Q16::UNIT], [big, big, big]),
+        ] {
+            let want = Q16::from_acc(
+                a.iter()
+                    .zip(&b)
+                    .fold(0, |acc, (a, b)| Q16::mul_acc(acc, *a, *b)),
+            );
+            let w = [a];
+            assert_eq!(
+                sum_forward::<Split, 3, 1>(&w, &[Q16::ZERO], &b),
+                [want],
+                "{a:?} {b:?}"
+            );
+            assert_eq!(
+                sum_forward::<Wide, 3, 1>(&w, &[Q16::ZERO], &b),
+                [want],
+                "{a:?} {b:?}"
+            );
+            let w = a.map(|a| [a]);
+            assert_eq!(
+                sum_backward_input::<Split, 1, 3>(&w, &b),
+                [want],
+                "{a:?} {b:?}"
+            );
+            assert_eq!(
+                sum_backward_input::<Wide, 1, 3>(&w, &b),
+                [want],
+                "{a:?} {b:?}"
+            );
+        }
+    }
+
+    /// A single product in the wide sum reaches the top of the i64 range and stays
     /// exact; the bounds are the ones the module docs state.
     #[test]
     fn bounds_table() {
@@ -549,15 +539,21 @@ mod tests {
         ] {
             assert_eq!(split_bits(n), bits, "n = {n}");
         }
-        let big = [Q16(i32::MIN)];
-        assert!(below(wide_bits(1), &big));
-        assert_eq!(sum_forward(Wide(0), &[big], &[Q16::ZERO], &big), [Q16::MAX]);
-        let edge = [Q16(-(1 << 23))];
-        assert!(split_fits(split_bits(1), &[edge], &edge, &[]));
-        assert!(!split_fits(split_bits(1), &[edge], &[Q16(1 << 23)], &[]));
+        let big = Q16(i32::MIN);
+        assert!(Wide::fits(wide_bits(1), big, big));
+        assert_eq!(Wide::ZERO.mul_acc(big, big).rounded(), Q16::MAX);
+        let edge = Q16(-(1 << 23));
+        assert!(Split::fits(split_bits(1), edge, edge));
+        assert!(!Split::fits(split_bits(1), edge, Q16(1 << 23)));
+        assert_eq!(Split::ZERO.mul_acc(edge, edge).rounded(), Q16(1 << 30));
+        let (low, high) = (Q16(0x1_8000), Q16(-0x1_7fff));
+        assert_eq!(Split::ZERO.mul_acc(low, Q16(1 << 16)).rounded(), low);
+        assert_eq!(Split::ZERO.mul_acc(low, Q16::UNIT).rounded(), Q16(2));
+        assert_eq!(Split::ZERO.mul_acc(low, Q16(0x8000)).rounded(), Q16(0xc000));
+        assert_eq!(Split::ZERO.mul_acc(high, Q16(1)).rounded(), Q16(-1));
         assert_eq!(
-            sum_forward(Split::ZERO, &[edge], &[Q16::ZERO], &edge),
-            [Q16(1 << 30)]
+            Split::ZERO.mul_acc(high, Q16(0x8000)).rounded(),
+            Q16(-0xbfff)
         );
     }
 }
