@@ -179,23 +179,19 @@ type Fast = Split;
 #[cfg(not(all(target_arch = "arm", not(target_feature = "v7"))))]
 type Fast = Wide;
 
-/// `sum_i a_i b_i` over `pairs` (`n` of them, `bits` their bound), rounded once: the fast
-/// sum `A` while each product fits; at the first that does not, `exact()`, the generic
-/// kernels' saturating sum of them all.
+/// `sum_i a_i b_i` over `pairs` (`n` of them, `bits` their bound), rounded once, in the
+/// fast sum `A`; `None` at the first product that does not fit (the caller then takes the
+/// generic kernels' saturating sum of them all, [`exact_dot`]).
 #[inline(always)]
-fn dot<A: Sum>(
-    bits: u32,
-    pairs: impl Iterator<Item = (Q16, Q16)>,
-    exact: impl FnOnce() -> Q16,
-) -> Q16 {
+fn dot<A: Sum>(bits: u32, pairs: impl Iterator<Item = (Q16, Q16)>) -> Option<Q16> {
     let mut s = A::ZERO;
     for (a, b) in pairs {
         if bits == 0 || !A::fits(bits, a, b) {
-            return exact();
+            return None;
         }
         s = s.mul_acc(a, b);
     }
-    s.rounded()
+    Some(s.rounded())
 }
 
 /// `from_acc(sum_i w[start + i step] x[i])`, summed in index order with the generic kernels'
@@ -225,8 +221,8 @@ fn row<A: Sum, const IN: usize, const OUT: usize>(
     dot::<A>(
         const { fast_bits::<A>(IN) },
         r.iter().copied().zip(x.iter().copied()),
-        || exact_dot(w.as_flattened(), o.wrapping_mul(IN), 1, x),
     )
+    .unwrap_or_else(|| exact_dot(w.as_flattened(), o.wrapping_mul(IN), 1, x))
 }
 
 /// Column `k` of `W` against `dy`, from the fast sum `A`.
@@ -241,8 +237,8 @@ fn column<A: Sum, const IN: usize, const OUT: usize>(
         w.iter()
             .map(|r| r.get(k).copied().unwrap_or(Q16::ZERO))
             .zip(dy.iter().copied()),
-        || exact_dot(w.as_flattened(), k, IN, dy),
     )
+    .unwrap_or_else(|| exact_dot(w.as_flattened(), k, IN, dy))
 }
 
 /// The bound of the fast sum `A` for sums of `n` products.
@@ -355,32 +351,30 @@ mod tests {
         }
     }
 
-    /// How many products of `pairs` the fast sum `A` takes before it hands over (`n` when
-    /// it takes them all).
-    fn taken<A: Sum>(bits: u32, pairs: impl Iterator<Item = (Q16, Q16)>) -> usize {
-        let mut n = 0;
-        for (a, b) in pairs {
-            if bits == 0 || !A::fits(bits, a, b) {
-                break;
+    /// The fast sum `A` of `pairs` against the generic sum `want`: equal when it takes
+    /// them; counts each outcome in `fast` (taken, handed over).
+    fn fast<A: Sum>(
+        bits: u32,
+        pairs: impl Iterator<Item = (Q16, Q16)>,
+        want: Q16,
+        fast: &mut [usize; 2],
+    ) {
+        match dot::<A>(bits, pairs) {
+            Some(v) => {
+                assert_eq!(v, want);
+                fast[0] += 1;
             }
-            n += 1;
+            None => fast[1] += 1,
         }
-        n
     }
 
     /// Both fast sums of an `IN x OUT` layer (on every target: they are plain integer
     /// code) and the dispatched kernels against the generic ones over `rounds` random
-    /// layers, bit for bit; returns, per fast sum and pass, how many dot products were
-    /// handed over at each position (index `n`: never).
-    fn check<const IN: usize, const OUT: usize>(rounds: usize, seed: u64) -> [[usize; 4]; 4] {
+    /// layers, bit for bit; returns, per fast sum and pass (split rows, wide rows, split
+    /// columns, wide columns), how many dot products it took and how many it handed over.
+    fn check<const IN: usize, const OUT: usize>(rounds: usize, seed: u64) -> [[usize; 2]; 4] {
         let mut v = Values(seed);
-        let mut at = [[0; 4]; 4];
-        let mut count = |k: usize, n: usize, t: usize| {
-            let i = if t == n { 3 } else { t.min(2) };
-            if let Some(c) = at.get_mut(k).and_then(|a| a.get_mut(i)) {
-                *c += 1;
-            }
-        };
+        let mut at = [[0; 2]; 4];
         for _ in 0..rounds {
             let w: [[Q16; IN]; OUT] = core::array::from_fn(|_| v.array());
             let (b, x, dy) = (v.array::<OUT>(), v.array::<IN>(), v.array::<OUT>());
@@ -405,7 +399,7 @@ mod tests {
             let dx = Q16::linear_backward_input(&w, &dy);
             assert_eq!(dx, want_dx, "{IN}x{OUT} input");
 
-            // Both fast sums, whatever the values.
+            // Both kernels, whatever the values.
             let y = sum_forward::<Split, IN, OUT>(&w, &b, &x);
             assert_eq!(y, want_y, "{IN}x{OUT} split forward");
             let y = sum_forward::<Wide, IN, OUT>(&w, &b, &x);
@@ -415,23 +409,30 @@ mod tests {
             let dx = sum_backward_input::<Wide, IN, OUT>(&w, &dy);
             assert_eq!(dx, want_dx, "{IN}x{OUT} wide input");
 
+            // Each fast sum alone: the generic sum's bits whenever it takes a dot product.
+            let [split_rows, wide_rows, split_columns, wide_columns] = &mut at;
+            let generic = |pairs: &mut dyn Iterator<Item = (Q16, Q16)>| {
+                Q16::from_acc(pairs.fold(0, |acc, (a, b)| Q16::mul_acc(acc, a, b)))
+            };
             for r in &w {
                 let pairs = || r.iter().copied().zip(x.iter().copied());
-                count(0, IN, taken::<Split>(split_bits(IN), pairs()));
-                count(1, IN, taken::<Wide>(wide_bits(IN), pairs()));
+                let want = generic(&mut pairs());
+                fast::<Split>(split_bits(IN), pairs(), want, split_rows);
+                fast::<Wide>(wide_bits(IN), pairs(), want, wide_rows);
             }
             for k in 0..IN {
                 let column = move |r: &[Q16; IN]| r.get(k).copied().unwrap_or(Q16::ZERO);
                 let pairs = || w.iter().map(column).zip(dy.iter().copied());
-                count(2, OUT, taken::<Split>(split_bits(OUT), pairs()));
-                count(3, OUT, taken::<Wide>(wide_bits(OUT), pairs()));
+                let want = generic(&mut pairs());
+                fast::<Split>(split_bits(OUT), pairs(), want, split_columns);
+                fast::<Wide>(wide_bits(OUT), pairs(), want, wide_columns);
             }
         }
         at
     }
 
     /// Every narrow shape the tests reach, bit for bit with the generic kernels; each fast
-    /// sum takes whole dot products, and hands over at the first product and later ones.
+    /// sum takes dot products, and hands the others over.
     #[test]
     fn kernels_give_the_generic_bits() {
         for (i, (n, at)) in [
@@ -445,12 +446,12 @@ mod tests {
         .into_iter()
         .enumerate()
         {
-            for (k, at) in at.iter().enumerate() {
-                // Whole sums, and hand-overs at the first product, except for the wide
+            for (k, [taken, handed]) in at.iter().enumerate() {
+                // Dot products are taken, and some handed over, except by the wide
                 // sum of single products, which takes every value.
                 let single_wide = k % 2 == 1 && if k < 2 { n.0 } else { n.1 } == 1;
-                assert!(at[3] > 0, "shape {i}, sum {k}: {at:?}");
-                assert_eq!(at[0] > 0, !single_wide, "shape {i}, sum {k}: {at:?}");
+                assert!(*taken > 0, "shape {i}, sum {k}: {at:?}");
+                assert_eq!(*handed > 0, !single_wide, "shape {i}, sum {k}: {at:?}");
             }
         }
     }
@@ -538,6 +539,11 @@ mod tests {
             (10_923, 0),
         ] {
             assert_eq!(split_bits(n), bits, "n = {n}");
+        }
+        // Each kernel's bound for its sums: the split bound on the Cortex-M0, else the wide.
+        for (n, split, wide) in [(1, 23, 31), (3, 22, 29), (9, 21, 27)] {
+            assert_eq!(fast_bits::<Split>(n), split, "n = {n}");
+            assert_eq!(fast_bits::<Wide>(n), wide, "n = {n}");
         }
         let big = Q16(i32::MIN);
         assert!(Wide::fits(wide_bits(1), big, big));
