@@ -9,15 +9,18 @@
 //! - [`Q16Tanh`] (`minimal-q16-tanh`): a plain 3-3-3-3-3-1 network with tanh after every
 //!   layer and no shortcuts (the shape of the C++ library tinymind's benchmark), in Q16.16.
 //!
+//! Each holds its network as [`Blocks`]: the four identical blocks as an array, which the
+//! core walks in a loop (the same parameters, in the same order, as the notebook's tuple).
 //! The fixed-point models start from the `f32` initial weights rounded to Q16.16
 //! (`build.rs`).
 
-use skipgrad::{Buffers, Module, Mse, Params, Scalar, Sgd, Trainer, Zeroed, Q16};
+use skipgrad::{
+    Buffers, Linear, Module, Mse, Params, Residual, Scalar, Sgd, Tanh, Trainer, Zeroed, Q16,
+};
 
 use crate::demo::LEARNING_RATE;
 use crate::network::{
-    PlainTanh, WithShortcut, INITIAL_PLAIN_TANH_Q16, INITIAL_WITH_SHORTCUT,
-    INITIAL_WITH_SHORTCUT_Q16, INPUT, TARGET,
+    Layer, INITIAL_PLAIN_TANH_Q16, INITIAL_WITH_SHORTCUT, INITIAL_WITH_SHORTCUT_Q16, INPUT, TARGET,
 };
 
 /// The number of SGD steps of a minimal trainer.
@@ -67,8 +70,8 @@ impl Minimal for F32Shortcut {
     const NAME: &'static str = "minimal";
     const NUMBER: &'static str = "f32";
     type Scalar = f32;
-    type Model = WithShortcut<f32>;
-    const INITIAL: Self::Model = INITIAL_WITH_SHORTCUT;
+    type Model = Blocks<Residual<Layer<f32, 3, 3>>, Layer<f32, 3, 1>>;
+    const INITIAL: Self::Model = blocks(INITIAL_WITH_SHORTCUT);
     const REFUSED: f32 = f32::NAN;
     const INPUTS: &'static [[f32; 3]; 1] = &[INPUT];
     const TARGETS: &'static [[f32; 1]; 1] = &[TARGET];
@@ -78,8 +81,8 @@ impl Minimal for Q16Shortcut {
     const NAME: &'static str = "minimal-q16";
     const NUMBER: &'static str = "q16.16";
     type Scalar = Q16;
-    type Model = WithShortcut<Q16>;
-    const INITIAL: Self::Model = INITIAL_WITH_SHORTCUT_Q16;
+    type Model = Blocks<Residual<Layer<Q16, 3, 3>>, Layer<Q16, 3, 1>>;
+    const INITIAL: Self::Model = blocks(INITIAL_WITH_SHORTCUT_Q16);
     const REFUSED: Q16 = Q16::MAX;
     const INPUTS: &'static [[Q16; 3]; 1] = &[INPUT_Q16];
     const TARGETS: &'static [[Q16; 1]; 1] = &[TARGET_Q16];
@@ -89,11 +92,25 @@ impl Minimal for Q16Tanh {
     const NAME: &'static str = "minimal-q16-tanh";
     const NUMBER: &'static str = "q16.16";
     type Scalar = Q16;
-    type Model = PlainTanh<Q16>;
-    const INITIAL: Self::Model = INITIAL_PLAIN_TANH_Q16;
+    type Model = Blocks<(Linear<Q16, 3, 3>, Tanh), (Linear<Q16, 3, 1>, Tanh)>;
+    const INITIAL: Self::Model = blocks(INITIAL_PLAIN_TANH_Q16);
     const REFUSED: Q16 = Q16::MAX;
     const INPUTS: &'static [[Q16; 3]; 1] = &[INPUT_Q16];
     const TARGETS: &'static [[Q16; 1]; 1] = &[TARGET_Q16];
+}
+
+/// A notebook network as a minimal trainer holds it: its four identical blocks as an array,
+/// and its head. The same parameters in the same order as the notebook's tuple
+/// ([`WithShortcut`](crate::network::WithShortcut), [`PlainTanh`](crate::network::PlainTanh)),
+/// so the same bits and the same weights hash; the core walks an array in a loop, so each
+/// pass (forward, backward, the update's stage and commit, the hash) calls a block from one
+/// place instead of four. `minimal-q16` on the Cortex-M0: 344 B less flash for 71 more
+/// instructions per step; the tuple keeps PyTorch's parameter names (`0.0.weight`...).
+pub type Blocks<B, H> = ([B; 4], H);
+
+/// `model`'s blocks as an array ([`Blocks`]).
+pub const fn blocks<B: Copy, H: Copy>(model: (B, B, B, B, H)) -> Blocks<B, H> {
+    ([model.0, model.1, model.2, model.3], model.4)
 }
 
 /// A minimal trainer's model.
