@@ -133,9 +133,17 @@ pub trait Params<T: Scalar>: Layer + Sized {
     }
 
     /// Sets every value of a gradient value (of this layer's gradient type) to zero.
+    ///
+    /// The zero is hidden from the optimiser (`black_box`, once per tensor), which would
+    /// otherwise call `memset`: a microcontroller's minimal trainer, which clears its
+    /// gradients this way after a refused step, then links no `memset` (136 B on the
+    /// Cortex-M0).
     #[inline]
     fn zero_grads(grads: &mut Self::Grads) {
-        zip_grads::<Self, Mut, T, _>(grads, |_, t| t.fill(T::ZERO));
+        zip_grads::<Self, Mut, T, _>(grads, |_, t| {
+            let zero = core::hint::black_box(T::ZERO);
+            t.iter_mut().for_each(|v| *v = zero);
+        });
     }
 
     /// True if no value of a gradient value is NaN or infinite (or saturated).

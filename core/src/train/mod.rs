@@ -283,8 +283,16 @@ where
         } else {
             return Ok(loss);
         };
-        self.buffers.grads = M::Grads::ZERO;
+        self.clear_grads();
         result
+    }
+
+    /// Sets every gradient to zero after a refused step. Out of line and cold: one copy, off
+    /// the path of a kept step.
+    #[cold]
+    #[inline(never)]
+    fn clear_grads(&mut self) {
+        M::zero_grads(&mut self.buffers.grads);
     }
 
     /// Forward and backward passes over the batch, accumulating the gradients of the mean
@@ -319,7 +327,7 @@ where
         targets: &[L::Target; K],
         terms: NonZeroUsize,
     ) -> StepError {
-        self.buffers.grads = M::Grads::ZERO;
+        self.clear_grads();
         self.accumulate(inputs, targets, terms);
         if M::grads_finite(&self.buffers.grads) {
             StepError::NonFiniteUpdate
