@@ -22,6 +22,10 @@
 //! with the generic ones over random and extreme layers, with the large product at every
 //! position of a sum.
 //!
+//! A sum of one product (a layer with one input or one output) is the rounded product
+//! itself, `Q16 * Q16`, the same bits as the generic sum: on the Cortex-M0 a call to its one
+//! out-of-line copy instead of a fast sum written out for one term.
+//!
 //! One path for every value, and one loop per kernel: a value near the rails costs a call,
 //! not a second copy of the layer's loops, which keeps the Cortex-M0's minimal trainer
 //! small.
@@ -210,7 +214,7 @@ fn exact_dot(w: &[Q16], start: usize, step: usize, x: &[Q16]) -> Q16 {
     <Q16 as Scalar>::from_acc(acc)
 }
 
-/// Row `o` of `W`, `r`, against `x`, from the fast sum `A`.
+/// Row `o` of `W`, `r`, against `x`, from the fast sum `A` (a single term: the product).
 #[inline(always)]
 fn row<A: Sum, const IN: usize, const OUT: usize>(
     w: &[[Q16; IN]; OUT],
@@ -218,6 +222,9 @@ fn row<A: Sum, const IN: usize, const OUT: usize>(
     r: &[Q16; IN],
     x: &[Q16; IN],
 ) -> Q16 {
+    if let ([w], [x]) = (r.as_slice(), x.as_slice()) {
+        return *w * *x;
+    }
     dot::<A>(
         const { fast_bits::<A>(IN) },
         r.iter().copied().zip(x.iter().copied()),
@@ -225,13 +232,16 @@ fn row<A: Sum, const IN: usize, const OUT: usize>(
     .unwrap_or_else(|| exact_dot(w.as_flattened(), o.wrapping_mul(IN), 1, x))
 }
 
-/// Column `k` of `W` against `dy`, from the fast sum `A`.
+/// Column `k` of `W` against `dy`, from the fast sum `A` (a single term: the product).
 #[inline(always)]
 fn column<A: Sum, const IN: usize, const OUT: usize>(
     w: &[[Q16; IN]; OUT],
     k: usize,
     dy: &[Q16; OUT],
 ) -> Q16 {
+    if let ([r], [d]) = (w.as_slice(), dy.as_slice()) {
+        return r.get(k).copied().unwrap_or(Q16::ZERO) * *d;
+    }
     dot::<A>(
         const { fast_bits::<A>(OUT) },
         w.iter()
