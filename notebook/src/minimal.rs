@@ -205,4 +205,51 @@ mod tests {
             assert!(outcome.is_some_and(|o| o.trained), "{name}: {outcome:x?}");
         }
     }
+
+    /// The weights hash after `MINIMAL_STEPS` steps of the minimal trainers' SGD from `model`.
+    fn trained_hash<T, N>(mut model: N, input: [T; 3], target: [T; 1]) -> u32
+    where
+        T: Scalar,
+        N: Module<[T; 3], Output = [T; 1]> + Params<T>,
+    {
+        let mut buffers = Buffers::<N, [T; 3]>::ZERO;
+        let lr = Sgd::new(LEARNING_RATE).expect("the notebook's learning rate");
+        let mut trainer = Trainer::new(&mut model, &mut buffers, lr, Mse);
+        for _ in 0..MINIMAL_STEPS {
+            assert!(trainer.step(&[input], &[target]).is_ok());
+        }
+        trainer.model().weights_hash()
+    }
+
+    /// [`Blocks`] holds the notebook's network: the same parameters in the same order as its
+    /// tuple, so the same weights hash at the start and after the same steps.
+    #[test]
+    fn blocks_hold_the_notebook_networks() {
+        let (x, t) = (INPUT_Q16, TARGET_Q16);
+        let pairs = [
+            (
+                INITIAL_WITH_SHORTCUT.weights_hash(),
+                blocks(INITIAL_WITH_SHORTCUT).weights_hash(),
+                trained_hash(INITIAL_WITH_SHORTCUT, INPUT, TARGET),
+                trained_hash(blocks(INITIAL_WITH_SHORTCUT), INPUT, TARGET),
+            ),
+            (
+                INITIAL_WITH_SHORTCUT_Q16.weights_hash(),
+                blocks(INITIAL_WITH_SHORTCUT_Q16).weights_hash(),
+                trained_hash(INITIAL_WITH_SHORTCUT_Q16, x, t),
+                trained_hash(blocks(INITIAL_WITH_SHORTCUT_Q16), x, t),
+            ),
+            (
+                INITIAL_PLAIN_TANH_Q16.weights_hash(),
+                blocks(INITIAL_PLAIN_TANH_Q16).weights_hash(),
+                trained_hash(INITIAL_PLAIN_TANH_Q16, x, t),
+                trained_hash(blocks(INITIAL_PLAIN_TANH_Q16), x, t),
+            ),
+        ];
+        for (i, (tuple, array, tuple_trained, array_trained)) in pairs.into_iter().enumerate() {
+            assert_eq!(tuple, array, "network {i}, initial");
+            assert_eq!(tuple_trained, array_trained, "network {i}, trained");
+            assert_ne!(tuple, tuple_trained, "network {i} trains");
+        }
+    }
 }
