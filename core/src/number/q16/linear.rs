@@ -467,10 +467,11 @@ mod tests {
     }
 
     /// The hand-over at each position of a sum of 3 (and none): the one large product
-    /// is first, second or third, or there is none; with the sum so far at the top of
-    /// the fast range, at the rails, and cancelling.
+    /// is first, second or third, or there is none; with the products before it at the
+    /// top of the fast range, at the rails, and cancelling. Whichever product hands the
+    /// dot product over, the generic sum of all of them is the result.
     #[test]
-    fn the_hand_over_keeps_the_sum_so_far() {
+    fn a_hand_over_anywhere_gives_the_generic_sum() {
         let small = Q16((1 << 22) - 1);
         let neg = Q16(-(1 << 22));
         let big = Q16(1 << 30);
