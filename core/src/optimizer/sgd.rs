@@ -379,7 +379,8 @@ fn stage_out_of_line<T: Scalar, R: Rounding>(
 
 /// `p = g; g = 0` over one tensor: the staged new values into the model, the gradients
 /// cleared, in one pass. A short tensor three values per loop turn, written out (as in
-/// [`stage`]), a long one in [`commit_long`].
+/// [`stage`]), a long one in [`commit_long`]; fixed point ([`Scalar::UNROLL`] false) in
+/// [`commit_out_of_line`].
 ///
 /// The zero is hidden from the optimiser (`black_box`, once per tensor), which would
 /// otherwise turn the clearing into a call to `memset`: on a microcontroller a word-at-a-time
@@ -388,6 +389,9 @@ fn stage_out_of_line<T: Scalar, R: Rounding>(
 fn commit<T: Scalar>(p: &mut [T], g: &mut [T]) {
     if p.len() >= LONG {
         return commit_long(p, g);
+    }
+    if !T::UNROLL {
+        return commit_out_of_line(p, g);
     }
     let zero = core::hint::black_box(T::ZERO);
     let step = |p: &mut T, g: &mut T| {
@@ -421,6 +425,18 @@ fn commit_long<T: Scalar>(p: &mut [T], g: &mut [T]) {
         *g = zeros;
     }
     for (p, g) in p_rest.iter_mut().zip(g_rest) {
+        *p = *g;
+        *g = zero;
+    }
+}
+
+/// [`commit`] as one plain loop, out of line: for fixed point, one copy for every tensor,
+/// as [`stage_out_of_line`] (on the Cortex-M4F the Q16 minimal trainer is 68 B smaller for
+/// 189 more instructions per step than with each short tensor's commit written out).
+#[inline(never)]
+fn commit_out_of_line<T: Scalar>(p: &mut [T], g: &mut [T]) {
+    let zero = core::hint::black_box(T::ZERO);
+    for (p, g) in p.iter_mut().zip(g) {
         *p = *g;
         *g = zero;
     }
