@@ -13,21 +13,23 @@ fn write_digits(mut v: u32, out: &mut [u8; 8]) {
     }
 }
 
-/// Prints `minimal <label> 0x<v>` and a newline.
-pub fn print_word(label: &[u8], v: u32) {
-    print_prefixed(b"minimal ", label, v);
-}
-
 /// Prints `<prefix><label> 0x<v>` and a newline.
-#[inline(never)]
 pub fn print_prefixed(prefix: &[u8], label: &[u8], v: u32) {
     semihosting::write(prefix);
+    print_words(label, &[v]);
+}
+
+/// Prints `<label>`, then ` 0x<v>` for each word, and a newline: one line, one label, for
+/// many words.
+#[inline(never)]
+pub fn print_words(label: &[u8], words: &[u32]) {
     semihosting::write(label);
-    // ` 0x`, the eight digits, a newline.
-    let mut hex = *b" 0x00000000\n";
-    let (_, rest) = hex.split_at_mut(3);
-    if let Some((digits, _)) = rest.split_first_chunk_mut::<8>() {
-        write_digits(v, digits);
+    for &v in words {
+        let mut hex = *b" 0x00000000";
+        if let Some((_, digits)) = hex.split_last_chunk_mut::<8>() {
+            write_digits(v, digits);
+        }
+        semihosting::write(&hex);
     }
-    semihosting::write(&hex);
+    semihosting::write(b"\n");
 }

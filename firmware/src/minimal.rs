@@ -1,7 +1,7 @@
 //! A minimal trainer on the device: trains a notebook network for a fixed number of guarded
-//! SGD steps through the core's `Trainer` (`skipgrad_notebook::minimal`), and reports a few
-//! hex words and its exit status, so that its footprint is the library's and not that of
-//! float formatting. Also measures peak stack (painting) and the instructions per training
+//! SGD steps through the core's `Trainer` (`skipgrad_notebook::minimal`), and reports one
+//! line, `minimal` and seven hex words, and its exit status, so that its footprint is the
+//! library's and not that of float formatting. Also measures peak stack (painting) and the instructions per training
 //! step (a timer around the loop of steps, see [`timer`]).
 //!
 //! Each binary (`minimal`, `minimal-q16`, `minimal-q16-tanh`) keeps its model, gradients and
@@ -24,18 +24,24 @@ pub fn run<M: Minimal>(model: &mut Model<M>, buffers: &mut ModelBuffers<M>) -> !
     #[cfg(feature = "panic-canary")]
     {
         let words = [1u32, 2, 3];
-        hex::print_word(b"canary", words[core::hint::black_box(3usize)]);
+        hex::print_words(b"minimal canary", &[words[core::hint::black_box(3usize)]]);
     }
     let Some((outcome, ticks)) = result else {
         semihosting::exit(false)
     };
-    hex::print_word(b"steps", MINIMAL_STEPS);
-    hex::print_word(b"first_loss", outcome.first_loss_bits);
-    hex::print_word(b"last_loss", outcome.last_loss_bits);
-    hex::print_word(b"weights_hash", outcome.weights_hash);
-    hex::print_word(b"peak_stack", peak);
-    hex::print_word(b"step_ticks", ticks);
-    hex::print_word(b"calibration_ticks", calibration);
+    // One line, in the order of xtask's `MinimalWords::KEYS`.
+    hex::print_words(
+        b"minimal",
+        &[
+            MINIMAL_STEPS,
+            outcome.first_loss_bits,
+            outcome.last_loss_bits,
+            outcome.weights_hash,
+            peak,
+            ticks,
+            calibration,
+        ],
+    );
     semihosting::exit(outcome.trained)
 }
 

@@ -350,25 +350,38 @@ struct MinimalWords {
 }
 
 impl MinimalWords {
+    /// The one line `minimal 0x<word> ...`, its seven words in the order of [`Self::KEYS`].
     fn parse(text: &str) -> anyhow::Result<Self> {
-        let words = report::hex_words(text, "minimal ")?;
-        let get = |k: &str| {
-            words
-                .get(k)
-                .copied()
-                .with_context(|| format!("no `minimal {k}` word"))
+        let mut lines = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("minimal "));
+        let line = lines.next().context("no `minimal` line")?;
+        anyhow::ensure!(lines.next().is_none(), "`minimal` printed twice");
+        let words = line
+            .split_whitespace()
+            .map(|w| {
+                let digits = w.strip_prefix("0x").unwrap_or(w);
+                u32::from_str_radix(digits, 16).with_context(|| format!("`{w}` is not a hex word"))
+            })
+            .collect::<anyhow::Result<Vec<u32>>>()?;
+        let [steps, first_loss, last_loss, weights_hash, peak_stack, step_ticks, calibration_ticks] =
+            words[..]
+        else {
+            anyhow::bail!(
+                "{} words after `minimal`, expected {} ({})",
+                words.len(),
+                Self::KEYS.len(),
+                Self::KEYS.join(", ")
+            );
         };
-        if let Some(other) = words.keys().find(|k| !Self::KEYS.contains(&k.as_str())) {
-            anyhow::bail!("unknown word `{other}`");
-        }
         let w = Self {
-            steps: get("steps")?.into(),
-            first_loss: get("first_loss")?,
-            last_loss: get("last_loss")?,
-            weights_hash: get("weights_hash")?,
-            peak_stack: get("peak_stack")?.into(),
-            step_ticks: get("step_ticks")?.into(),
-            calibration_ticks: get("calibration_ticks")?.into(),
+            steps: steps.into(),
+            first_loss,
+            last_loss,
+            weights_hash,
+            peak_stack: peak_stack.into(),
+            step_ticks: step_ticks.into(),
+            calibration_ticks: calibration_ticks.into(),
         };
         anyhow::ensure!(
             w.calibration_ticks > 0 && w.steps > 0,
@@ -377,6 +390,7 @@ impl MinimalWords {
         Ok(w)
     }
 
+    /// What the words are, in the order the trainer prints them.
     const KEYS: [&'static str; 7] = [
         "steps",
         "first_loss",
@@ -398,17 +412,21 @@ mod tests {
 
     #[test]
     fn minimal_words_parse_and_reject() {
-        let good = "minimal steps 0x00000064\nminimal first_loss 0x3f16933a\n\
-                    minimal last_loss 0x27440004\nminimal weights_hash 0x4627d924\n\
-                    minimal peak_stack 0x00000428\nminimal step_ticks 0x00002654\n\
-                    minimal calibration_ticks 0x00001388\n";
+        let good = "noise\nminimal 0x00000064 0x3f16933a 0x27440004 0x4627d924 0x00000428 \
+                    0x00002654 0x00001388\n";
         let w = MinimalWords::parse(good).expect("seven words");
         assert_eq!(
-            (w.steps, w.first_loss, w.calibration_ticks),
-            (100, 0x3f16_933a, 5000)
+            (w.steps, w.first_loss, w.weights_hash, w.calibration_ticks),
+            (100, 0x3f16_933a, 0x4627_d924, 5000)
         );
-        let missing = good.replacen("minimal steps 0x00000064\n", "", 1);
+        let missing = good.replacen(" 0x00000064", "", 1);
         assert!(MinimalWords::parse(&missing).is_err());
+        let extra = good.replacen("\n", " 0x1\n", 2);
+        assert!(MinimalWords::parse(&extra).is_err());
+        let twice = format!("{good}{good}");
+        assert!(MinimalWords::parse(&twice).is_err());
+        let zero_steps = good.replacen("0x00000064", "0x0", 1);
+        assert!(MinimalWords::parse(&zero_steps).is_err());
         let bad_hex = good.replacen("0x00000064", "0xzz", 1);
         assert!(MinimalWords::parse(&bad_hex).is_err());
     }
