@@ -106,7 +106,11 @@ def fit(f, limit, shift, extra, fine):
                     best = (err, cs, prod)
         err, cs, prod = best
         assert prod < 2**31, f"segment {i}: a product needs {math.log2(prod):.2f} bits"
-        assert abs(int(cs[2])) < 2**15 and abs(int(cs[3])) < 2**15, f"segment {i}: {cs}"
+        # The core packs a segment in 10 bytes (`Cubic` in cubic.rs): c0 in 32 bits, c1 in
+        # 19 and c3 in 13 (one word), c2 in 16.
+        assert -(2**18) <= int(cs[1]) < 2**18, f"segment {i}: c1 needs more than 19 bits: {cs}"
+        assert -(2**15) <= int(cs[2]) < 2**15, f"segment {i}: c2 needs more than 16 bits: {cs}"
+        assert -(2**12) <= int(cs[3]) < 2**12, f"segment {i}: c3 needs more than 13 bits: {cs}"
         if fine:
             err /= 1 << extra
         segments.append(cs)

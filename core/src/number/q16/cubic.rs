@@ -1,18 +1,49 @@
 //! Piecewise cubic tables in 32-bit integer arithmetic: how the Q16.16 activations are
 //! evaluated (the tables themselves are in `tables.rs`, written by `tools/q16_tables.py`).
 
-/// One segment's cubic, in raw units times `2^extra` (see [`Table::eval`]).
+/// One segment's cubic, in raw units times `2^extra` (see [`Table::eval`]), in 10 bytes:
+/// `c0` alone, `c1` (19 bits) and `c3` (13 bits) in one word, `c2` in 16 bits. Aligned to 2
+/// bytes, so a table packs its segments without padding (12 bytes each otherwise).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, packed(2))]
 pub(super) struct Cubic {
     c0: i32,
-    c1: i32,
+    /// `c1 << C3_BITS | c3` (`c3` in two's complement on its low bits).
+    c1_c3: i32,
     c2: i16,
-    c3: i16,
 }
 
+/// The bits of `c3` in [`Cubic::c1_c3`].
+const C3_BITS: u32 = 13;
+
 impl Cubic {
+    /// Packs a segment; a coefficient that does not fit its bits is a compile error where the
+    /// tables are constants (and a panic elsewhere: only the tables' constants call this).
     pub(super) const fn new(c0: i32, c1: i32, c2: i16, c3: i16) -> Self {
-        Self { c0, c1, c2, c3 }
+        let c3_max = 1 << (C3_BITS - 1);
+        let c1_max = 1 << (31 - C3_BITS);
+        assert!(
+            -c3_max <= c3 as i32 && (c3 as i32) < c3_max,
+            "c3 needs more than 13 bits"
+        );
+        assert!(-c1_max <= c1 && c1 < c1_max, "c1 needs more than 19 bits");
+        Self {
+            c0,
+            c1_c3: (c1 << C3_BITS) | (c3 as i32 & ((1 << C3_BITS) - 1)),
+            c2,
+        }
+    }
+
+    /// The four coefficients.
+    #[inline(always)]
+    const fn unpack(self) -> (i32, i32, i32, i32) {
+        let c1_c3 = self.c1_c3;
+        (
+            self.c0,
+            c1_c3 >> C3_BITS,
+            self.c2 as i32,
+            (c1_c3 << (32 - C3_BITS)) >> (32 - C3_BITS),
+        )
     }
 }
 
@@ -45,19 +76,49 @@ impl Table {
     #[inline(always)]
     pub(super) fn eval_fine(&self, a: i32) -> Option<i32> {
         let index = (a >> self.shift) as usize;
-        let s = self.segments.get(index)?;
+        let (c0, c1, c2, c3) = self.segments.get(index)?.unpack();
         let t = a & ((1 << self.shift) - 1);
         let shift = self.shift;
-        let mut p = i32::from(s.c3);
-        p = i32::from(s.c2) + (p.wrapping_mul(t) >> shift);
-        p = s.c1 + (p.wrapping_mul(t) >> shift);
-        Some(s.c0 + (p.wrapping_mul(t) >> shift))
+        let mut p = c3;
+        p = c2 + (p.wrapping_mul(t) >> shift);
+        p = c1 + (p.wrapping_mul(t) >> shift);
+        Some(c0 + (p.wrapping_mul(t) >> shift))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::tables::{EXP_NEG, GELU, GELU_DERIVATIVE, LN_1P, SIGMOID, TANH};
+
+    /// A segment packs and unpacks each coefficient at its limits, and refuses one beyond.
+    #[test]
+    fn segments_pack_to_their_limits() {
+        use super::Cubic;
+        // (c0, c1, c2, c3)
+        let cases: [(i32, i32, i16, i16); 4] = [
+            (0, 0, 0, 0),
+            (i32::MAX, (1 << 18) - 1, i16::MAX, (1 << 12) - 1),
+            (i32::MIN, -(1 << 18), i16::MIN, -(1 << 12)),
+            (-7, 131_111, -12_595, -2_542),
+        ];
+        for (c0, c1, c2, c3) in cases {
+            let unpacked = Cubic::new(c0, c1, c2, c3).unpack();
+            assert_eq!(unpacked, (c0, c1, i32::from(c2), i32::from(c3)));
+        }
+        assert_eq!(core::mem::size_of::<Cubic>(), 10);
+    }
+
+    #[test]
+    #[should_panic(expected = "c1 needs more than 19 bits")]
+    fn a_twenty_bit_c1_is_refused() {
+        let _ = super::Cubic::new(0, 1 << 18, 0, 0);
+    }
+
+    #[test]
+    #[should_panic(expected = "c3 needs more than 13 bits")]
+    fn a_fourteen_bit_c3_is_refused() {
+        let _ = super::Cubic::new(0, 0, 0, -(1 << 12) - 1);
+    }
 
     /// Every table ends after its last segment and starts at the function's value at 0.
     #[test]
