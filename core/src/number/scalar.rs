@@ -115,6 +115,15 @@ pub trait Scalar:
     /// microcontroller's flash small. The same values either way.
     const UNROLL: bool = true;
 
+    /// `self * rhs`, written out where it is called: for a hot loop that is itself one copy
+    /// (the SGD update's, through [`Nearest`](crate::optimizer::Nearest)), where a number
+    /// type whose product is otherwise one out-of-line copy ([`Q16`](crate::Q16) on a
+    /// microcontroller) would pay a call per product. The same value as `self * rhs`.
+    #[inline(always)]
+    fn mul_in_line(self, rhs: Self) -> Self {
+        self * rhs
+    }
+
     /// `self * rhs` rounded at random, for stochastic rounding
     /// ([`Stochastic`](crate::optimizer::Stochastic)): in fixed point the exact product is
     /// rounded up with a probability equal to the fraction of a unit it is rounded off by,

@@ -24,7 +24,7 @@ pub struct Nearest;
 impl Rounding for Nearest {
     #[inline(always)]
     fn product<T: Scalar>(&mut self, lr: T, g: T) -> T {
-        lr * g
+        lr.mul_in_line(g)
     }
 }
 
