@@ -3,9 +3,7 @@
 
 /// The painting pattern.
 const PAINT: u32 = 0xa5a5_5a5a;
-/// The deepest stack the measurement covers: deeper use is reported as [`OUT_OF_RANGE`].
-const WINDOW: usize = 64 * 1024;
-/// Reported when the stack grew past the painted window.
+/// Reported when the stack grew over all the free RAM that was painted.
 pub const OUT_OF_RANGE: u32 = u32::MAX;
 
 extern "C" {
@@ -20,10 +18,10 @@ fn stack_top() -> usize {
     core::ptr::addr_of!(_stack_start) as usize
 }
 
+/// The start of the free RAM below the stack: all of it is painted.
 fn painted_bottom() -> usize {
     // Only the address of the linker symbol is taken (no read).
-    let free = core::ptr::addr_of!(__sheap) as usize;
-    free.max(stack_top().saturating_sub(WINDOW))
+    core::ptr::addr_of!(__sheap) as usize
 }
 
 #[inline(always)]
