@@ -1,8 +1,8 @@
 //! A minimal trainer on the device: trains a notebook network for a fixed number of guarded
 //! SGD steps through the core's `Trainer` (`skipgrad_notebook::minimal`), and reports one
 //! line, `minimal` and seven hex words, and its exit status, so that its footprint is the
-//! library's and not that of float formatting. Also measures peak stack (painting) and the instructions per training
-//! step (a timer around the loop of steps, see [`timer`]).
+//! library's and not that of float formatting. Also measures peak stack (painting) and the
+//! instructions per training step (a timer around the loop of steps, see [`timer`]).
 //!
 //! Each binary (`minimal`, `minimal-q16`, `minimal-q16-tanh`) keeps its model, gradients and
 //! cache in statics, as firmware usually does: the initial weights in `.data` (copied from
