@@ -26,9 +26,13 @@
 //! itself, `Q16 * Q16`, the same bits as the generic sum: on the Cortex-M0 a call to its one
 //! out-of-line copy instead of a fast sum written out for one term.
 //!
-//! One path for every value, and one loop per kernel: a value near the rails costs a call,
-//! not a second copy of the layer's loops, which keeps the Cortex-M0's minimal trainer
-//! small.
+//! One path for every value: a value near the rails costs a call, not a second copy of the
+//! layer's loops. Outside the Cortex-M0 each row and column is summed by one out-of-line
+//! function for every layer ([`strided_dot`]), a call per dot product: on the Cortex-M4F the
+//! minimal trainer is 140 B smaller for 505 more instructions per step. On the M0, whose
+//! fast sum is larger per product, each kernel keeps its loop (the call would cost it about
+//! 1,150 instructions per step). The weight gradients' products are written out in line
+//! ([`Q16::mul_round_in_line`]): on the M4F 80 B for 230 fewer instructions per step.
 
 use super::{wide, Q16};
 #[cfg(test)]
@@ -214,7 +218,7 @@ fn exact_dot(w: &[Q16], start: usize, step: usize, x: &[Q16]) -> Q16 {
     <Q16 as Scalar>::from_acc(acc)
 }
 
-/// Row `o` of `W`, `r`, against `x`, from the fast sum `A` (a single term: the product).
+/// Row `o` of `W`, `r`, against `x` (a single term: the product).
 #[inline(always)]
 fn row<A: Sum, const IN: usize, const OUT: usize>(
     w: &[[Q16; IN]; OUT],
@@ -225,14 +229,15 @@ fn row<A: Sum, const IN: usize, const OUT: usize>(
     if let ([w], [x]) = (r.as_slice(), x.as_slice()) {
         return *w * *x;
     }
-    dot::<A>(
-        const { fast_bits::<A>(IN) },
-        r.iter().copied().zip(x.iter().copied()),
-    )
-    .unwrap_or_else(|| exact_dot(w.as_flattened(), o.wrapping_mul(IN), 1, x))
+    let bits = const { fast_bits::<A>(IN) };
+    if A::SPLIT {
+        return dot::<A>(bits, r.iter().copied().zip(x.iter().copied()))
+            .unwrap_or_else(|| exact_dot(w.as_flattened(), o.wrapping_mul(IN), 1, x));
+    }
+    strided_dot::<A>(bits, w.as_flattened(), o.wrapping_mul(IN), 1, x)
 }
 
-/// Column `k` of `W` against `dy`, from the fast sum `A` (a single term: the product).
+/// Column `k` of `W` against `dy` (a single term: the product).
 #[inline(always)]
 fn column<A: Sum, const IN: usize, const OUT: usize>(
     w: &[[Q16; IN]; OUT],
@@ -242,13 +247,28 @@ fn column<A: Sum, const IN: usize, const OUT: usize>(
     if let ([r], [d]) = (w.as_slice(), dy.as_slice()) {
         return r.get(k).copied().unwrap_or(Q16::ZERO) * *d;
     }
-    dot::<A>(
-        const { fast_bits::<A>(OUT) },
-        w.iter()
-            .map(|r| r.get(k).copied().unwrap_or(Q16::ZERO))
-            .zip(dy.iter().copied()),
-    )
-    .unwrap_or_else(|| exact_dot(w.as_flattened(), k, IN, dy))
+    let bits = const { fast_bits::<A>(OUT) };
+    if A::SPLIT {
+        let column = w.iter().map(|r| r.get(k).copied().unwrap_or(Q16::ZERO));
+        return dot::<A>(bits, column.zip(dy.iter().copied()))
+            .unwrap_or_else(|| exact_dot(w.as_flattened(), k, IN, dy));
+    }
+    strided_dot::<A>(bits, w.as_flattened(), k, IN, dy)
+}
+
+/// `from_acc(sum_i w[start + i step] x[i])`, a row of `W` (`step` 1) or a column (`step` the
+/// row length): in the fast sum `A` while its products fit (`bits` its bound, see [`dot`]),
+/// else in the generic saturating sum ([`exact_dot`]). Out of line: one copy for every row
+/// and column of every layer, a call per dot product instead of its loop written out at
+/// each. A position past the weights counts as 0 (none is, for a layer's own shape).
+#[inline(never)]
+fn strided_dot<A: Sum>(bits: u32, w: &[Q16], start: usize, step: usize, x: &[Q16]) -> Q16 {
+    let pairs = x.iter().scan(start, |at, x| {
+        let w = w.get(*at).copied().unwrap_or(Q16::ZERO);
+        *at = at.wrapping_add(step);
+        Some((w, *x))
+    });
+    dot::<A>(bits, pairs).unwrap_or_else(|| exact_dot(w, start, step, x))
 }
 
 /// The bound of the fast sum `A` for sums of `n` products.
@@ -282,7 +302,7 @@ pub(super) fn backward<const IN: usize, const OUT: usize>(
     for ((g, gb), d) in gw.iter_mut().zip(gb.iter_mut()).zip(dy) {
         *gb += *d;
         for (g, x) in g.iter_mut().zip(x) {
-            *g += *d * *x;
+            *g += d.mul_round_in_line(*x);
         }
     }
     backward_input(w, dy)

@@ -241,9 +241,9 @@ impl Q16 {
     }
 
     /// [`Q16::mul_round`] written out where it is called (except on the Cortex-M0, whose
-    /// product is one out-of-line copy everywhere): for a hot loop that is itself one copy,
-    /// the optimizer's update, where a call per product costs more instructions than its
-    /// bytes save ([`Scalar::mul_in_line`]).
+    /// product is one out-of-line copy everywhere): for the hot loops that are each one copy,
+    /// where a call per product costs more instructions than its bytes save: the optimizer's
+    /// update ([`Scalar::mul_in_line`]) and `Linear`'s weight gradients.
     #[inline(always)]
     fn mul_round_in_line(self, rhs: Self) -> Self {
         #[cfg(all(target_arch = "arm", not(target_feature = "v7")))]
