@@ -25,11 +25,10 @@ pub fn print_prefixed(prefix: &[u8], label: &[u8], v: u32) {
 pub fn print_words(label: &[u8], words: &[u32]) {
     semihosting::write(label);
     for &v in words {
-        let mut hex = *b" 0x00000000";
-        if let Some((_, digits)) = hex.split_last_chunk_mut::<8>() {
-            write_digits(v, digits);
-        }
-        semihosting::write(&hex);
+        let mut digits = [0; 8];
+        write_digits(v, &mut digits);
+        semihosting::write(b" 0x");
+        semihosting::write(&digits);
     }
     semihosting::write(b"\n");
 }
