@@ -38,7 +38,7 @@ impl Sample<'_> {
 /// instructions per image on a Cortex-M4F, a sixth of a training step of the default network).
 pub fn scale<T: Scalar>(pixels: &Pixels) -> [T; PIXELS] {
     let sixteenth = T::from_f64(1.0 / 16.0);
-    pixels.map(|p| T::from_usize(usize::from(p)) * sixteenth)
+    pixels.map(|p| T::from_usize(usize::from(p)).mul_in_line(sixteenth))
 }
 
 /// Samples stored back to back as in the file, [`SAMPLE_BYTES`] each (only

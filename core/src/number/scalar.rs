@@ -115,10 +115,11 @@ pub trait Scalar:
     /// microcontroller's flash small. The same values either way.
     const UNROLL: bool = true;
 
-    /// `self * rhs`, written out where it is called: for a hot loop that is itself one copy
-    /// (the SGD update's, through [`Nearest`](crate::optimizer::Nearest)), where a number
-    /// type whose product is otherwise one out-of-line copy ([`Q16`](crate::Q16) on a
-    /// microcontroller) would pay a call per product. The same value as `self * rhs`.
+    /// `self * rhs`, written out where it is called: for the hot loops of many products
+    /// (the SGD update's, through [`Nearest`](crate::optimizer::Nearest), and `Linear`'s
+    /// weight gradients), where a number type whose product is otherwise one out-of-line
+    /// copy ([`Q16`](crate::Q16) on a microcontroller) would pay a call per product. The
+    /// same value as `self * rhs`.
     #[inline(always)]
     fn mul_in_line(self, rhs: Self) -> Self {
         self * rhs

@@ -533,7 +533,7 @@ fn transpose_blocks<T: Scalar>(d: T, w: &[[T; LANES]; 4], dx: &mut [[T::Acc; LAN
 #[inline(always)]
 fn outer_lanes<T: Scalar, const C: usize>(d: T, x: &[T; C], gw: &mut [T; C]) {
     for (g, x) in gw.iter_mut().zip(x) {
-        *g += d * *x;
+        *g += d.mul_in_line(*x);
     }
 }
 

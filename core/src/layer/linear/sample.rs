@@ -302,7 +302,7 @@ pub fn dot<T: Scalar>(w: &[T], x: &[T]) -> T::Acc {
 #[inline(always)]
 pub fn outer_and_transpose<T: Scalar>(d: T, w: &[T], x: &[T], gw: &mut [T], dx: &mut [T::Acc]) {
     let step = |w: &T, x: &T, gw: &mut T, dx: &mut T::Acc| {
-        *gw += d * *x;
+        *gw += d.mul_in_line(*x);
         *dx = T::mul_acc(*dx, *w, d);
     };
     let (w3, w_rest) = w.as_chunks::<3>();
@@ -333,7 +333,7 @@ pub fn transpose<T: Scalar>(d: T, w: &[T], dx: &mut [T::Acc]) {
 #[inline(always)]
 pub fn outer<T: Scalar>(d: T, x: &[T], gw: &mut [T]) {
     for (x, gw) in x.iter().zip(gw) {
-        *gw += d * *x;
+        *gw += d.mul_in_line(*x);
     }
 }
 
@@ -415,14 +415,14 @@ fn transpose_cols<T: Scalar>(d: T, w: &[T; COLS], dx: [T::Acc; COLS]) -> [T::Acc
 fn outer_cols<T: Scalar>(d: T, x: &[T; COLS], gw: &mut [T; COLS]) {
     let [x0, x1, x2, x3, x4, x5, x6, x7] = *x;
     let [g0, g1, g2, g3, g4, g5, g6, g7] = gw;
-    *g0 += d * x0;
-    *g1 += d * x1;
-    *g2 += d * x2;
-    *g3 += d * x3;
-    *g4 += d * x4;
-    *g5 += d * x5;
-    *g6 += d * x6;
-    *g7 += d * x7;
+    *g0 += d.mul_in_line(x0);
+    *g1 += d.mul_in_line(x1);
+    *g2 += d.mul_in_line(x2);
+    *g3 += d.mul_in_line(x3);
+    *g4 += d.mul_in_line(x4);
+    *g5 += d.mul_in_line(x5);
+    *g6 += d.mul_in_line(x6);
+    *g7 += d.mul_in_line(x7);
 }
 
 #[cfg(test)]
