@@ -14,6 +14,7 @@ fn write_digits(mut v: u32, out: &mut [u8; 8]) {
 }
 
 /// Prints `<prefix><label> 0x<v>` and a newline.
+#[inline(never)]
 pub fn print_prefixed(prefix: &[u8], label: &[u8], v: u32) {
     semihosting::write(prefix);
     print_words(label, &[v]);

@@ -44,9 +44,7 @@ fn stack_pointer() -> usize {
 /// caller's callees may grow the stack.
 #[inline(never)]
 pub fn free_bytes() -> usize {
-    // Only the address of the linker symbol is taken (no read).
-    let free = core::ptr::addr_of!(__sheap) as usize;
-    stack_pointer().saturating_sub(free)
+    stack_pointer().saturating_sub(painted_bottom())
 }
 
 /// Bytes left unpainted below the stack pointer read in [`paint`]: the compiler may push

@@ -359,13 +359,9 @@ impl MinimalWords {
         anyhow::ensure!(lines.next().is_none(), "`minimal` printed twice");
         let words = line
             .split_whitespace()
-            .map(|w| {
-                let digits = w.strip_prefix("0x").unwrap_or(w);
-                u32::from_str_radix(digits, 16).with_context(|| format!("`{w}` is not a hex word"))
-            })
+            .map(report::hex_word)
             .collect::<anyhow::Result<Vec<u32>>>()?;
-        let [steps, first_loss, last_loss, weights_hash, peak_stack, step_ticks, calibration_ticks] =
-            words[..]
+        let [steps, first_loss, last_loss, weights_hash, peak, step_ticks, calibration] = words[..]
         else {
             anyhow::bail!(
                 "{} words after `minimal`, expected {} ({})",
@@ -379,9 +375,9 @@ impl MinimalWords {
             first_loss,
             last_loss,
             weights_hash,
-            peak_stack: peak_stack.into(),
+            peak_stack: peak.into(),
             step_ticks: step_ticks.into(),
-            calibration_ticks: calibration_ticks.into(),
+            calibration_ticks: calibration.into(),
         };
         anyhow::ensure!(
             w.calibration_ticks > 0 && w.steps > 0,

@@ -45,14 +45,19 @@ pub fn hex_words(text: &str, prefix: &str) -> anyhow::Result<BTreeMap<String, u3
             continue;
         };
         let (key, value) = rest.split_once(' ').context("a line without a value")?;
-        let v = u32::from_str_radix(value.trim().trim_start_matches("0x"), 16)
-            .with_context(|| format!("`{value}` is not a hex word"))?;
+        let v = hex_word(value.trim())?;
         anyhow::ensure!(
             words.insert(key.to_owned(), v).is_none(),
             "`{prefix}{key}` printed twice"
         );
     }
     Ok(words)
+}
+
+/// A 32-bit hex word as the firmware prints it, `0x` optional.
+pub fn hex_word(word: &str) -> anyhow::Result<u32> {
+    let digits = word.strip_prefix("0x").unwrap_or(word);
+    u32::from_str_radix(digits, 16).with_context(|| format!("`{word}` is not a hex word"))
 }
 
 /// The `metric <key> <value>` lines of a report, in order.

@@ -13,9 +13,7 @@ pub fn line_bits(lines: &[String], label: &str) -> anyhow::Result<u32> {
     lines
         .iter()
         .find_map(|l| match l.split_whitespace().collect::<Vec<_>>()[..] {
-            [l, _, bits] if l == label => {
-                u32::from_str_radix(bits.trim_start_matches("0x"), 16).ok()
-            }
+            [l, _, bits] if l == label => crate::report::hex_word(bits).ok(),
             _ => None,
         })
         .with_context(|| format!("no `{label} <decimal> 0x<bits>` line"))

@@ -115,11 +115,12 @@ pub trait Scalar:
     /// microcontroller's flash small. The same values either way.
     const UNROLL: bool = true;
 
-    /// `self * rhs`, written out where it is called: for the hot loops of many products
-    /// (the SGD update's, through [`Nearest`](crate::optimizer::Nearest), and `Linear`'s
-    /// weight gradients), where a number type whose product is otherwise one out-of-line
-    /// copy ([`Q16`](crate::Q16) on a microcontroller) would pay a call per product. The
-    /// same value as `self * rhs`.
+    /// `self * rhs`, written out where it is called where the number type can: for the hot
+    /// loops of many products (the SGD update's, through
+    /// [`Nearest`](crate::optimizer::Nearest), `Linear`'s weight gradients), where a number
+    /// type whose product is otherwise one out-of-line copy ([`Q16`](crate::Q16) on a
+    /// microcontroller; on the Cortex-M0 it stays that call) would pay a call per product.
+    /// The same value as `self * rhs`.
     #[inline(always)]
     fn mul_in_line(self, rhs: Self) -> Self {
         self * rhs

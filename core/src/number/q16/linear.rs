@@ -259,9 +259,11 @@ fn column<A: Sum, const IN: usize, const OUT: usize>(
 /// `from_acc(sum_i w[start + i step] x[i])`, a row of `W` (`step` 1) or a column (`step` the
 /// row length): in the fast sum `A` while its products fit (`bits` its bound, see [`dot`]),
 /// else in the generic saturating sum ([`exact_dot`]). Out of line: one copy for every row
-/// and column of every layer, a call per dot product instead of its loop written out at
-/// each. A position past the weights counts as 0 (none is, for a layer's own shape).
-#[inline(never)]
+/// and column of every layer on a microcontroller (`target_os = "none"`), a call per dot
+/// product instead of its loop written out at each; in line on a host. A position past the
+/// weights counts as 0 (none is, for a layer's own shape).
+#[cfg_attr(target_os = "none", inline(never))]
+#[cfg_attr(not(target_os = "none"), inline(always))]
 fn strided_dot<A: Sum>(bits: u32, w: &[Q16], start: usize, step: usize, x: &[Q16]) -> Q16 {
     let pairs = x.iter().scan(start, |at, x| {
         let w = w.get(*at).copied().unwrap_or(Q16::ZERO);

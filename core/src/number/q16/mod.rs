@@ -241,9 +241,10 @@ impl Q16 {
     }
 
     /// [`Q16::mul_round`] written out where it is called (except on the Cortex-M0, whose
-    /// product is one out-of-line copy everywhere): for the hot loops that are each one copy,
-    /// where a call per product costs more instructions than its bytes save: the optimizer's
-    /// update ([`Scalar::mul_in_line`]) and `Linear`'s weight gradients.
+    /// product is one out-of-line copy everywhere): for the hot loops of many products, where
+    /// a call per product costs more instructions than its bytes save, through
+    /// [`Scalar::mul_in_line`] (the optimizer's update, `Linear`'s weight gradients, the
+    /// digits' pixel scaling).
     #[inline(always)]
     fn mul_round_in_line(self, rhs: Self) -> Self {
         #[cfg(all(target_arch = "arm", not(target_feature = "v7")))]
