@@ -32,7 +32,8 @@
 //! minimal trainer is 140 B smaller for 505 more instructions per step. On the M0, whose
 //! fast sum is larger per product, each kernel keeps its loop (the call would cost it about
 //! 1,150 instructions per step). The weight gradients' products are written out in line
-//! ([`Q16::mul_round_in_line`]): on the M4F 80 B for 230 fewer instructions per step.
+//! ([`Scalar::mul_in_line`], as every `Linear` kernel's): on the M4F 80 B for 230 fewer
+//! instructions per step.
 
 use super::{wide, Q16};
 #[cfg(test)]
@@ -304,7 +305,7 @@ pub(super) fn backward<const IN: usize, const OUT: usize>(
     for ((g, gb), d) in gw.iter_mut().zip(gb.iter_mut()).zip(dy) {
         *gb += *d;
         for (g, x) in g.iter_mut().zip(x) {
-            *g += d.mul_round_in_line(*x);
+            *g += d.mul_in_line(*x);
         }
     }
     backward_input(w, dy)
